@@ -1,0 +1,2 @@
+/** `@hecnn/ckks/ckks`: not yet built (see the issue tracker). */
+export {};

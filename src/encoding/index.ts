@@ -1,0 +1,2 @@
+/** `@hecnn/ckks/encoding`: not yet built (see the issue tracker). */
+export {};

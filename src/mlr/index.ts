@@ -1,0 +1,2 @@
+/** `@hecnn/ckks/mlr`: not yet built (see the issue tracker). */
+export {};

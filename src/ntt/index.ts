@@ -1,0 +1,13 @@
+/**
+ * `@hecnn/ckks/ntt`: the ring layer. Word-sized modular arithmetic, NTT-friendly
+ * primes, the negacyclic NTT, RNS polynomials, fast basis conversion and ring
+ * automorphisms. No dependency on the layers above.
+ *
+ * @module
+ */
+export * from './errors.js';
+export * from './modular.js';
+export * from './primes.js';
+export * from './ntt.js';
+export * from './rns.js';
+export * from './automorphism.js';

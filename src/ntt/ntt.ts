@@ -1,0 +1,389 @@
+/**
+ * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1), in place on a
+ * Uint32Array.
+ *
+ * Forward: Cooley-Tukey decimation in time with the powers of psi merged into
+ * the twiddles (Longa and Naehrig, "Speeding up the Number Theoretic Transform
+ * for Faster Ideal Lattice-Based Cryptography", CANS 2016, Algorithm 1), so no
+ * pre-multiplication by psi^i is needed. Coefficient order in, bit-reversed
+ * order out: slot i holds a(psi^(2*brev(i)+1)).
+ * Inverse: Gentleman-Sande (ibid., Algorithm 2), bit-reversed order in,
+ * coefficient order out, with the factor 1/N merged into the last layer.
+ *
+ * Butterflies are Harvey's lazy ones (J. Symb. Comp. 2014): the forward
+ * transform keeps values in [0, 4q) and reduces one operand per butterfly; the
+ * inverse keeps them in [0, 2q). Two layers run per pass (radix 4) to halve the
+ * memory traffic. Stored values above 2^31 are written from wrapped int32
+ * results, which a Uint32Array stores as the intended unsigned value, so V8
+ * never leaves int32 arithmetic. Requires q < 2^30 (so 4q < 2^32).
+ *
+ * @module
+ */
+
+import { checkU32, rangeError } from './errors.js';
+import { invMod, mulMod, powMod, shoupConstant } from './modular.js';
+import { checkLogN, checkNttPrime, minimalPrimitive2NthRoot } from './primes.js';
+
+/**
+ * Precomputed tables for the NTT modulo one prime. Frozen; the typed arrays
+ * must be treated as read-only.
+ */
+export interface NttTables {
+  /** The prime modulus, q = 1 mod 2N, q < 2^30. */
+  readonly q: number;
+  /** float64 1/q, for {@link mulMod}. */
+  readonly qInv: number;
+  /** log2 of the ring degree. */
+  readonly logN: number;
+  /** Ring degree N. */
+  readonly N: number;
+  /** The primitive 2N-th root of unity used (the minimal one). */
+  readonly psi: number;
+  /** psi^(brev(i)) for i < N (bit reversal on logN bits). */
+  readonly psiRev: Uint32Array;
+  /** Shoup constants of psiRev. */
+  readonly psiRevShoup: Float64Array;
+  /** psi^(-brev(i)) for i < N. */
+  readonly psiInvRev: Uint32Array;
+  /** Shoup constants of psiInvRev. */
+  readonly psiInvRevShoup: Float64Array;
+  /** N^-1 mod q and its Shoup constant. */
+  readonly nInv: number;
+  readonly nInvShoup: number;
+  /** N^-1 * psi^-(N/2) mod q (the last inverse layer's merged twiddle) and its Shoup constant. */
+  readonly nInvPsi: number;
+  readonly nInvPsiShoup: number;
+}
+
+/**
+ * Reverse the low `bits` bits of x.
+ * @param x a non-negative integer below 2^bits
+ * @param bits number of bits, at most 31
+ */
+export function bitReverse(x: number, bits: number): number {
+  let r = 0;
+  for (let i = 0; i < bits; i++) {
+    r = (r << 1) | (x & 1);
+    x >>>= 1;
+  }
+  return r >>> 0;
+}
+
+/**
+ * Build the NTT tables for one NTT-friendly prime.
+ * @param q prime with q = 1 mod 2^(logN+1) and q < 2^30
+ * @param logN log2 of the ring degree, in [4, 17]
+ * @param psi optional primitive 2N-th root to use instead of the minimal one
+ * @returns frozen tables
+ * @throws RangeError if logN is out of range, q is not an NTT-friendly prime, or psi is not a primitive 2N-th root
+ */
+export function createNttTables(q: number, logN: number, psi?: number): NttTables {
+  const fn = 'createNttTables';
+  checkLogN(fn, logN);
+  checkNttPrime(fn, q, logN);
+  const N = 2 ** logN;
+  if (psi === undefined) psi = minimalPrimitive2NthRoot(q, logN);
+  else if (!(Number.isSafeInteger(psi) && psi > 0 && psi < q && powMod(psi, N, q) === q - 1)) {
+    rangeError(fn, 'psi', `a primitive ${2 * N}-th root of unity modulo ${q}`, psi);
+  }
+  const qInv = 1 / q;
+  const psiInv = invMod(psi, q);
+  // Powers in natural order first, then scattered to bit-reversed positions.
+  const pow = new Uint32Array(N);
+  const powInv = new Uint32Array(N);
+  pow[0] = 1;
+  powInv[0] = 1;
+  for (let i = 1; i < N; i++) {
+    pow[i] = mulMod(pow[i - 1], psi, q, qInv);
+    powInv[i] = mulMod(powInv[i - 1], psiInv, q, qInv);
+  }
+  const psiRev = new Uint32Array(N);
+  const psiInvRev = new Uint32Array(N);
+  const psiRevShoup = new Float64Array(N);
+  const psiInvRevShoup = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    const r = bitReverse(i, logN);
+    psiRev[i] = pow[r];
+    psiInvRev[i] = powInv[r];
+  }
+  for (let i = 0; i < N; i++) {
+    psiRevShoup[i] = shoupConstant(psiRev[i], q);
+    psiInvRevShoup[i] = shoupConstant(psiInvRev[i], q);
+  }
+  const nInv = invMod(N % q, q);
+  const nInvPsi = mulMod(nInv, psiInvRev[1], q, qInv);
+  return Object.freeze({
+    q,
+    qInv,
+    logN,
+    N,
+    psi,
+    psiRev,
+    psiRevShoup,
+    psiInvRev,
+    psiInvRevShoup,
+    nInv,
+    nInvShoup: shoupConstant(nInv, q),
+    nInvPsi,
+    nInvPsiShoup: shoupConstant(nInvPsi, q),
+  });
+}
+
+/**
+ * Forward negacyclic NTT in place, lazily reduced output.
+ * @param a N coefficients, each in [0, 4q) (fully reduced input is fine)
+ * @param t tables for q and N
+ * @returns nothing; a holds the NTT in bit-reversed order, each value in [0, 4q)
+ */
+export function forwardNttLazy(a: Uint32Array, t: NttTables): void {
+  const N = t.N;
+  const q = t.q;
+  const q2 = 2 * q; // < 2^31
+  const W = t.psiRev;
+  const WS = t.psiRevShoup;
+  let m = 1;
+  let gap = N >>> 1;
+  // Radix-4 passes: layers (m, gap) and (2m, gap/2) at once.
+  for (; gap >= 2; m <<= 2, gap >>>= 2) {
+    const h = gap >>> 1;
+    for (let i = 0; i < m; i++) {
+      const w1 = W[m + i];
+      const s1 = WS[m + i];
+      const w2 = W[2 * m + 2 * i];
+      const s2 = WS[2 * m + 2 * i];
+      const w3 = W[2 * m + 2 * i + 1];
+      const s3 = WS[2 * m + 2 * i + 1];
+      const j1 = 2 * i * gap;
+      const j2 = j1 + h;
+      for (let j = j1; j < j2; j++) {
+        // x0, x1: [0,4q) -> [0,2q). a[j] - 2q is in [-2q, 2q): int32.
+        let x0 = (a[j] - q2) | 0;
+        x0 += (x0 >> 31) & q2;
+        let x1 = (a[j + h] - q2) | 0;
+        x1 += (x1 >> 31) & q2;
+        const x2 = a[j + gap]; // [0,4q), used as an unsigned value
+        const x3 = a[j + gap + h];
+        // Lazy Shoup products, see mulConstLazy: float estimate < 2^32, imul wraps mod 2^32, result in [0,2q).
+        let e = (x2 * s1) | 0;
+        const t2 = (Math.imul(x2, w1) - Math.imul(e, q)) | 0;
+        e = (x3 * s1) | 0;
+        const t3 = (Math.imul(x3, w1) - Math.imul(e, q)) | 0;
+        // First layer. y0, y2 are reduced to [0,2q) (they are reduced operands next);
+        // y1, y3 stay in [0,4q) as real numbers < 2^32 (multiplied next).
+        let y0 = (x0 + t2 - q2) | 0; // [-2q, 2q)
+        y0 += (y0 >> 31) & q2;
+        let y2 = (x0 - t2) | 0; // (-2q, 2q)
+        y2 += (y2 >> 31) & q2;
+        const y1 = x1 + t3; // [0, 4q), float-exact
+        const y3 = x1 - t3 + q2; // (0, 4q)
+        e = (y1 * s2) | 0;
+        const u1 = (Math.imul(y1, w2) - Math.imul(e, q)) | 0;
+        e = (y3 * s3) | 0;
+        const u3 = (Math.imul(y3, w3) - Math.imul(e, q)) | 0;
+        // Second layer: sums in [0,4q) stored through int32 wrap.
+        a[j] = (y0 + u1) | 0;
+        a[j + h] = (y0 - u1 + q2) | 0;
+        a[j + gap] = (y2 + u3) | 0;
+        a[j + gap + h] = (y2 - u3 + q2) | 0;
+      }
+    }
+  }
+  // One radix-2 layer left when logN is odd (gap = 1).
+  for (; m < N; m <<= 1, gap >>>= 1) {
+    for (let i = 0; i < m; i++) {
+      const w = W[m + i];
+      const s = WS[m + i];
+      const j1 = 2 * i * gap;
+      const j2 = j1 + gap;
+      for (let j = j1; j < j2; j++) {
+        let x = (a[j] - q2) | 0;
+        x += (x >> 31) & q2;
+        const y = a[j + gap];
+        const e = (y * s) | 0;
+        const tt = (Math.imul(y, w) - Math.imul(e, q)) | 0;
+        a[j] = (x + tt) | 0;
+        a[j + gap] = (x - tt + q2) | 0;
+      }
+    }
+  }
+}
+
+/**
+ * Reduce every value of `a` from [0, 4q) to [0, q) in place.
+ * @param a values in [0, 4q)
+ * @param q modulus < 2^30
+ */
+export function reduceFrom4q(a: Uint32Array, q: number): void {
+  const q2 = 2 * q;
+  for (let j = 0, n = a.length; j < n; j++) {
+    let x = (a[j] - q2) | 0; // [-2q, 2q)
+    x += (x >> 31) & q2;
+    x = (x - q) | 0;
+    a[j] = x + ((x >> 31) & q);
+  }
+}
+
+/**
+ * Forward negacyclic NTT in place, fully reduced output.
+ * @param a N coefficients in [0, 4q)
+ * @param t tables for q and N
+ * @throws TypeError/RangeError if a is not a Uint32Array of length N
+ */
+export function forwardNtt(a: Uint32Array, t: NttTables): void {
+  checkU32('forwardNtt', 'a', a, t.N);
+  forwardNttLazy(a, t);
+  reduceFrom4q(a, t.q);
+}
+
+/**
+ * Inverse negacyclic NTT in place (including the factor 1/N), fully reduced output.
+ * @param a N values in bit-reversed NTT order, each in [0, 2q)
+ * @param t tables for q and N
+ * @returns nothing; a holds the coefficients in [0, q)
+ */
+export function inverseNttLazyInput(a: Uint32Array, t: NttTables): void {
+  const N = t.N;
+  const q = t.q;
+  const q2 = 2 * q;
+  const W = t.psiInvRev;
+  const WS = t.psiInvRevShoup;
+  let gap = 1;
+  let m = N; // number of elements per group is 2*gap; h = m/2 groups in the current layer
+  // All layers but the last (h = 1), two at a time while possible.
+  for (; m > 4; m >>>= 2, gap <<= 2) {
+    const h = m >>> 1; // groups in layer A; layer B has h/2
+    const h2 = h >>> 1;
+    for (let i = 0; i < h2; i++) {
+      const wa = W[h + 2 * i];
+      const sa = WS[h + 2 * i];
+      const wb = W[h + 2 * i + 1];
+      const sb = WS[h + 2 * i + 1];
+      const wc = W[h2 + i];
+      const sc = WS[h2 + i];
+      const j1 = 4 * i * gap;
+      const j2 = j1 + gap;
+      for (let j = j1; j < j2; j++) {
+        const x0 = a[j]; // all in [0, 2q)
+        const x1 = a[j + gap];
+        const x2 = a[j + 2 * gap];
+        const x3 = a[j + 3 * gap];
+        let u0 = (x0 + x1 - q2) | 0; // [-2q, 2q)
+        u0 += (u0 >> 31) & q2;
+        let d = x0 - x1 + q2; // (0, 4q): exact float, < 2^32
+        let e = (d * sa) | 0;
+        const u1 = (Math.imul(d, wa) - Math.imul(e, q)) | 0; // [0, 2q)
+        let u2 = (x2 + x3 - q2) | 0;
+        u2 += (u2 >> 31) & q2;
+        d = x2 - x3 + q2;
+        e = (d * sb) | 0;
+        const u3 = (Math.imul(d, wb) - Math.imul(e, q)) | 0;
+        let v0 = (u0 + u2 - q2) | 0;
+        v0 += (v0 >> 31) & q2;
+        d = u0 - u2 + q2;
+        e = (d * sc) | 0;
+        const v2 = (Math.imul(d, wc) - Math.imul(e, q)) | 0;
+        let v1 = (u1 + u3 - q2) | 0;
+        v1 += (v1 >> 31) & q2;
+        d = u1 - u3 + q2;
+        e = (d * sc) | 0;
+        const v3 = (Math.imul(d, wc) - Math.imul(e, q)) | 0;
+        a[j] = v0;
+        a[j + gap] = v1;
+        a[j + 2 * gap] = v2;
+        a[j + 3 * gap] = v3;
+      }
+    }
+  }
+  // A single remaining radix-2 layer before the last one (when logN is even).
+  if (m === 4) {
+    for (let i = 0; i < 2; i++) {
+      const w = W[2 + i];
+      const s = WS[2 + i];
+      const j1 = 2 * i * gap;
+      const j2 = j1 + gap;
+      for (let j = j1; j < j2; j++) {
+        const x = a[j];
+        const y = a[j + gap];
+        let u = (x + y - q2) | 0;
+        u += (u >> 31) & q2;
+        const d = x - y + q2;
+        const e = (d * s) | 0;
+        a[j] = u;
+        a[j + gap] = (Math.imul(d, w) - Math.imul(e, q)) | 0;
+      }
+    }
+    gap <<= 1;
+  }
+  // Last layer with N^-1 merged: a[j] = (x + y)/N, a[j+N/2] = (x - y) psi^-(N/2) / N, fully reduced.
+  const ni = t.nInv;
+  const nis = t.nInvShoup;
+  const np = t.nInvPsi;
+  const nps = t.nInvPsiShoup;
+  for (let j = 0; j < gap; j++) {
+    const x = a[j];
+    const y = a[j + gap];
+    let s = x + y; // [0, 4q), exact float
+    let e = (s * nis) | 0;
+    let r = (Math.imul(s, ni) - Math.imul(e, q) - q) | 0; // [-q, q)
+    a[j] = r + ((r >> 31) & q);
+    s = x - y + q2; // (0, 4q)
+    e = (s * nps) | 0;
+    r = (Math.imul(s, np) - Math.imul(e, q) - q) | 0;
+    a[j + gap] = r + ((r >> 31) & q);
+  }
+}
+
+/**
+ * Inverse negacyclic NTT in place, fully reduced output.
+ * @param a N values in bit-reversed NTT order, each in [0, 2q)
+ * @param t tables for q and N
+ * @throws TypeError/RangeError if a is not a Uint32Array of length N
+ */
+export function inverseNtt(a: Uint32Array, t: NttTables): void {
+  checkU32('inverseNtt', 'a', a, t.N);
+  inverseNttLazyInput(a, t);
+}
+
+/**
+ * Pointwise product out[i] = a[i] * b[i] mod q (NTT-domain multiplication).
+ * out may alias a or b.
+ * @param a values in [0, q)
+ * @param b values in [0, q)
+ * @param out destination, same length
+ * @param q modulus < 2^30
+ * @param qInv float64 1/q
+ */
+export function mulPointwise(a: Uint32Array, b: Uint32Array, out: Uint32Array, q: number, qInv: number): void {
+  for (let i = 0, n = out.length; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    // Same reduction as mulMod: float estimate of x*y/q (< 2^30), remainder in [-q, 2q).
+    const e = (x * y * qInv) | 0;
+    let r = (Math.imul(x, y) - Math.imul(e, q)) | 0;
+    r += (r >> 31) & q;
+    r = (r - q) | 0;
+    out[i] = r + ((r >> 31) & q);
+  }
+}
+
+/**
+ * Negacyclic product of two coefficient-form polynomials through the NTT:
+ * c = a * b mod (X^N + 1, q). Allocates two scratch arrays; for hot paths
+ * keep operands in NTT form and use {@link mulPointwise}.
+ * @param a N coefficients in [0, q)
+ * @param b N coefficients in [0, q)
+ * @param t tables for q and N
+ * @returns a new Uint32Array with the product's coefficients in [0, q)
+ * @throws TypeError/RangeError on arrays of the wrong type or length
+ */
+export function negacyclicMul(a: Uint32Array, b: Uint32Array, t: NttTables): Uint32Array {
+  checkU32('negacyclicMul', 'a', a, t.N);
+  checkU32('negacyclicMul', 'b', b, t.N);
+  const fa = a.slice();
+  const fb = b.slice();
+  forwardNtt(fa, t);
+  forwardNtt(fb, t);
+  mulPointwise(fa, fb, fa, t.q, t.qInv);
+  inverseNttLazyInput(fa, t);
+  return fa;
+}

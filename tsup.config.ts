@@ -1,0 +1,21 @@
+import { defineConfig } from 'tsup';
+
+// One entry per layer, so that each layer is its own package export and a
+// consumer of `@hecnn/ckks/ntt` never pulls the scheme or the trainer.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'ntt/index': 'src/ntt/index.ts',
+    'ckks/index': 'src/ckks/index.ts',
+    'encoding/index': 'src/encoding/index.ts',
+    'mlr/index': 'src/mlr/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  target: 'es2022',
+  platform: 'neutral',
+});
