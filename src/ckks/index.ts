@@ -1,2 +1,20 @@
-/** `@hecnn/ckks/ckks`: not yet built (see the issue tracker). */
-export {};
+/**
+ * `@hecnn/ckks/ckks`: the RNS-CKKS scheme. Parameters, keys, encoder,
+ * encryption, evaluation and hybrid key switching, built on `@hecnn/ckks/ntt`.
+ *
+ * Pipeline (as in Microsoft SEAL): KeyGenerator -> Encoder -> Encryptor ->
+ * Evaluator -> Decryptor.
+ *
+ * @module
+ */
+export * from './errors.js';
+export * from './security.js';
+export * from './params.js';
+export * from './presets.js';
+export * from './sampling.js';
+export * from './types.js';
+export * from './keys.js';
+export * from './encoder.js';
+export * from './encryption.js';
+export * from './keyswitch.js';
+export * from './evaluator.js';

@@ -41,6 +41,7 @@ export function isPrime(n: number): boolean {
   }
   const inv = 1 / n;
   for (const a of [2, 7, 61]) {
+    if (a % n === 0) continue; // n = 61: a base that is a multiple of n proves nothing
     let x = powMod(a % n, d, n);
     if (x === 1 || x === n - 1) continue;
     let composite = true;
@@ -193,4 +194,55 @@ export function minimalPrimitive2NthRoot(q: number, logN: number): number {
     if (cur < best) best = cur;
   }
   return best;
+}
+
+/**
+ * NTT-friendly primes as close as possible to 2^logTarget, alternating below
+ * and above it (below only when 2^logTarget is at the arithmetic's bound), so
+ * that the product of consecutive primes stays close to a power of two. Used
+ * for the CKKS modulus chain: rescaling by primes close to the scale keeps the
+ * scale from drifting (as in Lattigo's prime generator).
+ *
+ * @param logN log2 of the ring degree, in [4, 17]
+ * @param logTarget target size in bits, in [logN + 2, 30]
+ * @param count number of primes
+ * @param exclude primes that must not be returned
+ * @returns `count` distinct primes, deterministic, each in [2^(logTarget-1), 2^30)
+ * @throws RangeError on bad arguments or if the range runs out of primes
+ */
+export function generateNttPrimesNear(logN: number, logTarget: number, count: number, exclude: Iterable<number> = []): number[] {
+  const fn = 'generateNttPrimesNear';
+  checkLogN(fn, logN);
+  checkInt(fn, 'logTarget', logTarget, logN + 2, MAX_MODULUS_BITS);
+  checkInt(fn, 'count', count, 0, 1 << 16);
+  const m = 2 ** (logN + 1);
+  const target = 2 ** logTarget;
+  const lo = 2 ** (logTarget - 1);
+  const hi = 2 ** MAX_MODULUS_BITS;
+  const taken = new Set<number>(exclude);
+  let below = target - m + 1; // largest candidate < 2^logTarget that is 1 mod 2N
+  let above = target + m + 1; // smallest candidate > 2^logTarget that is 1 mod 2N
+  const out: number[] = [];
+  const nextBelow = (): number => {
+    while (below > lo && (taken.has(below) || !isPrime(below))) below -= m;
+    if (below <= lo) return 0;
+    const q = below;
+    below -= m;
+    return q;
+  };
+  const nextAbove = (): number => {
+    while (above < hi && (taken.has(above) || !isPrime(above))) above += m;
+    if (above >= hi) return 0;
+    const q = above;
+    above += m;
+    return q;
+  };
+  for (let i = 0; i < count; i++) {
+    let q = i % 2 === 0 ? nextBelow() : nextAbove();
+    if (q === 0) q = i % 2 === 0 ? nextAbove() : nextBelow();
+    if (q === 0) rangeError(fn, 'count', `at most the number of NTT-friendly primes near 2^${logTarget}`, count);
+    taken.add(q);
+    out.push(q);
+  }
+  return out;
 }

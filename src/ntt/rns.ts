@@ -371,6 +371,16 @@ export function polyToBigInts(p: RnsPoly, basis: RnsBasis, centered = false): bi
  * where k is the number of source primes: the result is exact up to a small
  * multiple of Q (the approximation error), with u the same in every p_j.
  *
+ * Centered variant ({@link BasisConverter.convert} with centered = true): the
+ * y_i = [x_i (Q/q_i)^-1]_{q_i} are taken in [-q_i/2, q_i/2), so the integer
+ * converted is sum_i y_i (Q/q_i), which lies in [-kQ/2, kQ/2): it equals
+ * x + u*Q with -k/2 - 1 <= u < k/2, and its distribution is symmetric about
+ * the centered representative of x. Key switching needs this: with the
+ * non-centered form, ModUp digits have mean Q_j/2 and ModDown a bias of
+ * (k-1)/2, and both turn into a fixed low-frequency error concentrated in a
+ * few CKKS slots. Taking y_i - q_i for the v entries with y_i >= q_i/2 amounts
+ * to subtracting v*Q, so the centered sum is the plain one minus [v*Q]_{p_j}.
+ *
  * Cost per coefficient: k Shoup products for the y_i, then k lazy Shoup
  * products and additions per output prime. The converter owns a scratch
  * buffer of k*N words; one converter must not be used by two callers at once.
@@ -384,7 +394,10 @@ export class BasisConverter {
   /** [(Q/q_i)]_{p_j} at index j*k + i, and Shoup constants. */
   private readonly qHatModP: Uint32Array;
   private readonly qHatModPShoup: Float64Array;
+  /** [v*Q]_{p_j} at index j*(k+1) + v, for v = 0..k (centered conversion). */
+  private readonly vQModP: Uint32Array;
   private readonly scratch: Uint32Array;
+  private readonly shifted: Uint8Array;
 
   /**
    * @param from source basis (all its primes are used)
@@ -417,25 +430,35 @@ export class BasisConverter {
         this.qHatModPShoup[j * k + i] = shoupConstant(v, pj);
       }
     }
+    this.vQModP = new Uint32Array((k + 1) * l);
+    for (let j = 0; j < l; j++) {
+      for (let v = 0; v <= k; v++) this.vQModP[j * (k + 1) + v] = reduceBigInt(BigInt(v) * Q, to.moduli[j]);
+    }
     this.scratch = new Uint32Array(k * from.N);
+    this.shifted = new Uint8Array(from.N);
   }
 
   /**
-   * Convert: out (|P| limbs) receives sum_i [x_i (Q/q_i)^-1]_{q_i} (Q/q_i) mod p_j.
+   * Convert: out (|P| limbs) receives sum_i [x_i (Q/q_i)^-1]_{q_i} (Q/q_i) mod p_j,
+   * with the [.]_{q_i} in [0, q_i), or in [-q_i/2, q_i/2) when centered.
    * Works on coefficient-form data (the conversion is not NTT-compatible).
    * @param input k*N residues modulo the source primes, each in [0, q_i)
    * @param out |P|*N words, overwritten with values in [0, p_j)
+   * @param centered use centered y_i (see the class comment)
    * @throws RangeError/TypeError on arrays of the wrong length
    */
-  convert(input: Uint32Array, out: Uint32Array): void {
+  convert(input: Uint32Array, out: Uint32Array, centered = false): void {
     const k = this.from.moduli.length;
     const l = this.to.moduli.length;
     const N = this.from.N;
     checkU32('BasisConverter.convert', 'input', input, k * N);
     checkU32('BasisConverter.convert', 'out', out, l * N);
     const y = this.scratch;
+    const v = this.shifted;
+    if (centered) v.fill(0);
     for (let i = 0; i < k; i++) {
       const qi = this.from.moduli[i];
+      const halfQ = qi >>> 1;
       const w = this.qHatInv[i];
       const ws = this.qHatInvShoup[i];
       const off = i * N;
@@ -443,8 +466,10 @@ export class BasisConverter {
         // mulConst: Shoup estimate, remainder in [0, 2q_i) then one correction.
         const x = input[off + c];
         const e = (x * ws) | 0;
-        const r = (Math.imul(x, w) - Math.imul(e, qi) - qi) | 0; // [-q, q)
-        y[off + c] = r + ((r >> 31) & qi);
+        let r = (Math.imul(x, w) - Math.imul(e, qi) - qi) | 0; // [-q, q)
+        r += (r >> 31) & qi;
+        y[off + c] = r;
+        if (centered && r >= halfQ) v[c]++;
       }
     }
     for (let j = 0; j < l; j++) {
@@ -465,9 +490,19 @@ export class BasisConverter {
           out[o + c] = s;
         }
       }
-      for (let c = o; c < o + N; c++) {
-        const s = (out[c] - p) | 0;
-        out[c] = s + ((s >> 31) & p);
+      if (centered) {
+        const vq = this.vQModP.subarray(j * (k + 1), (j + 1) * (k + 1));
+        for (let c = 0; c < N; c++) {
+          let s = (out[o + c] - p) | 0; // [-p, p)
+          s += (s >> 31) & p;
+          s = (s - vq[v[c]]) | 0; // (-p, p)
+          out[o + c] = s + ((s >> 31) & p);
+        }
+      } else {
+        for (let c = o; c < o + N; c++) {
+          const s = (out[c] - p) | 0;
+          out[c] = s + ((s >> 31) & p);
+        }
       }
     }
   }

@@ -1,0 +1,345 @@
+/**
+ * Keys and key generation: ternary secret key, public key, relinearization
+ * key and Galois (rotation / conjugation) keys, with hybrid key switching
+ * (Han and Ki, "Better Bootstrapping for Approximate Homomorphic Encryption",
+ * CT-RSA 2020, section 3; the RNS form of Cheon, Han, Kim, Kim and Song,
+ * SAC 2018, section 4).
+ *
+ * A switching key from s' to s has one component per digit j:
+ *   (b_j, a_j) over QP,  b_j = -a_j s + e_j + P * [Q/Q_j]_... * s'
+ * where, in RNS, the gadget factor is simply P on the limbs of digit j and 0
+ * elsewhere (because (Q/Q_j)[(Q/Q_j)^-1]_{Q_j} is 1 modulo the primes of Q_j
+ * and 0 modulo the other primes of Q). The a_j are expanded from a 32-byte
+ * seed by SHAKE256, so a key can later be stored as seed + b_j only.
+ *
+ * @module
+ */
+
+import {
+  RnsPoly,
+  automorphismNtt,
+  automorphismNttIndex,
+  galoisElementForConjugation,
+  galoisElementForRotation,
+  mulConst,
+  polyForwardNtt,
+  polySetSmall,
+} from '../ntt/index.js';
+import { CkksError } from './errors.js';
+import type { Parameters } from './params.js';
+import { CsprngSource, type RandomSource, XofSource, randomSeed, sampleGaussian, sampleTernary, sampleUniform, wipe } from './sampling.js';
+import { checkFingerprint } from './types.js';
+
+/** Domain-separation labels of the XOF streams. */
+export const XOF_LABEL_SWITCHING_KEY = 'hecnn/ckks switching-key a v1';
+export const XOF_LABEL_PUBLIC_KEY = 'hecnn/ckks public-key a v1';
+
+/** The ternary secret s, as small coefficients and in NTT form over every prime of QP. */
+export class SecretKey {
+  readonly fingerprint: string;
+  /** Coefficients in {-1, 0, 1}. */
+  readonly coeffs: Int8Array;
+  /** s in NTT form over Q then P (|Q| + |P| limbs). */
+  readonly poly: RnsPoly;
+  private wiped = false;
+
+  /** @internal use {@link KeyGenerator.genSecretKey} */
+  constructor(params: Parameters, coeffs: Int8Array, poly: RnsPoly) {
+    this.fingerprint = params.fingerprint;
+    this.coeffs = coeffs;
+    this.poly = poly;
+  }
+
+  /** Whether {@link wipe} has been called. */
+  get isWiped(): boolean {
+    return this.wiped;
+  }
+
+  /** Overwrite the key material with zeros. The key is unusable afterwards. */
+  wipe(): void {
+    wipe(this.coeffs, this.poly.data);
+    this.wiped = true;
+  }
+}
+
+/** Public key (b, a) = (-a s + e, a) over Q, NTT form. */
+export class PublicKey {
+  readonly fingerprint: string;
+  readonly b: RnsPoly;
+  readonly a: RnsPoly;
+  /** Seed of a. */
+  readonly seed: Uint8Array;
+  /** @internal use {@link KeyGenerator.genPublicKey} */
+  constructor(params: Parameters, b: RnsPoly, a: RnsPoly, seed: Uint8Array) {
+    this.fingerprint = params.fingerprint;
+    this.b = b;
+    this.a = a;
+    this.seed = seed;
+  }
+}
+
+/** A hybrid switching key from some s' to s: per digit, (b_j, a_j) over QP in NTT form. */
+export class SwitchingKey {
+  readonly fingerprint: string;
+  /** b_j, one per digit, |Q| + |P| limbs each. */
+  readonly b: RnsPoly[];
+  /** a_j, one per digit. */
+  readonly a: RnsPoly[];
+  /** Seed of the a_j. */
+  readonly seed: Uint8Array;
+  /** @internal */
+  constructor(params: Parameters, b: RnsPoly[], a: RnsPoly[], seed: Uint8Array) {
+    this.fingerprint = params.fingerprint;
+    this.b = b;
+    this.a = a;
+    this.seed = seed;
+  }
+
+  /** Size in bytes of the key material held. */
+  get byteLength(): number {
+    return this.b.reduce((s, p) => s + p.data.byteLength, 0) * 2;
+  }
+}
+
+/** The keys a server needs to evaluate: relinearization and Galois keys by Galois element. */
+export class EvaluationKeys {
+  readonly fingerprint: string;
+  /** Relinearization key (s^2 -> s), if generated. */
+  relin: SwitchingKey | undefined;
+  /** Galois keys (sigma_g(s) -> s) by Galois element g. */
+  readonly galois: Map<number, SwitchingKey>;
+  /** @param params parameters */
+  constructor(params: Parameters, relin?: SwitchingKey, galois?: Map<number, SwitchingKey>) {
+    this.fingerprint = params.fingerprint;
+    this.relin = relin;
+    this.galois = galois ?? new Map();
+  }
+}
+
+/** Options of the key generator. */
+export interface KeyGeneratorOptions {
+  /** Source of secret randomness (default: the platform CSPRNG). Tests may pass a seeded XofSource. */
+  source?: RandomSource;
+  /** Allocate key material on SharedArrayBuffers (default false). */
+  shared?: boolean;
+}
+
+/**
+ * Generates secret, public, relinearization and Galois keys.
+ * Pipeline position: KeyGenerator -> Encoder -> Encryptor -> Evaluator -> Decryptor.
+ */
+export class KeyGenerator {
+  readonly params: Parameters;
+  private readonly source: RandomSource;
+  private readonly shared: boolean;
+
+  /**
+   * @param params parameters
+   * @param options randomness source and memory placement
+   */
+  constructor(params: Parameters, options: KeyGeneratorOptions = {}) {
+    this.params = params;
+    this.source = options.source ?? new CsprngSource();
+    this.shared = options.shared ?? false;
+  }
+
+  private alloc(limbs: number): RnsPoly {
+    const p = RnsPoly.alloc(this.params.N, limbs, this.shared);
+    return p;
+  }
+
+  /** Small signed coefficients to NTT form over all QP primes. */
+  private smallToQP(coeffs: ArrayLike<number>): RnsPoly {
+    const prm = this.params;
+    const p = this.alloc(prm.basisQP.moduli.length);
+    polySetSmall(coeffs, p, prm.basisQP);
+    polyForwardNtt(p, prm.basisQP);
+    return p;
+  }
+
+  /**
+   * Sample a secret key with coefficients uniform in {-1, 0, 1}.
+   * @returns the secret key (NTT form over QP, plus its coefficients)
+   */
+  genSecretKey(): SecretKey {
+    const s = sampleTernary(this.source, this.params.N);
+    return new SecretKey(this.params, s, this.smallToQP(s));
+  }
+
+  /**
+   * Public key (b, a) = (-a s + e, a) over Q.
+   * @param sk the secret key
+   * @throws CkksError if the key is wiped or from other parameters
+   */
+  genPublicKey(sk: SecretKey): PublicKey {
+    checkSecret('KeyGenerator.genPublicKey', this.params, sk);
+    const prm = this.params;
+    const L = prm.Q.length;
+    const seed = randomSeed();
+    const a = this.alloc(L);
+    sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, prm.Q);
+    a.isNtt = true;
+    const e = sampleGaussian(this.source, prm.N);
+    const b = this.alloc(L);
+    polySetSmall(e, b, prm.basisQ);
+    wipe(e);
+    polyForwardNtt(b, prm.basisQ);
+    subProduct(b, a, sk.poly, prm.basisQP.moduli, L);
+    return new PublicKey(prm, b, a, seed);
+  }
+
+  /**
+   * Switching key from sPrime to sk: sPrime given in NTT form over QP.
+   * @param sPrime the source secret (NTT form, |Q|+|P| limbs)
+   * @param sk the target secret key
+   */
+  private genSwitchingKey(sPrime: RnsPoly, sk: SecretKey): SwitchingKey {
+    const prm = this.params;
+    const nQ = prm.Q.length;
+    const total = nQ + prm.P.length;
+    const moduli = prm.basisQP.moduli;
+    const N = prm.N;
+    const seed = randomSeed();
+    const xof = new XofSource(seed, XOF_LABEL_SWITCHING_KEY);
+    const bs: RnsPoly[] = [];
+    const as: RnsPoly[] = [];
+    for (let j = 0; j < prm.dnum; j++) {
+      const a = this.alloc(total);
+      sampleUniform(xof, a, moduli);
+      a.isNtt = true;
+      const e = sampleGaussian(this.source, N);
+      const b = this.alloc(total);
+      polySetSmall(e, b, prm.basisQP);
+      wipe(e);
+      polyForwardNtt(b, prm.basisQP);
+      subProduct(b, a, sk.poly, moduli, total);
+      // Gadget: + P * s' on the limbs of digit j.
+      const lo = j * prm.digitSize;
+      const hi = Math.min(nQ, lo + prm.digitSize);
+      for (let i = lo; i < hi; i++) {
+        const q = moduli[i];
+        const w = prm.pModQ[i];
+        const ws = prm.pModQShoup[i];
+        const off = i * N;
+        for (let c = off; c < off + N; c++) {
+          const t = mulConst(sPrime.data[c], w, ws, q);
+          const s = (b.data[c] + t - q) | 0;
+          b.data[c] = s + ((s >> 31) & q);
+        }
+      }
+      bs.push(b);
+      as.push(a);
+    }
+    return new SwitchingKey(prm, bs, as, seed);
+  }
+
+  /**
+   * Relinearization key: switches s^2 to s.
+   * @param sk the secret key
+   */
+  genRelinKey(sk: SecretKey): SwitchingKey {
+    checkSecret('KeyGenerator.genRelinKey', this.params, sk);
+    const prm = this.params;
+    const s2 = this.alloc(prm.basisQP.moduli.length);
+    s2.isNtt = true;
+    const N = prm.N;
+    for (let i = 0; i < prm.basisQP.moduli.length; i++) {
+      const t = prm.basisQP.tables[i];
+      const off = i * N;
+      for (let c = off; c < off + N; c++) s2.data[c] = mulModT(sk.poly.data[c], sk.poly.data[c], t.q, t.qInv);
+    }
+    const key = this.genSwitchingKey(s2, sk);
+    wipe(s2.data);
+    return key;
+  }
+
+  /**
+   * Galois key for sigma_g: switches s(X^g) to s.
+   * @param sk the secret key
+   * @param g odd Galois element in [1, 2N)
+   */
+  genGaloisKey(sk: SecretKey, g: number): SwitchingKey {
+    checkSecret('KeyGenerator.genGaloisKey', this.params, sk);
+    const prm = this.params;
+    const perm = automorphismNttIndex(prm.logN, g);
+    const sg = this.alloc(prm.basisQP.moduli.length);
+    sg.isNtt = true;
+    const N = prm.N;
+    for (let i = 0; i < prm.basisQP.moduli.length; i++) {
+      automorphismNtt(sk.poly.data.subarray(i * N, (i + 1) * N), sg.data.subarray(i * N, (i + 1) * N), perm);
+    }
+    const key = this.genSwitchingKey(sg, sk);
+    wipe(sg.data);
+    return key;
+  }
+
+  /**
+   * Evaluation keys for a server: relinearization key (optional) and the
+   * Galois keys of the given rotation steps (and conjugation).
+   * @param sk the secret key
+   * @param opts relin (default true), rotation steps (left rotations; negative = right), conjugate
+   * @returns evaluation keys; steps mapping to the same Galois element share one key, step 0 needs none
+   */
+  genEvaluationKeys(sk: SecretKey, opts: { relin?: boolean; steps?: readonly number[]; conjugate?: boolean } = {}): EvaluationKeys {
+    const keys = new EvaluationKeys(this.params, opts.relin === false ? undefined : this.genRelinKey(sk));
+    for (const g of galoisElementsFor(this.params, opts.steps ?? [], opts.conjugate ?? false)) {
+      keys.galois.set(g, this.genGaloisKey(sk, g));
+    }
+    return keys;
+  }
+}
+
+/**
+ * The distinct Galois elements needed for the given rotation steps (and conjugation).
+ *
+ * Steps are reduced modulo N/2: with sparse packing (n < N/2 slots) the N/2
+ * ring slots hold the n-slot vector repeated with period n, so a ring rotation
+ * by k mod N/2 rotates every copy by k, and keys do not depend on the slot count.
+ *
+ * @param params parameters
+ * @param steps left rotation steps (negative = right); steps equal to 0 modulo N/2 need no key
+ * @param conjugate include the conjugation element
+ * @returns sorted distinct Galois elements
+ * @throws CkksError on a step that is not a safe integer
+ */
+export function galoisElementsFor(params: Parameters, steps: readonly number[], conjugate = false): number[] {
+  const set = new Set<number>();
+  for (const k of steps) {
+    if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', 'galoisElementsFor', `rotation steps must be safe integers, got ${String(k)}`);
+    const g = galoisElementForRotation(k, params.logN); // reduces k modulo N/2
+    if (g !== 1) set.add(g);
+  }
+  if (conjugate) set.add(galoisElementForConjugation(params.logN));
+  return [...set].sort((x, y) => x - y);
+}
+
+function checkSecret(op: string, params: Parameters, sk: SecretKey): void {
+  if (!(sk instanceof SecretKey)) throw new CkksError('INVALID_ARGUMENT', op, 'expected a SecretKey');
+  checkFingerprint(op, params, sk, 'the secret key');
+  if (sk.isWiped) throw new CkksError('INVALID_ARGUMENT', op, 'the secret key has been wiped');
+}
+
+/** Inline general modular product (see mulMod in src/ntt/modular.ts for the bounds). */
+function mulModT(a: number, b: number, q: number, qInv: number): number {
+  const t = (a * b * qInv) | 0; // estimate of floor(ab/q) < 2^30, off by at most 1
+  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0; // [-q, 2q)
+  r += (r >> 31) & q;
+  r = (r - q) | 0;
+  return r + ((r >> 31) & q);
+}
+
+/** b <- b - a*s on the first `limbs` limbs (all NTT form). */
+function subProduct(b: RnsPoly, a: RnsPoly, s: RnsPoly, moduli: readonly number[], limbs: number): void {
+  const N = b.N;
+  for (let i = 0; i < limbs; i++) {
+    const q = moduli[i];
+    const qInv = 1 / q;
+    const off = i * N;
+    for (let c = off; c < off + N; c++) {
+      const t = mulModT(a.data[c], s.data[c], q, qInv);
+      const d = (b.data[c] - t) | 0;
+      b.data[c] = d + ((d >> 31) & q);
+    }
+  }
+}
+

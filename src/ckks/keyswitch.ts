@@ -1,0 +1,237 @@
+/**
+ * Hybrid key switching (Han and Ki, CT-RSA 2020, section 3; RNS form of
+ * Cheon, Han, Kim, Kim and Song, SAC 2018, section 4.2), split so that the
+ * decomposition can be shared by several rotations (hoisting: Halevi and
+ * Shoup, "Faster Homomorphic Linear Transformations in HElib", CRYPTO 2018).
+ *
+ * For d in R_{Q_l} (NTT form):
+ *  1. decompose: for each digit j (primes D_j of Q_l), ModUp [d]_{D_j} to
+ *     Q_l ∪ P by fast basis conversion; the result d~_j is in NTT form. The
+ *     conversion adds u*Q_j (u small), which the gadget factor annihilates.
+ *  2. inner product with the key, optionally through the slot permutation of
+ *     an automorphism: acc = sum_j sigma(d~_j) * (b_j, a_j) over Q_l ∪ P.
+ *  3. ModDown: (acc - [acc]_P lifted to Q_l) * P^-1, back in R_{Q_l}.
+ * The result (u0, u1) satisfies u0 + u1 s = sigma(d) s' + e_ks (mod Q_l).
+ *
+ * @module
+ */
+
+import {
+  BasisConverter,
+  RnsPoly,
+  createRnsBasis,
+  forwardNttLazy,
+  inverseNttLazyInput,
+  reduceFrom4q,
+} from '../ntt/index.js';
+import type { SwitchingKey } from './keys.js';
+import type { Parameters } from './params.js';
+
+/** The ModUp of one polynomial: one extended polynomial per digit, over Q_l ∪ P, NTT form. */
+export interface Decomposition {
+  readonly level: number;
+  /** digits[j] has (level + 1 + |P|) limbs: Q_0..Q_l, then P_0..P_{K-1}. */
+  readonly digits: RnsPoly[];
+}
+
+/**
+ * Key-switching engine for one parameter set. Holds cached basis converters
+ * per level and scratch buffers; not safe to share between concurrent callers.
+ */
+export class KeySwitcher {
+  readonly params: Parameters;
+  private readonly modUp = new Map<string, BasisConverter>();
+  private readonly modDown = new Map<number, BasisConverter>();
+  private scratchCoeff: Uint32Array | undefined;
+  private scratchConv: Uint32Array | undefined;
+
+  /** @param params parameters */
+  constructor(params: Parameters) {
+    this.params = params;
+  }
+
+  /** Number of digits active at a level. */
+  digitsAt(level: number): number {
+    return Math.ceil((level + 1) / this.params.digitSize);
+  }
+
+  private modUpConverter(level: number, j: number): BasisConverter {
+    const key = `${level}:${j}`;
+    let c = this.modUp.get(key);
+    if (c === undefined) {
+      const prm = this.params;
+      const lo = j * prm.digitSize;
+      const hi = Math.min(level + 1, lo + prm.digitSize);
+      const from = prm.Q.slice(lo, hi);
+      const to = [...prm.Q.slice(0, lo), ...prm.Q.slice(hi, level + 1), ...prm.P];
+      c = new BasisConverter(createRnsBasis(from, prm.logN), createRnsBasis(to, prm.logN));
+      this.modUp.set(key, c);
+    }
+    return c;
+  }
+
+  private modDownConverter(level: number): BasisConverter {
+    let c = this.modDown.get(level);
+    if (c === undefined) {
+      const prm = this.params;
+      c = new BasisConverter(prm.basisP, createRnsBasis(prm.Q.slice(0, level + 1), prm.logN));
+      this.modDown.set(level, c);
+    }
+    return c;
+  }
+
+  private scratch(words: number, which: 'coeff' | 'conv'): Uint32Array {
+    const cur = which === 'coeff' ? this.scratchCoeff : this.scratchConv;
+    if (cur !== undefined && cur.length >= words) return cur.subarray(0, words);
+    const fresh = new Uint32Array(words);
+    if (which === 'coeff') this.scratchCoeff = fresh;
+    else this.scratchConv = fresh;
+    return fresh;
+  }
+
+  /**
+   * ModUp of every digit of d (NTT form, level + 1 limbs).
+   * Cost: (level+1) inverse NTTs and, per digit, (level + 1 - |D_j| + |P|) forward NTTs.
+   * @param d the polynomial to decompose (not modified)
+   * @param out optional decomposition to reuse (same level)
+   */
+  decompose(d: RnsPoly, out?: Decomposition): Decomposition {
+    const prm = this.params;
+    const N = prm.N;
+    const level = d.limbs - 1;
+    const nL = level + 1;
+    const K = prm.P.length;
+    const ext = nL + K;
+    const beta = this.digitsAt(level);
+    const digits = out !== undefined && out.level === level ? out.digits : [];
+    while (digits.length < beta) digits.push(new RnsPoly(N, ext, undefined, true));
+    // Coefficient form of d.
+    const coeff = this.scratch(nL * N, 'coeff');
+    coeff.set(d.data.subarray(0, nL * N));
+    for (let i = 0; i < nL; i++) inverseNttLazyInput(coeff.subarray(i * N, (i + 1) * N), prm.basisQ.tables[i]);
+    for (let j = 0; j < beta; j++) {
+      const lo = j * prm.digitSize;
+      const hi = Math.min(nL, lo + prm.digitSize);
+      const conv = this.modUpConverter(level, j);
+      const outLimbs = nL - (hi - lo) + K;
+      const tmp = this.scratch(outLimbs * N, 'conv');
+      conv.convert(coeff.subarray(lo * N, hi * N), tmp, true);
+      const dst = digits[j].data;
+      // Digit's own limbs: already known in NTT form.
+      dst.set(d.data.subarray(lo * N, hi * N), lo * N);
+      // Converted limbs: Q_0..Q_{lo-1}, Q_hi..Q_l, P_0..P_{K-1}, each NTT'd in place.
+      let t = 0;
+      for (let i = 0; i < ext; i++) {
+        if (i >= lo && i < hi) continue;
+        const limb = dst.subarray(i * N, (i + 1) * N);
+        limb.set(tmp.subarray(t * N, (t + 1) * N));
+        const tables = i < nL ? prm.basisQP.tables[i] : prm.basisQP.tables[prm.Q.length + (i - nL)];
+        forwardNttLazy(limb, tables);
+        reduceFrom4q(limb, tables.q);
+        t++;
+      }
+      digits[j].isNtt = true;
+    }
+    return { level, digits: digits.slice(0, beta) };
+  }
+
+  /**
+   * Inner product of a decomposition with a switching key, then ModDown.
+   * @param dec the decomposition of d (from {@link decompose})
+   * @param key the switching key (s' -> s)
+   * @param perm optional NTT slot permutation of an automorphism sigma; the result then switches sigma(d)
+   * @param u0 destination (level + 1 limbs, NTT form), overwritten
+   * @param u1 destination (level + 1 limbs, NTT form), overwritten
+   */
+  innerProductModDown(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, u0: RnsPoly, u1: RnsPoly): void {
+    const prm = this.params;
+    const N = prm.N;
+    const level = dec.level;
+    const nL = level + 1;
+    const nQ = prm.Q.length;
+    const K = prm.P.length;
+    const ext = nL + K;
+    const acc0 = new RnsPoly(N, ext, undefined, true);
+    const acc1 = new RnsPoly(N, ext, undefined, true);
+    const beta = dec.digits.length;
+    for (let i = 0; i < ext; i++) {
+      const keyLimb = i < nL ? i : nQ + (i - nL);
+      const q = prm.basisQP.moduli[keyLimb];
+      const qInv = 1 / q;
+      const q2 = 2 * q;
+      const kOff = keyLimb * N;
+      const off = i * N;
+      const A0 = acc0.data;
+      const A1 = acc1.data;
+      for (let j = 0; j < beta; j++) {
+        const D = dec.digits[j].data;
+        const B = key.b[j].data;
+        const A = key.a[j].data;
+        const first = j === 0;
+        for (let c = 0; c < N; c++) {
+          const x = perm === undefined ? D[off + c] : D[off + perm[c]];
+          // Products as in mulMod (bounds there): float estimate, remainder in [-q, 2q), one correction -> [0, 2q).
+          const kb = B[kOff + c];
+          let e = (x * kb * qInv) | 0;
+          let r0 = (Math.imul(x, kb) - Math.imul(e, q)) | 0;
+          r0 += (r0 >> 31) & q;
+          const ka = A[kOff + c];
+          e = (x * ka * qInv) | 0;
+          let r1 = (Math.imul(x, ka) - Math.imul(e, q)) | 0;
+          r1 += (r1 >> 31) & q;
+          if (first) {
+            A0[off + c] = r0;
+            A1[off + c] = r1;
+          } else {
+            // acc in [0, 2q) + r in [0, 2q) - 2q: [-2q, 2q), int32.
+            let s = (A0[off + c] + r0 - q2) | 0;
+            A0[off + c] = s + ((s >> 31) & q2);
+            s = (A1[off + c] + r1 - q2) | 0;
+            A1[off + c] = s + ((s >> 31) & q2);
+          }
+        }
+      }
+    }
+    this.modDownInto(acc0, level, u0);
+    this.modDownInto(acc1, level, u1);
+  }
+
+  /**
+   * ModDown: acc over Q_l ∪ P (NTT form, values in [0, 2q)) to
+   * (acc - lift([acc]_P)) * P^-1 over Q_l, fully reduced, into out.
+   */
+  private modDownInto(acc: RnsPoly, level: number, out: RnsPoly): void {
+    const prm = this.params;
+    const N = prm.N;
+    const nL = level + 1;
+    const K = prm.P.length;
+    const nQ = prm.Q.length;
+    const pPart = acc.data.subarray(nL * N, (nL + K) * N);
+    for (let k = 0; k < K; k++) inverseNttLazyInput(pPart.subarray(k * N, (k + 1) * N), prm.basisQP.tables[nQ + k]);
+    const lifted = this.scratch(nL * N, 'conv');
+    this.modDownConverter(level).convert(pPart, lifted, true);
+    const A = acc.data;
+    const O = out.data;
+    for (let i = 0; i < nL; i++) {
+      const t = prm.basisQ.tables[i];
+      const q = t.q;
+      const limb = lifted.subarray(i * N, (i + 1) * N);
+      forwardNttLazy(limb, t); // [0, 4q)
+      const w = prm.pInvModQ[i];
+      const ws = prm.pInvModQShoup[i];
+      const q2 = 2 * q;
+      const off = i * N;
+      for (let c = 0; c < N; c++) {
+        // acc in [0, 2q), lifted in [0, 4q): d = acc - lifted + 4q in (0, 6q) -> reduce to [0, 2q) first? Keep < 2^32:
+        let l = (limb[c] - q2) | 0; // [-2q, 2q)
+        l += (l >> 31) & q2; // [0, 2q)
+        const d = A[off + c] - l + q2; // (0, 4q), exact, < 2^32
+        // mulConst: Shoup estimate, remainder [0, 2q), one correction.
+        const e = (d * ws) | 0;
+        const r = (Math.imul(d, w) - Math.imul(e, q) - q) | 0;
+        O[off + c] = r + ((r >> 31) & q);
+      }
+    }
+    out.isNtt = true;
+  }
+}

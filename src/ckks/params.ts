@@ -1,0 +1,302 @@
+/**
+ * CKKS parameters: a plain literal goes through {@link createParameters}, which
+ * validates it, generates the primes, checks security and returns a frozen
+ * object holding every per-prime table (the design of Lattigo's
+ * ParametersLiteral -> Parameters).
+ *
+ * Modulus chain: Q = q_0 q_1 ... q_L (ciphertext primes; a ciphertext at level
+ * l lives modulo q_0 ... q_l, and rescaling divides by q_l), and
+ * P = p_0 ... p_{K-1} (special primes, used only inside key switching).
+ * Key switching is hybrid (Han and Ki, CT-RSA 2020): the Q primes are cut into
+ * digits of `digitSize` consecutive primes, dnum = ceil((L+1)/digitSize)
+ * digits, and the switching keys have one component per digit, so their size
+ * grows linearly in the chain length for a fixed digit size.
+ *
+ * @module
+ */
+
+import { shake256 } from '@noble/hashes/sha3';
+import {
+  type RnsBasis,
+  MAX_LOG_N,
+  MAX_MODULUS_BITS,
+  createRnsBasis,
+  generateNttPrimes,
+  generateNttPrimesNear,
+  invMod,
+  reduceBigInt,
+  shoupConstant,
+  subBasis,
+} from '../ntt/index.js';
+import { CkksError, InsecureParametersError } from './errors.js';
+import { type SecurityLevel, maxLogQP, securityLevelOf } from './security.js';
+
+/**
+ * The value that a caller must pass as `unsafeAllowInsecure` to use parameters
+ * above the security bound. It is long on purpose.
+ */
+export const INSECURE_OPT_IN = 'I understand these parameters are not secure' as const;
+
+/** Plain description of a parameter set. */
+export interface ParametersLiteral {
+  /** log2 of the ring degree N, in [4, 17]. */
+  logN: number;
+  /**
+   * Sizes of the ciphertext primes q_0, q_1, ..., in bits (each at most 30).
+   * Each prime is the NTT-friendly prime nearest to 2^size; repeated sizes
+   * alternate below and above 2^size. Alternatively give `Q`.
+   */
+  logQ?: number[];
+  /** Explicit ciphertext primes (instead of logQ). */
+  Q?: number[];
+  /** Sizes of the special primes, in bits (largest primes below 2^size). Alternatively give `P`. */
+  logP?: number[];
+  /** Explicit special primes (instead of logP). */
+  P?: number[];
+  /** Default encoding scale 2^logDefaultScale. */
+  logDefaultScale: number;
+  /** log2 of the default number of slots, at most logN - 1 (default logN - 1). */
+  logSlots?: number;
+  /** Number of ciphertext primes per key-switching digit (default: the number of special primes). */
+  digitSize?: number;
+  /** Required classical security level (default 128). */
+  securityLevel?: SecurityLevel;
+  /**
+   * Opt-in for parameters above the HomomorphicEncryption.org bound: must be
+   * exactly {@link INSECURE_OPT_IN}. For tests and experiments only.
+   */
+  unsafeAllowInsecure?: typeof INSECURE_OPT_IN;
+}
+
+/** Validated, frozen parameters with all precomputed tables. */
+export interface Parameters {
+  readonly logN: number;
+  readonly N: number;
+  /** Maximal number of complex slots, N/2. */
+  readonly maxSlots: number;
+  readonly logSlots: number;
+  /** Default number of slots, 2^logSlots. */
+  readonly slots: number;
+  /** Ciphertext primes q_0..q_L. */
+  readonly Q: readonly number[];
+  /** Special primes p_0..p_{K-1}. */
+  readonly P: readonly number[];
+  /** Highest level L = |Q| - 1. */
+  readonly maxLevel: number;
+  /** Default scale (a float64, exactly 2^logDefaultScale). */
+  readonly defaultScale: number;
+  /** log2 of Q, of P, and of QP (real, not rounded). */
+  readonly logQ: number;
+  readonly logP: number;
+  readonly logQP: number;
+  /** Highest standard security level reached (0 when below 128 bits, only possible with the opt-in). */
+  readonly securityLevel: 0 | SecurityLevel;
+  /** Whether the parameters were accepted through the insecure opt-in. */
+  readonly insecure: boolean;
+  /** Ciphertext primes per key-switching digit, and the number of digits at the top level. */
+  readonly digitSize: number;
+  readonly dnum: number;
+  /** Basis of the Q primes. */
+  readonly basisQ: RnsBasis;
+  /** Basis of the P primes. */
+  readonly basisP: RnsBasis;
+  /** Basis Q then P (limb i < |Q| is q_i, limb |Q| + j is p_j). */
+  readonly basisQP: RnsBasis;
+  /**
+   * Rescale tables: rescaleInv[l][i] = q_l^-1 mod q_i for i < l (index 0 unused),
+   * with Shoup constants in rescaleInvShoup.
+   */
+  readonly rescaleInv: readonly Uint32Array[];
+  readonly rescaleInvShoup: readonly Float64Array[];
+  /** P^-1 mod q_i and [P]_{q_i}, with Shoup constants (key switching ModDown / key generation). */
+  readonly pInvModQ: Uint32Array;
+  readonly pInvModQShoup: Float64Array;
+  readonly pModQ: Uint32Array;
+  readonly pModQShoup: Float64Array;
+  /** Short hex fingerprint of (logN, Q, P, scale, slots): objects carry it to detect parameter mismatches. */
+  readonly fingerprint: string;
+  /** The literal the parameters were made from (frozen copy). */
+  readonly literal: Readonly<ParametersLiteral>;
+}
+
+function invalid(detail: string): never {
+  throw new CkksError('INVALID_PARAMETERS', 'createParameters', detail);
+}
+
+function checkIntIn(name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    invalid(`${name} must be an integer in [${lo}, ${hi}], got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Primes for the chain from sizes: alternating around 2^b for each run of equal sizes. */
+function primesFromSizes(logN: number, sizes: number[], exclude: number[]): number[] {
+  const taken = new Set(exclude);
+  const out: number[] = [];
+  let i = 0;
+  while (i < sizes.length) {
+    let j = i;
+    while (j < sizes.length && sizes[j] === sizes[i]) j++;
+    const ps = generateNttPrimesNear(logN, sizes[i], j - i, taken);
+    for (const p of ps) {
+      taken.add(p);
+      out.push(p);
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Validate a literal and build the parameters.
+ * @param lit the literal
+ * @returns frozen parameters
+ * @throws InsecureParametersError if log2(QP) exceeds the HomomorphicEncryption.org bound for
+ *   the requested security level and `unsafeAllowInsecure` is not {@link INSECURE_OPT_IN}
+ * @throws CkksError (INVALID_PARAMETERS) on any malformed field
+ */
+export function createParameters(lit: ParametersLiteral): Parameters {
+  if (typeof lit !== 'object' || lit === null) invalid(`the literal must be an object, got ${String(lit)}`);
+  const logN = checkIntIn('logN', lit.logN, 4, MAX_LOG_N);
+  const N = 2 ** logN;
+  const logSlots = lit.logSlots === undefined ? logN - 1 : checkIntIn('logSlots', lit.logSlots, 0, logN - 1);
+  if ((lit.Q === undefined) === (lit.logQ === undefined)) invalid('give exactly one of Q (primes) and logQ (sizes)');
+  if ((lit.P === undefined) === (lit.logP === undefined)) invalid('give exactly one of P (primes) and logP (sizes)');
+  const lo = logN + 2;
+  let Q: number[] = [];
+  let P: number[] = [];
+  try {
+    if (lit.logQ !== undefined) {
+      if (!Array.isArray(lit.logQ) || lit.logQ.length === 0) invalid('logQ must be a non-empty array of sizes');
+      lit.logQ.forEach((b, i) => checkIntIn(`logQ[${i}]`, b, lo, MAX_MODULUS_BITS));
+    }
+    if (lit.logP !== undefined) {
+      if (!Array.isArray(lit.logP) || lit.logP.length === 0) invalid('logP must be a non-empty array of sizes');
+      lit.logP.forEach((b, i) => checkIntIn(`logP[${i}]`, b, lo, MAX_MODULUS_BITS));
+    }
+    // Special primes first, as the largest primes of their sizes, so that P exceeds every digit of Q.
+    if (lit.P !== undefined) {
+      if (!Array.isArray(lit.P) || lit.P.length === 0) invalid('P must be a non-empty array of primes');
+      P = lit.P.slice();
+    } else {
+      P = generateNttPrimes(logN, lit.logP as number[], lit.Q ?? []);
+    }
+    if (lit.Q !== undefined) {
+      if (!Array.isArray(lit.Q) || lit.Q.length === 0) invalid('Q must be a non-empty array of primes');
+      Q = lit.Q.slice();
+    } else {
+      Q = primesFromSizes(logN, lit.logQ as number[], P);
+    }
+  } catch (e) {
+    if (e instanceof CkksError) throw e;
+    invalid((e as Error).message);
+  }
+  const all = [...Q, ...P];
+  if (new Set(all).size !== all.length) invalid('the primes of Q and P must all be distinct');
+  let basisQP: RnsBasis;
+  try {
+    basisQP = createRnsBasis(all, logN);
+  } catch (e) {
+    invalid((e as Error).message);
+  }
+  const log2 = (xs: number[]): number => xs.reduce((s, x) => s + Math.log2(x), 0);
+  const logQ = log2(Q);
+  const logP = log2(P);
+  const logQP = logQ + logP;
+  const required: SecurityLevel = lit.securityLevel ?? 128;
+  if (required !== 128 && required !== 192 && required !== 256) invalid(`securityLevel must be 128, 192 or 256, got ${String(required)}`);
+  const bound = maxLogQP(logN, required);
+  const optIn = lit.unsafeAllowInsecure;
+  if (optIn !== undefined && optIn !== INSECURE_OPT_IN) {
+    invalid(`unsafeAllowInsecure must be exactly "${INSECURE_OPT_IN}" when given`);
+  }
+  const secure = bound !== undefined && logQP <= bound;
+  if (!secure && optIn !== INSECURE_OPT_IN) {
+    throw new InsecureParametersError(
+      'createParameters',
+      bound === undefined
+        ? `no ${required}-bit bound is known for logN = ${logN}; pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`
+        : `log2(QP) = ${logQP.toFixed(2)} exceeds the ${required}-bit bound ${bound} for logN = ${logN} ` +
+            `(HomomorphicEncryption.org, ternary secret); pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`,
+    );
+  }
+  const logDefaultScale = lit.logDefaultScale;
+  if (typeof logDefaultScale !== 'number' || !Number.isFinite(logDefaultScale) || logDefaultScale <= 0 || logDefaultScale >= logQ) {
+    invalid(`logDefaultScale must be a positive number below log2(Q) = ${logQ.toFixed(2)}, got ${String(logDefaultScale)}`);
+  }
+  const digitSize = lit.digitSize === undefined ? P.length : checkIntIn('digitSize', lit.digitSize, 1, Q.length);
+  // P must exceed every digit's product, or key switching noise is not reduced.
+  for (let d = 0; d < Q.length; d += digitSize) {
+    const digitBits = log2(Q.slice(d, d + digitSize));
+    if (digitBits > logP) {
+      invalid(`the special modulus P (${logP.toFixed(1)} bits) must exceed each key-switching digit; digit ${d / digitSize} has ${digitBits.toFixed(1)} bits (lower digitSize or add special primes)`);
+    }
+  }
+  const basisQ = subBasis(basisQP, Q.length);
+  const basisP = createRnsBasis(P, logN);
+  const rescaleInv: Uint32Array[] = [new Uint32Array(0)];
+  const rescaleInvShoup: Float64Array[] = [new Float64Array(0)];
+  for (let l = 1; l < Q.length; l++) {
+    const inv = new Uint32Array(l);
+    const sh = new Float64Array(l);
+    for (let i = 0; i < l; i++) {
+      inv[i] = invMod(Q[l] % Q[i], Q[i]);
+      sh[i] = shoupConstant(inv[i], Q[i]);
+    }
+    rescaleInv.push(inv);
+    rescaleInvShoup.push(sh);
+  }
+  const Pbig = basisP.product;
+  const pInvModQ = new Uint32Array(Q.length);
+  const pInvModQShoup = new Float64Array(Q.length);
+  const pModQ = new Uint32Array(Q.length);
+  const pModQShoup = new Float64Array(Q.length);
+  for (let i = 0; i < Q.length; i++) {
+    pModQ[i] = reduceBigInt(Pbig, Q[i]);
+    pModQShoup[i] = shoupConstant(pModQ[i], Q[i]);
+    pInvModQ[i] = invMod(pModQ[i], Q[i]);
+    pInvModQShoup[i] = shoupConstant(pInvModQ[i], Q[i]);
+  }
+  const literal: ParametersLiteral = Object.freeze({
+    logN,
+    Q: Object.freeze(Q.slice()) as number[],
+    P: Object.freeze(P.slice()) as number[],
+    logDefaultScale,
+    logSlots,
+    digitSize,
+    securityLevel: required,
+    ...(optIn ? { unsafeAllowInsecure: optIn } : {}),
+  });
+  const fpInput = new TextEncoder().encode(JSON.stringify({ v: 1, logN, Q, P, logDefaultScale, logSlots, digitSize }));
+  const fingerprint = Array.from(shake256(fpInput, { dkLen: 16 }), (b) => b.toString(16).padStart(2, '0')).join('');
+  return Object.freeze({
+    logN,
+    N,
+    maxSlots: N / 2,
+    logSlots,
+    slots: 2 ** logSlots,
+    Q: Object.freeze(Q.slice()),
+    P: Object.freeze(P.slice()),
+    maxLevel: Q.length - 1,
+    defaultScale: 2 ** logDefaultScale,
+    logQ,
+    logP,
+    logQP,
+    securityLevel: securityLevelOf(logN, logQP),
+    insecure: !secure,
+    digitSize,
+    dnum: Math.ceil(Q.length / digitSize),
+    basisQ,
+    basisP,
+    basisQP,
+    rescaleInv: Object.freeze(rescaleInv),
+    rescaleInvShoup: Object.freeze(rescaleInvShoup),
+    pInvModQ,
+    pInvModQShoup,
+    pModQ,
+    pModQShoup,
+    fingerprint,
+    literal,
+  });
+}

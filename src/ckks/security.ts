@@ -1,0 +1,44 @@
+/**
+ * The HomomorphicEncryption.org security bounds for ternary secrets:
+ * the largest log2(QP) for which RLWE with ring degree 2^logN is estimated at
+ * the given classical security level (Albrecht et al., "Homomorphic Encryption
+ * Standard", 2018, table for the ternary/uniform secret distribution; the
+ * logN = 16 and 17 entries for 128 bits are the values this project adopted
+ * from the lattice estimator, as also used by Lattigo's 128-bit presets).
+ *
+ * @module
+ */
+
+/** Supported classical security levels. */
+export type SecurityLevel = 128 | 192 | 256;
+
+/** Largest log2(QP) per logN, per security level. */
+export const MAX_LOG_QP: Readonly<Record<SecurityLevel, Readonly<Record<number, number>>>> = Object.freeze({
+  128: Object.freeze({ 10: 27, 11: 54, 12: 109, 13: 218, 14: 438, 15: 881, 16: 1747, 17: 3523 }),
+  192: Object.freeze({ 10: 19, 11: 37, 12: 75, 13: 152, 14: 305, 15: 611 }),
+  256: Object.freeze({ 10: 14, 11: 29, 12: 58, 13: 118, 14: 237, 15: 476 }),
+});
+
+/**
+ * The bound on log2(QP) for a ring degree and security level.
+ * @param logN log2 of the ring degree
+ * @param level 128, 192 or 256
+ * @returns the largest admissible log2(QP), or undefined when the standard gives none
+ */
+export function maxLogQP(logN: number, level: SecurityLevel): number | undefined {
+  return MAX_LOG_QP[level][logN];
+}
+
+/**
+ * The highest standard security level that a parameter set reaches.
+ * @param logN log2 of the ring degree
+ * @param logQP log2 of the product of all ciphertext and special primes
+ * @returns 256, 192 or 128, or 0 when below 128 bits (or no bound is known)
+ */
+export function securityLevelOf(logN: number, logQP: number): 0 | SecurityLevel {
+  for (const level of [256, 192, 128] as const) {
+    const b = maxLogQP(logN, level);
+    if (b !== undefined && logQP <= b) return level;
+  }
+  return 0;
+}

@@ -1,0 +1,144 @@
+/**
+ * Plaintexts and ciphertexts. Both hold RNS polynomials in NTT form whose limb
+ * count is level + 1 (the primes q_0..q_level), the exact scale as a float64,
+ * the number of slots they encode, and the fingerprint of their parameters.
+ *
+ * @module
+ */
+
+import { RnsPoly } from '../ntt/index.js';
+import { CkksError, LevelMismatchError, ParametersMismatchError } from './errors.js';
+import type { Parameters } from './params.js';
+
+/** An encoded message m(X) with m = round(scale * embedding^-1(z)), in NTT form. */
+export class Plaintext {
+  /** The polynomial, NTT form, level + 1 limbs. */
+  readonly poly: RnsPoly;
+  /** Exact scale of the encoding. */
+  scale: number;
+  /** Number of slots encoded (a power of two up to N/2). */
+  slots: number;
+  /** Fingerprint of the parameters it was made under. */
+  readonly fingerprint: string;
+
+  /**
+   * @param params parameters
+   * @param level level in [0, params.maxLevel]
+   * @param scale positive finite scale
+   * @param slots number of slots (power of two, at most N/2)
+   * @param poly optional polynomial (NTT form, level + 1 limbs); a zero one is allocated otherwise
+   * @param shared allocate on a SharedArrayBuffer
+   * @throws CkksError on a level, scale or slot count out of range
+   */
+  constructor(params: Parameters, level: number, scale: number, slots: number, poly?: RnsPoly, shared = false) {
+    checkLevel('Plaintext', params, level);
+    checkScale('Plaintext', scale);
+    checkSlots('Plaintext', params, slots);
+    if (poly !== undefined && (poly.limbs !== level + 1 || poly.N !== params.N)) {
+      throw new CkksError('INVALID_ARGUMENT', 'Plaintext', `poly must have N = ${params.N} and ${level + 1} limbs, got N = ${poly.N} with ${poly.limbs}`);
+    }
+    this.poly = poly ?? RnsPoly.alloc(params.N, level + 1, shared);
+    this.poly.isNtt = true;
+    this.scale = scale;
+    this.slots = slots;
+    this.fingerprint = params.fingerprint;
+  }
+
+  /** Level: number of limbs minus one. */
+  get level(): number {
+    return this.poly.limbs - 1;
+  }
+}
+
+/**
+ * A ciphertext (c_0, c_1[, c_2]) with c_0 + c_1 s (+ c_2 s^2) = m + e, all
+ * components in NTT form with level + 1 limbs.
+ */
+export class Ciphertext {
+  /** Components; length 2 (or 3 after a multiplication before relinearization). */
+  readonly c: RnsPoly[];
+  /** Exact scale. */
+  scale: number;
+  /** Number of slots encoded. */
+  slots: number;
+  /** Fingerprint of the parameters it was made under. */
+  readonly fingerprint: string;
+  /**
+   * Seed of c_1 for a fresh symmetric encryption (c_1 = uniform from the XOF
+   * seeded with it), so that storage can keep only c_0 and the seed; undefined
+   * once c_1 is no longer the seeded value.
+   */
+  seed: Uint8Array | undefined;
+
+  /**
+   * @param params parameters
+   * @param degree number of components minus one (1 or 2)
+   * @param level level in [0, params.maxLevel]
+   * @param scale positive finite scale
+   * @param slots number of slots
+   * @param shared allocate on a SharedArrayBuffer
+   * @throws CkksError on out-of-range arguments
+   */
+  constructor(params: Parameters, degree: number, level: number, scale: number, slots: number, shared = false) {
+    checkLevel('Ciphertext', params, level);
+    checkScale('Ciphertext', scale);
+    checkSlots('Ciphertext', params, slots);
+    if (degree !== 1 && degree !== 2) throw new CkksError('INVALID_ARGUMENT', 'Ciphertext', `degree must be 1 or 2, got ${degree}`);
+    this.c = [];
+    for (let i = 0; i <= degree; i++) {
+      const p = RnsPoly.alloc(params.N, level + 1, shared);
+      p.isNtt = true;
+      this.c.push(p);
+    }
+    this.scale = scale;
+    this.slots = slots;
+    this.fingerprint = params.fingerprint;
+    this.seed = undefined;
+  }
+
+  /** Level: number of limbs minus one. */
+  get level(): number {
+    return this.c[0].limbs - 1;
+  }
+
+  /** Degree: number of components minus one. */
+  get degree(): number {
+    return this.c.length - 1;
+  }
+
+  /** A deep copy. */
+  clone(params: Parameters): Ciphertext {
+    const out = new Ciphertext(params, this.degree, this.level, this.scale, this.slots);
+    for (let i = 0; i < this.c.length; i++) out.c[i].data.set(this.c[i].data);
+    out.seed = this.seed?.slice();
+    return out;
+  }
+}
+
+/** @throws LevelMismatchError unless 0 <= level <= params.maxLevel */
+export function checkLevel(op: string, params: Parameters, level: number): void {
+  if (!Number.isInteger(level) || level < 0 || level > params.maxLevel) {
+    throw new LevelMismatchError(op, `level must be an integer in [0, ${params.maxLevel}], got ${level}`);
+  }
+}
+
+/** @throws CkksError unless scale is finite and positive */
+export function checkScale(op: string, scale: number): void {
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
+    throw new CkksError('OUT_OF_RANGE', op, `scale must be a finite positive number, got ${String(scale)}`);
+  }
+}
+
+/** @throws CkksError unless slots is a power of two in [1, N/2] */
+export function checkSlots(op: string, params: Parameters, slots: number): void {
+  if (!Number.isInteger(slots) || slots < 1 || slots > params.maxSlots || (slots & (slots - 1)) !== 0) {
+    throw new CkksError('OUT_OF_RANGE', op, `slots must be a power of two in [1, ${params.maxSlots}], got ${slots}`);
+  }
+}
+
+/** @throws ParametersMismatchError if the object was made under other parameters */
+export function checkFingerprint(op: string, params: Parameters, obj: { fingerprint: string }, name: string): void {
+  if (obj.fingerprint !== params.fingerprint) {
+    throw new ParametersMismatchError(op, `${name} was made under parameters ${obj.fingerprint.slice(0, 8)}…, expected ${params.fingerprint.slice(0, 8)}…`);
+  }
+}
