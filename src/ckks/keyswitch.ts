@@ -43,6 +43,7 @@ export class KeySwitcher {
   private readonly modUp = new Map<string, BasisConverter>();
   private readonly modDown = new Map<number, BasisConverter>();
   private scratchCoeff: Uint32Array | undefined;
+  private readonly acc: (Uint32Array | undefined)[] = [undefined, undefined];
   private scratchConv: Uint32Array | undefined;
 
   /** @param params parameters */
@@ -78,6 +79,17 @@ export class KeySwitcher {
       this.modDown.set(level, c);
     }
     return c;
+  }
+
+  /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */
+  private accumulator(k: number, limbs: number): RnsPoly {
+    const N = this.params.N;
+    let buf = this.acc[k];
+    if (buf === undefined || buf.length < limbs * N) {
+      buf = new Uint32Array((this.params.Q.length + this.params.P.length) * N);
+      this.acc[k] = buf;
+    }
+    return new RnsPoly(N, limbs, buf.subarray(0, limbs * N), true);
   }
 
   private scratch(words: number, which: 'coeff' | 'conv'): Uint32Array {
@@ -151,8 +163,8 @@ export class KeySwitcher {
     const nQ = prm.Q.length;
     const K = prm.P.length;
     const ext = nL + K;
-    const acc0 = new RnsPoly(N, ext, undefined, true);
-    const acc1 = new RnsPoly(N, ext, undefined, true);
+    const acc0 = this.accumulator(0, ext);
+    const acc1 = this.accumulator(1, ext);
     const beta = dec.digits.length;
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : nQ + (i - nL);

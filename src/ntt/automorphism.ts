@@ -12,9 +12,9 @@
  * @module
  */
 
-import { checkInt, checkU32, rangeError } from './errors.js';
+import { checkInt, checkU32, rangeError, typeError } from './errors.js';
 import { bitReverse } from './ntt.js';
-import { checkLogN } from './primes.js';
+import { MAX_LOG_N, MIN_LOG_N, checkLogN } from './primes.js';
 
 /** The generator of the rotation group used by CKKS: 5 has order N/2 modulo 2N. */
 export const GALOIS_GENERATOR = 5;
@@ -68,9 +68,12 @@ export function galoisElementForConjugation(logN: number): number {
  * @throws RangeError/TypeError on bad arguments (before writing anything)
  */
 export function automorphismCoeff(a: Uint32Array, out: Uint32Array, g: number, q: number): void {
+  if (!(a instanceof Uint32Array)) typeError('automorphismCoeff', 'a', 'a Uint32Array', a);
   const N = a.length;
   const logN = Math.log2(N);
-  checkLogN('automorphismCoeff', logN);
+  if (!(Number.isInteger(logN) && logN >= MIN_LOG_N && logN <= MAX_LOG_N)) {
+    rangeError('automorphismCoeff', 'a', `of length a power of two in [2^${MIN_LOG_N}, 2^${MAX_LOG_N}]`, a);
+  }
   checkU32('automorphismCoeff', 'out', out, N);
   checkGaloisElement('automorphismCoeff', g, logN);
   if (out.buffer === a.buffer && out.byteOffset < a.byteOffset + a.byteLength && a.byteOffset < out.byteOffset + out.byteLength) {
@@ -115,6 +118,7 @@ export function automorphismNttIndex(logN: number, g: number): Uint32Array {
  * @throws RangeError/TypeError on bad arguments
  */
 export function automorphismNtt(a: Uint32Array, out: Uint32Array, perm: Uint32Array): void {
+  if (!(a instanceof Uint32Array)) typeError('automorphismNtt', 'a', 'a Uint32Array', a);
   const N = a.length;
   checkU32('automorphismNtt', 'out', out, N);
   checkU32('automorphismNtt', 'perm', perm, N);

@@ -32,6 +32,15 @@ export interface RnsBasis {
 
 const tableCache = new Map<string, NttTables>();
 
+/** Split point of the conversion constants: w = wHi * 2^15 + wLo. */
+const SPLIT = 2 ** 15;
+
+/**
+ * Largest source basis of a {@link BasisConverter}: the exact float64 partial sums
+ * need k * 2^45 + 2^46 < 2^53.
+ */
+export const MAX_CONVERSION_PRIMES = 128;
+
 /**
  * NTT tables for (q, logN), built once per process and shared (they are frozen).
  * @throws RangeError as {@link createNttTables}
@@ -281,10 +290,12 @@ export function polyMulNtt(a: RnsPoly, b: RnsPoly, out: RnsPoly, basis: RnsBasis
  * @param coeffs N BigInt coefficients
  * @param basis basis; the result has `limbs` limbs (default: all of the basis)
  * @returns a new polynomial in coefficient form
- * @throws RangeError if coeffs does not have N entries
+ * @throws RangeError if coeffs does not have N entries or limbs is not in [1, basis size]; TypeError if a coefficient is not a BigInt
  */
 export function polyFromBigInts(coeffs: readonly bigint[], basis: RnsBasis, limbs = basis.moduli.length): RnsPoly {
   if (coeffs.length !== basis.N) rangeError('polyFromBigInts', 'coeffs', `of length ${basis.N}`, coeffs);
+  checkInt('polyFromBigInts', 'limbs', limbs, 1, basis.moduli.length);
+  for (let j = 0; j < basis.N; j++) if (typeof coeffs[j] !== 'bigint') typeError('polyFromBigInts', `coeffs[${j}]`, 'a BigInt', coeffs[j]);
   const p = new RnsPoly(basis.N, limbs);
   for (let l = 0; l < limbs; l++) {
     const q = basis.moduli[l];
@@ -379,11 +390,16 @@ export function polyToBigInts(p: RnsPoly, basis: RnsBasis, centered = false): bi
  * non-centered form, ModUp digits have mean Q_j/2 and ModDown a bias of
  * (k-1)/2, and both turn into a fixed low-frequency error concentrated in a
  * few CKKS slots. Taking y_i - q_i for the v entries with y_i >= q_i/2 amounts
- * to subtracting v*Q, so the centered sum is the plain one minus [v*Q]_{p_j}.
+ * to subtracting v*Q.
  *
- * Cost per coefficient: k Shoup products for the y_i, then k lazy Shoup
- * products and additions per output prime. The converter owns a scratch
- * buffer of k*N words; one converter must not be used by two callers at once.
+ * Arithmetic: the y_i are held as (signed) float64 and the constants
+ * [(Q/q_i)]_{p_j} < 2^30 are split as wHi * 2^15 + wLo, so every product is
+ * below 2^45 and the k-term sums are exact in float64 (k <= 128): two
+ * multiplications and two additions per term, one reduction per output.
+ *
+ * Cost per coefficient: k Shoup products for the y_i, then 2k float64
+ * multiply-adds per output prime. The converter owns scratch buffers of
+ * (k + 2) * N float64; one converter must not be used by two callers at once.
  */
 export class BasisConverter {
   readonly from: RnsBasis;
@@ -391,13 +407,14 @@ export class BasisConverter {
   /** [(Q/q_i)^-1]_{q_i} and its Shoup constant. */
   private readonly qHatInv: Uint32Array;
   private readonly qHatInvShoup: Float64Array;
-  /** [(Q/q_i)]_{p_j} at index j*k + i, and Shoup constants. */
-  private readonly qHatModP: Uint32Array;
-  private readonly qHatModPShoup: Float64Array;
-  /** [v*Q]_{p_j} at index j*(k+1) + v, for v = 0..k (centered conversion). */
-  private readonly vQModP: Uint32Array;
-  private readonly scratch: Uint32Array;
-  private readonly shifted: Uint8Array;
+  /** [(Q/q_i)]_{p_j} = wHi * 2^15 + wLo at index j*k + i, the halves as float64. */
+  private readonly qHatModPHi: Float64Array;
+  private readonly qHatModPLo: Float64Array;
+  /** y_i as float64 (signed when centered), k*N. */
+  private readonly y: Float64Array;
+  /** Accumulators of the high and low partial sums, N each. */
+  private readonly accHi: Float64Array;
+  private readonly accLo: Float64Array;
 
   /**
    * @param from source basis (all its primes are used)
@@ -415,8 +432,8 @@ export class BasisConverter {
     const Q = from.product;
     this.qHatInv = new Uint32Array(k);
     this.qHatInvShoup = new Float64Array(k);
-    this.qHatModP = new Uint32Array(k * l);
-    this.qHatModPShoup = new Float64Array(k * l);
+    this.qHatModPHi = new Float64Array(k * l);
+    this.qHatModPLo = new Float64Array(k * l);
     for (let i = 0; i < k; i++) {
       const qi = from.moduli[i];
       const h = Q / BigInt(qi);
@@ -426,16 +443,14 @@ export class BasisConverter {
       for (let j = 0; j < l; j++) {
         const pj = to.moduli[j];
         const v = reduceBigInt(h, pj);
-        this.qHatModP[j * k + i] = v;
-        this.qHatModPShoup[j * k + i] = shoupConstant(v, pj);
+        this.qHatModPHi[j * k + i] = Math.floor(v / SPLIT);
+        this.qHatModPLo[j * k + i] = v % SPLIT;
       }
     }
-    this.vQModP = new Uint32Array((k + 1) * l);
-    for (let j = 0; j < l; j++) {
-      for (let v = 0; v <= k; v++) this.vQModP[j * (k + 1) + v] = reduceBigInt(BigInt(v) * Q, to.moduli[j]);
-    }
-    this.scratch = new Uint32Array(k * from.N);
-    this.shifted = new Uint8Array(from.N);
+    if (k > MAX_CONVERSION_PRIMES) rangeError(fn, 'from', `a basis of at most ${MAX_CONVERSION_PRIMES} primes`, k);
+    this.y = new Float64Array(k * from.N);
+    this.accHi = new Float64Array(from.N);
+    this.accLo = new Float64Array(from.N);
   }
 
   /**
@@ -453,9 +468,7 @@ export class BasisConverter {
     const N = this.from.N;
     checkU32('BasisConverter.convert', 'input', input, k * N);
     checkU32('BasisConverter.convert', 'out', out, l * N);
-    const y = this.scratch;
-    const v = this.shifted;
-    if (centered) v.fill(0);
+    const y = this.y;
     for (let i = 0; i < k; i++) {
       const qi = this.from.moduli[i];
       const halfQ = qi >>> 1;
@@ -463,46 +476,50 @@ export class BasisConverter {
       const ws = this.qHatInvShoup[i];
       const off = i * N;
       for (let c = 0; c < N; c++) {
-        // mulConst: Shoup estimate, remainder in [0, 2q_i) then one correction.
+        // mulConst: Shoup estimate, remainder in [0, 2q_i), one correction: [0, q_i).
         const x = input[off + c];
         const e = (x * ws) | 0;
         let r = (Math.imul(x, w) - Math.imul(e, qi) - qi) | 0; // [-q, q)
         r += (r >> 31) & qi;
-        y[off + c] = r;
-        if (centered && r >= halfQ) v[c]++;
+        // Centered: y in [-(q-1)/2, (q-1)/2].
+        y[off + c] = centered && r > halfQ ? r - qi : r;
       }
     }
+    const hi = this.accHi;
+    const lo = this.accLo;
     for (let j = 0; j < l; j++) {
       const p = this.to.moduli[j];
-      const p2 = 2 * p; // < 2^31
+      const pInv = 1 / p;
       const o = j * N;
-      out.fill(0, o, o + N);
+      // hi = sum_i y_i * wHi_ij and lo = sum_i y_i * wLo_ij, exactly: each product is below
+      // 2^30 * 2^15 = 2^45 in absolute value and k <= 128 terms stay below 2^52.
       for (let i = 0; i < k; i++) {
-        const w = this.qHatModP[j * k + i];
-        const ws = this.qHatModPShoup[j * k + i];
+        const wh = this.qHatModPHi[j * k + i];
+        const wl = this.qHatModPLo[j * k + i];
         const off = i * N;
-        for (let c = 0; c < N; c++) {
-          const x = y[off + c]; // < q_i < 2^30
-          const e = (x * ws) | 0;
-          const t = (Math.imul(x, w) - Math.imul(e, p)) | 0; // [0, 2p)
-          let s = (out[o + c] + t - p2) | 0; // acc in [0,2p) + t in [0,2p) - 2p: [-2p, 2p)
-          s += (s >> 31) & p2;
-          out[o + c] = s;
+        if (i === 0) {
+          for (let c = 0; c < N; c++) {
+            const x = y[off + c];
+            hi[c] = x * wh;
+            lo[c] = x * wl;
+          }
+        } else {
+          for (let c = 0; c < N; c++) {
+            const x = y[off + c];
+            hi[c] += x * wh;
+            lo[c] += x * wl;
+          }
         }
       }
-      if (centered) {
-        const vq = this.vQModP.subarray(j * (k + 1), (j + 1) * (k + 1));
-        for (let c = 0; c < N; c++) {
-          let s = (out[o + c] - p) | 0; // [-p, p)
-          s += (s >> 31) & p;
-          s = (s - vq[v[c]]) | 0; // (-p, p)
-          out[o + c] = s + ((s >> 31) & p);
-        }
-      } else {
-        for (let c = o; c < o + N; c++) {
-          const s = (out[c] - p) | 0;
-          out[c] = s + ((s >> 31) & p);
-        }
+      for (let c = 0; c < N; c++) {
+        // (hi * 2^15 + lo) mod p. Every quotient estimate is floor(t/p) or one off (|t| < 2^53,
+        // relative error 2^-52), so each remainder is exact and within [-p, 2p).
+        const h = hi[c];
+        const rh = h - Math.floor(h * pInv) * p; // [-p, 2p), |rh * 2^15| < 2^46
+        let r = rh * SPLIT + lo[c]; // |r| < 2^46 + 2^52 < 2^53, exact
+        r -= Math.floor(r * pInv) * p; // [-p, 2p)
+        r -= Math.floor(r * pInv) * p; // [0, p) up to a final off-by-one
+        out[o + c] = r < 0 ? r + p : r >= p ? r - p : r;
       }
     }
   }
