@@ -15,7 +15,8 @@ export type CkksErrorCode =
   | 'MISSING_KEY'
   | 'INVALID_ARGUMENT'
   | 'OUT_OF_RANGE'
-  | 'PARAMETERS_MISMATCH';
+  | 'PARAMETERS_MISMATCH'
+  | 'MALFORMED_DATA';
 
 /** Base class of every error thrown by `@hecnn/ckks/ckks`. */
 export class CkksError extends Error {

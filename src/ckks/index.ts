@@ -18,3 +18,4 @@ export * from './encoder.js';
 export * from './encryption.js';
 export * from './keyswitch.js';
 export * from './evaluator.js';
+export * from './serialize.js';

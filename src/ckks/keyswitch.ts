@@ -27,6 +27,42 @@ import {
 import type { SwitchingKey } from './keys.js';
 import type { Parameters } from './params.js';
 
+/**
+ * One limb of the key-switching inner product: acc0 (+)= x * b and acc1 (+)= x * a, where
+ * x = D[off + perm[c]] (perm is the identity when no automorphism is applied). Products as in mulMod (bounds
+ * there): float estimate, remainder in [-q, 2q), one correction to [0, 2q); accumulators stay
+ * in [0, 2q) (sum of two values in [0, 2q) minus 2q is in [-2q, 2q): int32).
+ */
+function macLimb(
+  D: Uint32Array, off: number, perm: Uint32Array,
+  B: Uint32Array, A: Uint32Array, kOff: number,
+  A0: Uint32Array, A1: Uint32Array, aOff: number,
+  N: number, q: number, first: boolean,
+): void {
+  const qInv = 1 / q;
+  const q2 = 2 * q;
+  for (let c = 0; c < N; c++) {
+    const x = D[off + perm[c]];
+    const kb = B[kOff + c];
+    let e = (x * kb * qInv) | 0;
+    let r0 = (Math.imul(x, kb) - Math.imul(e, q)) | 0;
+    r0 += (r0 >> 31) & q;
+    const ka = A[kOff + c];
+    e = (x * ka * qInv) | 0;
+    let r1 = (Math.imul(x, ka) - Math.imul(e, q)) | 0;
+    r1 += (r1 >> 31) & q;
+    if (first) {
+      A0[aOff + c] = r0;
+      A1[aOff + c] = r1;
+    } else {
+      let s = (A0[aOff + c] + r0 - q2) | 0;
+      A0[aOff + c] = s + ((s >> 31) & q2);
+      s = (A1[aOff + c] + r1 - q2) | 0;
+      A1[aOff + c] = s + ((s >> 31) & q2);
+    }
+  }
+}
+
 /** The ModUp of one polynomial: one extended polynomial per digit, over Q_l ∪ P, NTT form. */
 export interface Decomposition {
   readonly level: number;
@@ -79,6 +115,14 @@ export class KeySwitcher {
       this.modDown.set(level, c);
     }
     return c;
+  }
+
+  private identityPerm: Uint32Array | undefined;
+
+  /** The identity permutation of [0, N). */
+  private identity(): Uint32Array {
+    if (this.identityPerm === undefined) this.identityPerm = Uint32Array.from({ length: this.params.N }, (_, i) => i);
+    return this.identityPerm;
   }
 
   /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */
@@ -169,39 +213,8 @@ export class KeySwitcher {
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : nQ + (i - nL);
       const q = prm.basisQP.moduli[keyLimb];
-      const qInv = 1 / q;
-      const q2 = 2 * q;
-      const kOff = keyLimb * N;
-      const off = i * N;
-      const A0 = acc0.data;
-      const A1 = acc1.data;
       for (let j = 0; j < beta; j++) {
-        const D = dec.digits[j].data;
-        const B = key.b[j].data;
-        const A = key.a[j].data;
-        const first = j === 0;
-        for (let c = 0; c < N; c++) {
-          const x = perm === undefined ? D[off + c] : D[off + perm[c]];
-          // Products as in mulMod (bounds there): float estimate, remainder in [-q, 2q), one correction -> [0, 2q).
-          const kb = B[kOff + c];
-          let e = (x * kb * qInv) | 0;
-          let r0 = (Math.imul(x, kb) - Math.imul(e, q)) | 0;
-          r0 += (r0 >> 31) & q;
-          const ka = A[kOff + c];
-          e = (x * ka * qInv) | 0;
-          let r1 = (Math.imul(x, ka) - Math.imul(e, q)) | 0;
-          r1 += (r1 >> 31) & q;
-          if (first) {
-            A0[off + c] = r0;
-            A1[off + c] = r1;
-          } else {
-            // acc in [0, 2q) + r in [0, 2q) - 2q: [-2q, 2q), int32.
-            let s = (A0[off + c] + r0 - q2) | 0;
-            A0[off + c] = s + ((s >> 31) & q2);
-            s = (A1[off + c] + r1 - q2) | 0;
-            A1[off + c] = s + ((s >> 31) & q2);
-          }
-        }
+        macLimb(dec.digits[j].data, i * N, perm ?? this.identity(), key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
       }
     }
     this.modDownInto(acc0, level, u0);

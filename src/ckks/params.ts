@@ -57,7 +57,11 @@ export interface ParametersLiteral {
   logDefaultScale: number;
   /** log2 of the default number of slots, at most logN - 1 (default logN - 1). */
   logSlots?: number;
-  /** Number of ciphertext primes per key-switching digit (default: the number of special primes). */
+  /**
+   * Number of ciphertext primes per key-switching digit (default: one less than the number of
+   * special primes, at least 1, so that P exceeds every digit by a whole prime and the
+   * key-switching noise sum_j d_j e_j / P stays far below the rounding noise).
+   */
   digitSize?: number;
   /** Required classical security level (default 128). */
   securityLevel?: SecurityLevel;
@@ -225,7 +229,7 @@ export function createParameters(lit: ParametersLiteral): Parameters {
   if (typeof logDefaultScale !== 'number' || !Number.isFinite(logDefaultScale) || logDefaultScale <= 0 || logDefaultScale >= logQ) {
     invalid(`logDefaultScale must be a positive number below log2(Q) = ${logQ.toFixed(2)}, got ${String(logDefaultScale)}`);
   }
-  const digitSize = lit.digitSize === undefined ? P.length : checkIntIn('digitSize', lit.digitSize, 1, Q.length);
+  const digitSize = lit.digitSize === undefined ? Math.min(Q.length, Math.max(1, P.length - 1)) : checkIntIn('digitSize', lit.digitSize, 1, Q.length);
   // P must exceed every digit's product, or key switching noise is not reduced.
   for (let d = 0; d < Q.length; d += digitSize) {
     const digitBits = log2(Q.slice(d, d + digitSize));

@@ -27,7 +27,7 @@ export const PN12QP90_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
- * logN 13, log2(QP) ~ 210: 5 ciphertext primes, 2 special primes (digits of 2). 128-bit secure (bound 218).
+ * logN 13, log2(QP) ~ 210: 5 ciphertext primes, 2 special primes (digits of 1). 128-bit secure (bound 218).
  */
 export const PN13QP210_SEC128: Readonly<ParametersLiteral> = Object.freeze({
   logN: 13,
@@ -37,39 +37,42 @@ export const PN13QP210_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
- * logN 14, log2(QP) ~ 420: 11 ciphertext primes, 3 special primes (digits of 3). 128-bit secure (bound 438).
+ * logN 14, log2(QP) ~ 420: 10 ciphertext primes, 4 special primes (digits of 3). 128-bit secure (bound 438).
  */
 export const PN14QP420_SEC128: Readonly<ParametersLiteral> = Object.freeze({
   logN: 14,
-  logQ: rep(11, 30),
-  logP: rep(3, 30),
-  logDefaultScale: 30,
-});
-
-/**
- * logN 16, log2(QP) ~ 420: 10 ciphertext primes, 4 special primes. The size of
- * the largest chain node-seal can key at N = 2^16, used to compare with it.
- * 128-bit secure (bound 1747).
- */
-export const PN16QP420_SEC128: Readonly<ParametersLiteral> = Object.freeze({
-  logN: 16,
   logQ: rep(10, 30),
   logP: rep(4, 30),
   logDefaultScale: 30,
 });
 
 /**
+ * logN 16, log2(QP) ~ 420: 9 ciphertext primes, 5 special primes (digits of 4).
+ * A chain of the size node-seal keys comfortably at N = 2^16.
+ * 128-bit secure (bound 1747).
+ */
+export const PN16QP420_SEC128: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(9, 30),
+  logP: rep(5, 30),
+  logDefaultScale: 30,
+});
+
+/**
  * The paper's setting: logN 16 (32768 slots), 128-bit secure (bound 1747).
- * 46 ciphertext primes of 30 bits (45 levels of 2^30), 12 special primes,
+ * 45 ciphertext primes of 30 bits (44 levels of 2^30), 13 special primes,
  * key-switching digits of 12 primes (dnum = 4 at the top level), log2(QP) ~ 1740.
- * The digit split balances key-switching cost (fewer digits: fewer NTTs)
- * against levels (every special prime is a level lost) and key size
- * (dnum * 2 * 58 limbs * 2^16 * 4 bytes = 122 MB per Galois key at dnum 4).
+ * The split balances key-switching cost (fewer digits: fewer NTTs) against
+ * levels (every special prime is a level lost) and key size
+ * (dnum * 2 * 58 limbs * 2^16 * 4 bytes = 122 MB per Galois key at dnum 4);
+ * P is one prime larger than a digit, so key switching adds only its rounding
+ * noise. At scale 2^30 a fresh symmetric encryption keeps about 19 bits of
+ * precision and every rescale or key switching adds about 2^-16 (RMS) of error.
  */
 export const PN16QP1740_SEC128: Readonly<ParametersLiteral> = Object.freeze({
   logN: 16,
-  logQ: rep(46, 30),
-  logP: rep(12, 30),
+  logQ: rep(45, 30),
+  logP: rep(13, 30),
   logDefaultScale: 30,
 });
 

@@ -1,2 +1,57 @@
-/** `@hecnn/ckks/mlr`: not yet built (see the issue tracker). */
-export {};
+/**
+ * `@hecnn/ckks/mlr`: multiclass logistic regression, the last layer of the CNN
+ * in J. Chiang, "Privacy-Preserving CNN Training with Transfer Learning" (2023).
+ * The training algorithm is specified in docs/ALGORITHM.md.
+ *
+ * - Data (`data.ts`): {@link parseCsv}, {@link parsePixelCsv}, {@link selectRows},
+ *   {@link buildDesign}, {@link DataError}. Pure: callers pass the file's text;
+ *   reading and gunzipping files belong to a platform adapter (a CLI).
+ * - Plaintext reference trainer (`plain.ts`): RawNAG, SigmoidNAG and
+ *   SigmoidNAGQG ({@link trainPlain}), the step-by-step mirror of the
+ *   encrypted circuit ({@link PlainTrainerState}), {@link computeBbar},
+ *   the sigmoids, {@link accuracy}, {@link sle}.
+ *
+ * Every export is documented where it is defined.
+ *
+ * @module
+ */
+export {
+  DataError,
+  buildDesign,
+  parseCsv,
+  parsePixelCsv,
+  selectRows,
+  type CsvData,
+  type Design,
+  type DesignOptions,
+  type ParseCsvOptions,
+  type ParsePixelCsvOptions,
+} from './data.js';
+export {
+  BBAR_EPS,
+  NAG_ALPHA0,
+  PlainTrainerState,
+  SIGMOID3_C0,
+  SIGMOID3_C1,
+  SIGMOID3_C3,
+  SIGMOID_CLIP,
+  accuracy,
+  computeBbar,
+  matrix,
+  meanCrossEntropy,
+  nagSchedule,
+  predict,
+  scores,
+  sigmoidExact,
+  sigmoidPoly3,
+  sle,
+  trainPlain,
+  type Matrix,
+  type NagSchedule,
+  type PlainStep,
+  type PlainTrainResult,
+  type PlainTrainerOptions,
+  type SigmoidKind,
+  type TrainMethod,
+  type TrainPlainOptions,
+} from './plain.js';

@@ -32,6 +32,65 @@ export interface RnsBasis {
 
 const tableCache = new Map<string, NttTables>();
 
+/**
+ * y[off + c] = [x_c * w]_q for c < n (Shoup product), centered to [-(q-1)/2, (q-1)/2] if asked.
+ * @param input residues in [0, q)
+ */
+function scaleCentered(input: Uint32Array, y: Int32Array, off: number, n: number, q: number, w: number, ws: number, centered: boolean): void {
+  const halfQ = q >>> 1;
+  for (let c = off, e = off + n; c < e; c++) {
+    // mulConst: Shoup estimate, remainder in [0, 2q), one correction: [0, q).
+    const x = input[c];
+    const t = (x * ws) | 0;
+    let r = (Math.imul(x, w) - Math.imul(t, q) - q) | 0; // [-q, q)
+    r += (r >> 31) & q;
+    y[c] = centered && r > halfQ ? r - q : r;
+  }
+}
+
+/**
+ * hi[c] = sum_i y_i[b0 + c] * wHi[jk + i] and lo[c] likewise, for c < bs, exactly: each product is
+ * below 2^30 * 2^15 = 2^45 in absolute value and k <= 128 terms stay below 2^52.
+ */
+function accumulateBlock(y: Int32Array, N: number, b0: number, bs: number, k: number, wHi: Float64Array, wLo: Float64Array, jk: number, hi: Float64Array, lo: Float64Array): void {
+  let wh = wHi[jk];
+  let wl = wLo[jk];
+  for (let c = 0; c < bs; c++) {
+    const x = y[b0 + c];
+    hi[c] = x * wh;
+    lo[c] = x * wl;
+  }
+  for (let i = 1; i < k; i++) {
+    wh = wHi[jk + i];
+    wl = wLo[jk + i];
+    const off = i * N + b0;
+    for (let c = 0; c < bs; c++) {
+      const x = y[off + c];
+      hi[c] += x * wh;
+      lo[c] += x * wl;
+    }
+  }
+}
+
+/**
+ * out[o + c] = (hi[c] * 2^15 + lo[c]) mod p for c < bs. Every quotient estimate is floor(t/p) or one
+ * off (|t| < 2^53, relative error 2^-52), so each remainder is exact and within [-p, 2p).
+ */
+function reduceBlock(hi: Float64Array, lo: Float64Array, bs: number, p: number, out: Uint32Array, o: number): void {
+  const pInv = 1 / p;
+  for (let c = 0; c < bs; c++) {
+    const h = hi[c];
+    const rh = h - Math.floor(h * pInv) * p; // [-p, 2p), |rh * 2^15| < 2^46
+    let r = rh * SPLIT + lo[c]; // |r| < 2^46 + 2^52 < 2^53, exact
+    r -= Math.floor(r * pInv) * p; // [-p, 2p)
+    r -= Math.floor(r * pInv) * p; // [0, p) up to a final off-by-one
+    out[o + c] = r < 0 ? r + p : r >= p ? r - p : r;
+  }
+}
+
+/** Coefficients per cache block of the basis conversion. */
+const BLOCK = 1024;
+
 /** Split point of the conversion constants: w = wHi * 2^15 + wLo. */
 const SPLIT = 2 ** 15;
 
@@ -398,8 +457,8 @@ export function polyToBigInts(p: RnsPoly, basis: RnsBasis, centered = false): bi
  * multiplications and two additions per term, one reduction per output.
  *
  * Cost per coefficient: k Shoup products for the y_i, then 2k float64
- * multiply-adds per output prime. The converter owns scratch buffers of
- * (k + 2) * N float64; one converter must not be used by two callers at once.
+ * multiply-adds per output prime, cache-blocked. The converter owns scratch
+ * buffers (k * N int32 and 2 * 1024 float64); one converter must not be used by two callers at once.
  */
 export class BasisConverter {
   readonly from: RnsBasis;
@@ -410,8 +469,8 @@ export class BasisConverter {
   /** [(Q/q_i)]_{p_j} = wHi * 2^15 + wLo at index j*k + i, the halves as float64. */
   private readonly qHatModPHi: Float64Array;
   private readonly qHatModPLo: Float64Array;
-  /** y_i as float64 (signed when centered), k*N. */
-  private readonly y: Float64Array;
+  /** y_i (signed when centered), k*N. */
+  private readonly y: Int32Array;
   /** Accumulators of the high and low partial sums, N each. */
   private readonly accHi: Float64Array;
   private readonly accLo: Float64Array;
@@ -448,9 +507,9 @@ export class BasisConverter {
       }
     }
     if (k > MAX_CONVERSION_PRIMES) rangeError(fn, 'from', `a basis of at most ${MAX_CONVERSION_PRIMES} primes`, k);
-    this.y = new Float64Array(k * from.N);
-    this.accHi = new Float64Array(from.N);
-    this.accLo = new Float64Array(from.N);
+    this.y = new Int32Array(k * from.N);
+    this.accHi = new Float64Array(Math.min(BLOCK, from.N));
+    this.accLo = new Float64Array(Math.min(BLOCK, from.N));
   }
 
   /**
@@ -470,56 +529,16 @@ export class BasisConverter {
     checkU32('BasisConverter.convert', 'out', out, l * N);
     const y = this.y;
     for (let i = 0; i < k; i++) {
-      const qi = this.from.moduli[i];
-      const halfQ = qi >>> 1;
-      const w = this.qHatInv[i];
-      const ws = this.qHatInvShoup[i];
       const off = i * N;
-      for (let c = 0; c < N; c++) {
-        // mulConst: Shoup estimate, remainder in [0, 2q_i), one correction: [0, q_i).
-        const x = input[off + c];
-        const e = (x * ws) | 0;
-        let r = (Math.imul(x, w) - Math.imul(e, qi) - qi) | 0; // [-q, q)
-        r += (r >> 31) & qi;
-        // Centered: y in [-(q-1)/2, (q-1)/2].
-        y[off + c] = centered && r > halfQ ? r - qi : r;
-      }
+      scaleCentered(input, y, off, N, this.from.moduli[i], this.qHatInv[i], this.qHatInvShoup[i], centered);
     }
-    const hi = this.accHi;
-    const lo = this.accLo;
-    for (let j = 0; j < l; j++) {
-      const p = this.to.moduli[j];
-      const pInv = 1 / p;
-      const o = j * N;
-      // hi = sum_i y_i * wHi_ij and lo = sum_i y_i * wLo_ij, exactly: each product is below
-      // 2^30 * 2^15 = 2^45 in absolute value and k <= 128 terms stay below 2^52.
-      for (let i = 0; i < k; i++) {
-        const wh = this.qHatModPHi[j * k + i];
-        const wl = this.qHatModPLo[j * k + i];
-        const off = i * N;
-        if (i === 0) {
-          for (let c = 0; c < N; c++) {
-            const x = y[off + c];
-            hi[c] = x * wh;
-            lo[c] = x * wl;
-          }
-        } else {
-          for (let c = 0; c < N; c++) {
-            const x = y[off + c];
-            hi[c] += x * wh;
-            lo[c] += x * wl;
-          }
-        }
-      }
-      for (let c = 0; c < N; c++) {
-        // (hi * 2^15 + lo) mod p. Every quotient estimate is floor(t/p) or one off (|t| < 2^53,
-        // relative error 2^-52), so each remainder is exact and within [-p, 2p).
-        const h = hi[c];
-        const rh = h - Math.floor(h * pInv) * p; // [-p, 2p), |rh * 2^15| < 2^46
-        let r = rh * SPLIT + lo[c]; // |r| < 2^46 + 2^52 < 2^53, exact
-        r -= Math.floor(r * pInv) * p; // [-p, 2p)
-        r -= Math.floor(r * pInv) * p; // [0, p) up to a final off-by-one
-        out[o + c] = r < 0 ? r + p : r >= p ? r - p : r;
+    // Cache blocking: for one block of BLOCK coefficients, the k input rows (k * BLOCK int32)
+    // stay in L2 across all output primes and the two accumulators (2 * BLOCK float64) in L1.
+    for (let b0 = 0; b0 < N; b0 += BLOCK) {
+      const bs = Math.min(BLOCK, N - b0);
+      for (let j = 0; j < l; j++) {
+        accumulateBlock(y, N, b0, bs, k, this.qHatModPHi, this.qHatModPLo, j * k, this.accHi, this.accLo);
+        reduceBlock(this.accHi, this.accLo, bs, this.to.moduli[j], out, j * N + b0);
       }
     }
   }
