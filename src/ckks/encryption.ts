@@ -11,7 +11,8 @@
  * @module
  */
 
-import { RnsPoly, polyForwardNtt, polySetSmall } from '../ntt/index.js';
+import { RnsPoly, createRnsBasis, polyForwardNtt, polySetSmall } from '../ntt/index.js';
+import { KeySwitcher } from './keyswitch.js';
 import { CkksError } from './errors.js';
 import { SecretKey, PublicKey } from './keys.js';
 import type { Parameters } from './params.js';
@@ -52,6 +53,13 @@ export class Encryptor {
     this.params = params;
     this.key = key;
     this.source = source ?? new CsprngSource();
+  }
+
+  private switcher: KeySwitcher | undefined;
+
+  private keySwitcher(): KeySwitcher {
+    if (this.switcher === undefined) this.switcher = new KeySwitcher(this.params);
+    return this.switcher;
   }
 
   /** Whether this encryptor uses the secret key. */
@@ -122,27 +130,41 @@ export class Encryptor {
       }
       ct.seed = seed;
     } else {
+      // Over Q_l P: (b u + e_0, a u + e_1), then divide by P (ModDown).
       const pk = this.key;
+      const nL = level + 1;
+      const nQ = prm.Q.length;
+      const K = prm.P.length;
+      const ext = nL + K;
+      // Limb t of the extended polynomials is prime Q_t for t < nL, P_{t - nL} otherwise.
+      const limbOf = (t: number): number => (t < nL ? t : nQ + (t - nL));
+      const moduliExt = Array.from({ length: ext }, (_, t) => prm.basisQP.moduli[limbOf(t)]);
+      const basisExt = createRnsBasis(moduliExt, prm.logN);
       const u = sampleTernary(this.source, N);
-      const uP = new RnsPoly(N, level + 1);
-      polySetSmall(u, uP, prm.basisQ);
+      const uP = new RnsPoly(N, ext);
+      polySetSmall(u, uP, basisExt);
       wipe(u);
-      polyForwardNtt(uP, prm.basisQ);
+      polyForwardNtt(uP, basisExt);
+      const switcher = this.keySwitcher();
       for (let k = 0; k < 2; k++) {
+        const acc = new RnsPoly(N, ext);
         const e = sampleGaussian(this.source, N);
-        polySetSmall(e, ct.c[k], prm.basisQ);
+        polySetSmall(e, acc, basisExt);
         wipe(e);
-        polyForwardNtt(ct.c[k], prm.basisQ);
+        polyForwardNtt(acc, basisExt);
         const key = (k === 0 ? pk.b : pk.a).data;
-        const dst = ct.c[k].data;
-        for (let i = 0; i <= level; i++) {
-          const q = moduli[i];
+        const dst = acc.data;
+        for (let t = 0; t < ext; t++) {
+          const q = moduliExt[t];
           const qInv = 1 / q;
-          for (let c = i * N, end = c + N; c < end; c++) {
-            const s = (dst[c] + mulModI(key[c], uP.data[c], q, qInv) - q) | 0;
+          const kOff = limbOf(t) * N;
+          for (let c = t * N, end = c + N, j = kOff; c < end; c++, j++) {
+            const s = (dst[c] + mulModI(key[j], uP.data[c], q, qInv) - q) | 0;
             dst[c] = s + ((s >> 31) & q);
           }
         }
+        switcher.modDownInto(acc, level, ct.c[k]);
+        wipe(acc.data);
       }
       wipe(uP.data);
       ct.seed = undefined;

@@ -62,7 +62,12 @@ export class SecretKey {
   }
 }
 
-/** Public key (b, a) = (-a s + e, a) over Q, NTT form. */
+/**
+ * Public key (b, a) = (-a s + e, a) over QP (all |Q| + |P| limbs), NTT form.
+ * Encryption works over Q_l P and divides by P at the end (as SEAL does), so
+ * the public-key noise e u + e_0 + e_1 s is divided by P and only rounding
+ * noise remains.
+ */
 export class PublicKey {
   readonly fingerprint: string;
   readonly b: RnsPoly;
@@ -167,23 +172,23 @@ export class KeyGenerator {
   }
 
   /**
-   * Public key (b, a) = (-a s + e, a) over Q.
+   * Public key (b, a) = (-a s + e, a) over QP.
    * @param sk the secret key
    * @throws CkksError if the key is wiped or from other parameters
    */
   genPublicKey(sk: SecretKey): PublicKey {
     checkSecret('KeyGenerator.genPublicKey', this.params, sk);
     const prm = this.params;
-    const L = prm.Q.length;
+    const L = prm.basisQP.moduli.length;
     const seed = randomSeed();
     const a = this.alloc(L);
-    sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, prm.Q);
+    sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, prm.basisQP.moduli);
     a.isNtt = true;
     const e = sampleGaussian(this.source, prm.N);
     const b = this.alloc(L);
-    polySetSmall(e, b, prm.basisQ);
+    polySetSmall(e, b, prm.basisQP);
     wipe(e);
-    polyForwardNtt(b, prm.basisQ);
+    polyForwardNtt(b, prm.basisQP);
     subProduct(b, a, sk.poly, prm.basisQP.moduli, L);
     return new PublicKey(prm, b, a, seed);
   }

@@ -223,9 +223,14 @@ export class KeySwitcher {
 
   /**
    * ModDown: acc over Q_l ∪ P (NTT form, values in [0, 2q)) to
-   * (acc - lift([acc]_P)) * P^-1 over Q_l, fully reduced, into out.
+   * round(acc / P) = (acc - lift([acc]_P)) * P^-1 over Q_l, fully reduced, into out
+   * (the lift is centered, so the division rounds to nearest up to the fast
+   * conversion's small error). The P limbs of acc are overwritten.
+   * @param acc level + 1 + |P| limbs, Q_0..Q_level then P_0..P_{K-1}
+   * @param level the level of the result
+   * @param out destination with at least level + 1 limbs
    */
-  private modDownInto(acc: RnsPoly, level: number, out: RnsPoly): void {
+  modDownInto(acc: RnsPoly, level: number, out: RnsPoly): void {
     const prm = this.params;
     const N = prm.N;
     const nL = level + 1;

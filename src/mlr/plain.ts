@@ -16,6 +16,26 @@
  * Shapes: X is n x d (bias column X[:,0] = 1 included), Y is n x K one-hot,
  * W and V are K x d.
  *
+ * Decisions where docs/ALGORITHM.md leaves room, checked against its mirror
+ * accuracy table (train rows 1-128, test rows 129-256 of
+ * data/mnist-regnet-x-400mf-first256.csv; 0.2109 0.2266 0.2109 0.2344 0.4609
+ * 0.7188 0.8125 after 1 2 3 5 10 20 50 iterations, reproduced exactly to 4
+ * decimals by test/mlr/plain.test.ts):
+ *  - mirror = SigmoidNAGQG, sigma3, NO clipping (the circuit has none), gamma_t
+ *    with n = 128, W0 = V0 = 0.0128 in every entry of the K x d matrices;
+ *  - Bbar from the 128 training rows only, absolute values, bias column
+ *    included, eps = 1e-10, no 0.5 factor;
+ *  - eta_t = (1 - alpha_t) / alpha_{t+1} with alpha_0 = 0.01 used in the FIRST
+ *    iteration (t = 0), gamma_0 = 1/n;
+ *  - metrics on W (not V), ACC = argmax of the exact sigmoid, first maximum wins.
+ * Not reproducing the table (so ruled out): the exact sigmoid, W0 = 0, metrics
+ * on V, a 0.5 factor in Bbar, Bbar from all 256 rows, SigmoidNAG without Bbar,
+ * and eta_t = (1 - alpha_{t+1}) / alpha_{t+2}. Indistinguishable by the table
+ * (all reproduce it): clipping to [-8, 8] (first matters after iteration 20),
+ * gamma with n = 256, argmax of z instead of sigma(z), NAG constants rounded
+ * to 2^-20; the spec's choice is kept for each (no clipping, n = 128, sigma,
+ * unrounded unless `constantBits` is given).
+ *
  * @module
  */
 
@@ -217,7 +237,11 @@ export interface PlainStep {
  * Dot products are summed left to right in double precision; the circuit sums
  * by rotate-and-add trees, but the resulting difference (~1e-16 relative) is
  * far below the CKKS noise at scale 2^40, so it is immaterial. Likewise
- * sigma3 is evaluated as C0 + z (C1 + C3 z^2).
+ * sigma3 is evaluated as C0 + z (C1 + C3 z^2). An encrypted implementation
+ * that folds Bbar into X or (1 + gamma_t) into Y - P (docs/CIRCUIT.md) computes
+ * the same values up to double rounding; compare with a tolerance set by the
+ * CKKS precision, using the intermediates Z, P, G of {@link PlainStep} to
+ * locate a discrepancy.
  *
  * The state never writes into an array it has returned: `W`, `V` and every
  * array of a {@link PlainStep} stay valid and unchanged.
@@ -495,7 +519,7 @@ export function predict(X: Matrix, W: Float64Array): Int32Array {
  * @param labels the labels (length n) or the one-hot Y (n x K; the label is
  *   the first column holding the row maximum)
  * @param W K x d weights
- * @returns the accuracy in [0, 1]
+ * @returns the accuracy in [0, 1] (0 when X has no rows)
  * @throws RangeError for mismatched shapes
  */
 export function accuracy(X: Matrix, labels: Int32Array | Matrix, W: Float64Array): number {

@@ -409,7 +409,7 @@ describe('Evaluator (logN 12)', () => {
 });
 
 describe('hybrid key switching with several digits (PN13QP210_SEC128 with digits of 2 primes, dnum 3)', () => {
-  const NAME = 'PN13QP210_SEC128';
+  const NAME = 'PN13QP210_SEC128_D2';
   /** The preset with its digit size pinned to 2 (the default is |P| - 1 = 1), for partial digits. */
   const LIT = { ...PN13QP210_SEC128, digitSize: 2 };
   let ctx: Ctx;
