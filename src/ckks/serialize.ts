@@ -33,7 +33,8 @@
  * - ciphertext (3): degree u8 (1 or 2), level u16, slots u32, scale f64,
  *   [seed, 32 bytes, if seeded], then c_0, c_1 (, c_2) over q_0..q_level;
  *   seeded (degree 1 only): c_0 only, c_1 regenerated from the seed.
- * - public key (4): seed (32), b over Q, [a over Q unless seeded].
+ * - public key (4): seed (32), b over QP, [a over QP unless seeded] (the key lives
+ *   over all |Q| + |P| primes: public-key encryption works over Q_l P).
  * - switching key (5): seed (32), b_0..b_{dnum-1} over QP, [a_0..a_{dnum-1} over QP unless seeded].
  * - evaluation keys (6): hasRelin u8 (0 or 1), count u32 (<= N), the count
  *   Galois elements u32 (odd, < 2N, strictly increasing), then the
@@ -42,6 +43,13 @@
  * - secret key (7): N ternary coefficients, 2 bits each, least significant
  *   first (00 = 0, 01 = 1, 10 = -1; 11 is invalid): N / 4 bytes. The NTT form
  *   over QP is recomputed on load.
+ *
+ * Seeded forms regenerate the uniform polynomials exactly as they were made:
+ * c_1 of a ciphertext from XofSource(seed, XOF_LABEL_CIPHERTEXT) over
+ * q_0..q_level (limbs in order, so a fresh ciphertext whose upper limbs were
+ * dropped still regenerates); a of a public key from XOF_LABEL_PUBLIC_KEY over
+ * all QP limbs; the a_j of a switching key from ONE XOF_LABEL_SWITCHING_KEY
+ * stream, digit after digit, each over all QP limbs (as KeyGenerator).
  *
  * Loaders validate everything before use and throw only {@link CkksError}s:
  * {@link SerializationError} (code `MALFORMED_DATA`) naming the object type, the
@@ -286,10 +294,11 @@ class Reader {
     return v;
   }
 
-  /** A copy of the next n bytes. */
+  /** A copy of the next n bytes (a plain Uint8Array, never a view, even when the input is a Node Buffer). */
   take(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.bytes.slice(this.pos, this.pos + n);
+    const out = new Uint8Array(n);
+    out.set(this.bytes.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }
@@ -794,7 +803,8 @@ function checkSeed(op: string, name: string, seed: unknown): void {
 }
 
 /**
- * Serialize a public key: seed and b, plus a unless seeded.
+ * Serialize a public key: seed and b, plus a unless seeded (both over QP).
+ * The full form stores a as held and does not check it against the seed.
  * @param params its parameters
  * @param pk the public key
  * @param opts seeded form (default true)
@@ -805,16 +815,17 @@ export function serializePublicKey(params: Parameters, pk: PublicKey, opts: Seri
   checkInstance(op, pk, PublicKey, 'public key');
   checkFingerprint(op, params, pk, 'the public key');
   const seeded = seededOpt(op, opts);
-  const L = params.Q.length;
+  const moduli = params.basisQP.moduli;
+  const L = moduli.length;
   checkSeed(op, 'the public key seed', pk.seed);
   checkPoly(op, 'the public key b', pk.b, params.N, L);
   if (!seeded) checkPoly(op, 'the public key a', pk.a, params.N, L);
-  const pb = polyBytes(params.N, params.Q, L);
+  const pb = polyBytes(params.N, moduli, L);
   const w = new Writer(op, HEADER_BYTES + SEED_BYTES + (seeded ? 1 : 2) * pb);
   w.header(SerializedType.PublicKey, seeded ? FLAG_SEEDED : 0, params.fingerprint);
   w.raw(pk.seed);
-  w.poly('b', pk.b, params.Q, L);
-  if (!seeded) w.poly('a', pk.a, params.Q, L);
+  w.poly('b', pk.b, moduli, L);
+  if (!seeded) w.poly('a', pk.a, moduli, L);
   return w.done();
 }
 
@@ -828,18 +839,19 @@ export function deserializePublicKey(params: Parameters, bytes: Uint8Array): Pub
   const op = 'deserializePublicKey';
   return guard(op, 'public key', () => {
     const { r, seeded } = open(op, bytes, SerializedType.PublicKey, params);
-    const L = params.Q.length;
-    const pb = polyBytes(params.N, params.Q, L);
+    const moduli = params.basisQP.moduli;
+    const L = moduli.length;
+    const pb = polyBytes(params.N, moduli, L);
     r.expectLength(HEADER_BYTES + SEED_BYTES + (seeded ? 1 : 2) * pb, `a ${seeded ? 'seeded' : 'full'} public key`);
     const seed = r.take(SEED_BYTES, 'seed');
     const b = RnsPoly.alloc(params.N, L);
-    r.poly('b', b, params.Q, L);
+    r.poly('b', b, moduli, L);
     const a = RnsPoly.alloc(params.N, L);
     if (seeded) {
-      sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, params.Q);
+      sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, moduli);
       a.isNtt = true;
     } else {
-      r.poly('a', a, params.Q, L);
+      r.poly('a', a, moduli, L);
     }
     return new PublicKey(params, b, a, seed);
   });
