@@ -12,7 +12,7 @@
  * @module
  */
 
-import { RnsPoly, automorphismNttIndex, forwardNttLazy, galoisElementForConjugation, galoisElementForRotation, inverseNttLazyInput } from '../ntt/index.js';
+import { RnsPoly, automorphismNttIndex, forwardNttLazy, galoisElementForConjugation, galoisElementForRotation, inverseNttLazyInput, polyForwardNtt } from '../ntt/index.js';
 import { CkksError, LevelMismatchError, MissingKeyError, ScaleMismatchError } from './errors.js';
 import { reshape } from './encryption.js';
 import { EvaluationKeys, type SwitchingKey } from './keys.js';
@@ -78,6 +78,7 @@ export class Evaluator {
   readonly counters: OperationCounters = newCounters();
   private readonly ks: KeySwitcher;
   private readonly perms = new Map<number, Uint32Array>();
+  private readonly monomials = new Map<number, Uint32Array>();
 
   /**
    * @param params parameters
@@ -538,6 +539,77 @@ export class Evaluator {
   /** Allocating {@link square}. */
   squareNew(a: Ciphertext): Ciphertext {
     return this.mulNew(a, a);
+  }
+
+  /**
+   * out = a * X^k (negacyclic monomial product), exact and free of noise and
+   * levels. With k = N/2 every slot is multiplied by the imaginary unit i
+   * (X^(N/2) evaluates to zeta^(N/2 * 5^j) = i at every slot, since 5^j = 1 mod 4);
+   * with k = 3N/2 (or -N/2) by -i. Used to pack two real vectors into the real
+   * and imaginary parts of one ciphertext.
+   * @param a the ciphertext
+   * @param k exponent, any safe integer (taken modulo 2N)
+   * @param out destination (may alias a)
+   */
+  mulMonomial(a: Ciphertext, k: number, out: Ciphertext): Ciphertext {
+    const op = 'Evaluator.mulMonomial';
+    this.checkCt(op, a, 'a');
+    this.checkCt(op, out, 'out');
+    if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `k must be a safe integer, got ${k}`);
+    const M = 2 * this.params.N;
+    const e = ((k % M) + M) % M;
+    const table = this.monomialNtt(e);
+    const A = a.c.map((p) => p.data);
+    const level = a.level;
+    const scale = a.scale;
+    const slots = a.slots;
+    reshape(this.params, out, a.degree, level);
+    const N = this.params.N;
+    for (let i = 0; i <= level; i++) {
+      const q = this.params.Q[i];
+      const qInv = 1 / q;
+      for (let k2 = 0; k2 < A.length; k2++) {
+        const O = out.c[k2].data;
+        const X = A[k2];
+        for (let j = i * N; j < (i + 1) * N; j++) O[j] = mulModI(X[j], table[j], q, qInv);
+      }
+    }
+    out.scale = scale;
+    out.slots = slots;
+    out.seed = undefined;
+    return out;
+  }
+
+  /** Allocating {@link mulMonomial}. */
+  mulMonomialNew(a: Ciphertext, k: number): Ciphertext {
+    return this.mulMonomial(a, k, this.newOut(a, a.degree, a.level));
+  }
+
+  /** out = i * a (every slot times the imaginary unit), exact, no level. */
+  mulByI(a: Ciphertext, out: Ciphertext): Ciphertext {
+    return this.mulMonomial(a, this.params.N / 2, out);
+  }
+
+  /** Allocating {@link mulByI}. */
+  mulByINew(a: Ciphertext): Ciphertext {
+    return this.mulMonomialNew(a, this.params.N / 2);
+  }
+
+  /** NTT form (over all Q primes) of the monomial X^e, cached. */
+  private monomialNtt(e: number): Uint32Array {
+    let t = this.monomials.get(e);
+    if (t === undefined) {
+      const prm = this.params;
+      const N = prm.N;
+      const p = new RnsPoly(N, prm.Q.length);
+      const idx = e % N;
+      const negative = e >= N;
+      for (let i = 0; i < prm.Q.length; i++) p.data[i * N + idx] = negative ? prm.Q[i] - 1 : 1;
+      polyForwardNtt(p, prm.basisQ);
+      t = p.data;
+      this.monomials.set(e, t);
+    }
+    return t;
   }
 
   // ---------------------------------------------------------------- levels
