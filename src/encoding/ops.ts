@@ -1,0 +1,289 @@
+/**
+ * Matrix operations on ciphertexts in a {@link MatrixLayout}: the two products
+ * of one training iteration of Chiang's encrypted logistic regression,
+ *   Z = A B^T  (A encrypted row-major, B given row by row, tiled), and
+ *   G = E^T X  (E one value per row at column 0, X row-major),
+ * and the rotate-and-add primitives they are built from. Every operation has
+ * its cost known in advance ({@link MatrixOps.costABt}, {@link MatrixOps.costAtB})
+ * and declares the rotation steps it uses ({@link rotationStepsFor}), so the
+ * key generator makes exactly those Galois keys.
+ *
+ * Where the reference circuit (docs/ALGORITHM.md) revolves 64 weight rows,
+ * reduces rows with 64 rotations and multiplies by encrypted masks, this
+ * layer (docs/CIRCUIT.md):
+ *  - multiplies by B's rows tiled over all rows, so each dot product is a
+ *    log2(width) rotate-and-add within the rows;
+ *  - packs two rows of B (two classes) into one ciphertext, B_j + i B_j', so one
+ *    rotate-and-add serves both (real A: A (.) (b + i b') = A b + i A b');
+ *  - sums over rows with log2(rows per ciphertext) rotate-and-adds over the
+ *    whole ciphertext, which leaves the result tiled in every row, the form
+ *    the next product needs;
+ *  - separates paired results with one conjugation: Re T = (T + conj T)/2,
+ *    Im T = -i (T - conj T)/2, with the 1/2 taken into the scale (exact, no level).
+ *
+ * @module
+ */
+
+import { Ciphertext, type Evaluator, Plaintext } from '../ckks/index.js';
+import { LayoutError, type MatrixLayout } from './layout.js';
+
+/** Cost of an operation, counted as the evaluator counts it. */
+export interface OpCost {
+  /** Rotations and conjugations (key switchings other than relinearization). */
+  rotations: number;
+  /** Ciphertext-ciphertext multiplications. */
+  ctMultiplications: number;
+  /** Plaintext multiplications. */
+  ptMultiplications: number;
+  /** Relinearizations. */
+  relinearizations: number;
+  /** Rescalings. */
+  rescales: number;
+  /** Levels consumed on the longest path. */
+  levels: number;
+}
+
+/** A zero cost. */
+export function zeroCost(): OpCost {
+  return { rotations: 0, ctMultiplications: 0, ptMultiplications: 0, relinearizations: 0, rescales: 0, levels: 0 };
+}
+
+/** Sum of costs; levels add up (sequential composition). */
+export function addCosts(...cs: OpCost[]): OpCost {
+  const out = zeroCost();
+  for (const c of cs) {
+    out.rotations += c.rotations;
+    out.ctMultiplications += c.ctMultiplications;
+    out.ptMultiplications += c.ptMultiplications;
+    out.relinearizations += c.relinearizations;
+    out.rescales += c.rescales;
+    out.levels += c.levels;
+  }
+  return out;
+}
+
+function log2int(x: number): number {
+  return Math.round(Math.log2(x));
+}
+
+/** Rotation steps used by {@link MatrixOps.sumWithinRows} on rows of `width`. */
+export function stepsSumWithinRows(width: number): number[] {
+  const s: number[] = [];
+  for (let t = 1; t < width; t *= 2) s.push(t);
+  return s;
+}
+
+/** Rotation steps used by {@link MatrixOps.replicateColumn0} on rows of `width`. */
+export function stepsReplicateColumn0(width: number): number[] {
+  return stepsSumWithinRows(width).map((t) => -t);
+}
+
+/** Rotation steps used by {@link MatrixOps.sumOverRows} for rows of `width` in `slots`. */
+export function stepsSumOverRows(width: number, slots: number): number[] {
+  const s: number[] = [];
+  for (let t = width; t < slots; t *= 2) s.push(t);
+  return s;
+}
+
+/**
+ * Every rotation step (and whether conjugation is needed) that the two
+ * products use on a layout: generate exactly these Galois keys.
+ * @param layout the layout of A / X
+ * @returns steps (distinct, sorted) and the conjugation flag (for paired rows)
+ */
+export function rotationStepsFor(layout: MatrixLayout): { steps: number[]; conjugate: boolean } {
+  const set = new Set<number>([
+    ...stepsSumWithinRows(layout.width),
+    ...stepsReplicateColumn0(layout.width),
+    ...stepsSumOverRows(layout.width, layout.slots),
+  ]);
+  return { steps: [...set].sort((a, b) => a - b), conjugate: true };
+}
+
+/** A row of B, tiled, one ciphertext (or plaintext) per column part. */
+export type TiledRow = readonly (Ciphertext | Plaintext)[];
+
+/**
+ * Matrix operations over an {@link Evaluator}. Counters: the evaluator's.
+ */
+export class MatrixOps {
+  readonly ev: Evaluator;
+
+  /** @param ev an evaluator holding the Galois keys of {@link rotationStepsFor} and a relinearization key */
+  constructor(ev: Evaluator) {
+    this.ev = ev;
+  }
+
+  /**
+   * Rotate-and-add within rows of `width`: slot (r, 0) receives the sum of row r.
+   * Other slots hold partial sums (garbage). log2(width) rotations, no level.
+   * @param ct the ciphertext (not modified)
+   * @param width row width (power of two)
+   * @returns a new ciphertext
+   */
+  sumWithinRows(ct: Ciphertext, width: number): Ciphertext {
+    const ev = this.ev;
+    let acc = ct;
+    for (const t of stepsSumWithinRows(width)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
+    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+  }
+
+  /**
+   * Spread column 0 over each row of `width`: requires every other slot to be
+   * zero; slot (r, j) receives the value at (r, 0) for all j < width.
+   * log2(width) rotations, no level.
+   * @param ct the ciphertext (not modified)
+   * @param width row width (power of two)
+   */
+  replicateColumn0(ct: Ciphertext, width: number): Ciphertext {
+    const ev = this.ev;
+    let acc = ct;
+    for (const t of stepsReplicateColumn0(width)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
+    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+  }
+
+  /**
+   * Sum over all rows of a ciphertext (rows of `width` filling all `slots`): the
+   * sum lands in every row (the rotations are cyclic over the whole ciphertext).
+   * log2(slots / width) rotations, no level.
+   */
+  sumOverRows(ct: Ciphertext, width: number, slots: number): Ciphertext {
+    const ev = this.ev;
+    let acc = ct;
+    for (const t of stepsSumOverRows(width, slots)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
+    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+  }
+
+  /**
+   * a + i b (two real vectors in one complex one): exact, no level.
+   * @throws as Evaluator.add on mismatched levels or scales
+   */
+  pack(a: Ciphertext, b: Ciphertext): Ciphertext {
+    return this.ev.addNew(a, this.ev.mulByINew(b));
+  }
+
+  /**
+   * Real and imaginary parts of a packed ciphertext: one conjugation, no level.
+   * Re T = (T + conj T)/2 and Im T = -i (T - conj T)/2, the 1/2 taken into the
+   * scale (the result's scale is twice the input's).
+   */
+  split(t: Ciphertext): [Ciphertext, Ciphertext] {
+    const ev = this.ev;
+    const c = ev.conjugateNew(t);
+    const re = ev.addNew(t, c);
+    const d = ev.subNew(t, c);
+    const im = ev.mulMonomialNew(d, (3 * ev.params.N) / 2); // times -i
+    re.scale *= 2;
+    im.scale *= 2;
+    return [re, im];
+  }
+
+  /**
+   * Z = A B^T for B given row by row (each row tiled, per column part):
+   * for each B row j, slot (r, 0) of result[j][team] holds sum_c A[r, c] B[j, c].
+   * With `pairs`, rows are packed two at a time (B_j + i B_j'), so each result
+   * holds row j in the real part and j' in the imaginary part.
+   *
+   * @param layout A's layout
+   * @param A A's ciphertexts, in layout order
+   * @param B tiled rows of B (for pairs: already packed, see {@link pack}); each has `layout.parts` entries
+   * @returns result[j][team], one ciphertext per B row (or pair) per team member, one level lower
+   * @throws LayoutError on mismatched counts
+   */
+  productABt(layout: MatrixLayout, A: readonly Ciphertext[], B: readonly TiledRow[]): Ciphertext[][] {
+    this.checkTeam('MatrixOps.productABt', layout, A);
+    const ev = this.ev;
+    return B.map((row, j) => {
+      if (row.length !== layout.parts) {
+        throw new LayoutError('MatrixOps.productABt', `B row ${j} has ${row.length} part(s), A's layout has ${layout.parts}`);
+      }
+      const out: Ciphertext[] = [];
+      for (let t = 0; t < layout.teams; t++) {
+        let acc: Ciphertext | undefined;
+        for (let p = 0; p < layout.parts; p++) {
+          const term = this.mulAny(A[layout.index(p, t)], row[p]);
+          acc = acc === undefined ? term : ev.addNew(acc, term);
+        }
+        const lin = ev.rescaleNew(ev.relinearizeNew(acc as Ciphertext));
+        out.push(this.sumWithinRows(lin, layout.width));
+      }
+      return out;
+    });
+  }
+
+  /** The cost of {@link productABt} with `rowsOfB` tiled rows (or pairs) of B, ciphertext operands. */
+  static costABt(layout: MatrixLayout, rowsOfB: number): OpCost {
+    const units = rowsOfB * layout.teams;
+    return {
+      rotations: units * log2int(layout.width),
+      ctMultiplications: units * layout.parts,
+      ptMultiplications: 0,
+      relinearizations: units,
+      rescales: units,
+      levels: 1,
+    };
+  }
+
+  /**
+   * G = E^T X for one column of E (or a packed pair of columns): E holds e_r at
+   * slot (r, 0) of each row and ZEROS elsewhere (mask it first), one ciphertext
+   * per team member. Returns, per column part p of X, a ciphertext with
+   * sum_r e_r X[r, c] tiled in every row (complex: pair packed, see {@link split}).
+   *
+   * @param layout X's layout
+   * @param E per team member, the column of E at column 0 of each row
+   * @param X X's ciphertexts (or plaintexts), in layout order
+   * @returns one ciphertext per column part, one level lower
+   */
+  productAtB(layout: MatrixLayout, E: readonly Ciphertext[], X: readonly (Ciphertext | Plaintext)[]): Ciphertext[] {
+    if (E.length !== layout.teams) {
+      throw new LayoutError('MatrixOps.productAtB', `E has ${E.length} ciphertext(s), X's layout has ${layout.teams} per part`);
+    }
+    if (X.length !== layout.ciphertexts) {
+      throw new LayoutError('MatrixOps.productAtB', `X has ${X.length} ciphertext(s), its layout (${layout}) has ${layout.ciphertexts}`);
+    }
+    const ev = this.ev;
+    const rows = E.map((e) => this.replicateColumn0(e, layout.width));
+    const out: Ciphertext[] = [];
+    for (let p = 0; p < layout.parts; p++) {
+      let acc: Ciphertext | undefined;
+      for (let t = 0; t < layout.teams; t++) {
+        const term = this.mulAny(rows[t], X[layout.index(p, t)]);
+        acc = acc === undefined ? term : ev.addNew(acc, term);
+      }
+      const lin = ev.rescaleNew(ev.relinearizeNew(acc as Ciphertext));
+      out.push(this.sumOverRows(lin, layout.width, layout.slots));
+    }
+    return out;
+  }
+
+  /** The cost of {@link productAtB} for `columnsOfE` columns (or pairs) of E, ciphertext X. */
+  static costAtB(layout: MatrixLayout, columnsOfE: number): OpCost {
+    const perColumn = layout.teams * log2int(layout.width) + layout.parts * log2int(layout.rowsPerCt);
+    return {
+      rotations: columnsOfE * perColumn,
+      ctMultiplications: columnsOfE * layout.parts * layout.teams,
+      ptMultiplications: 0,
+      relinearizations: columnsOfE * layout.parts,
+      rescales: columnsOfE * layout.parts,
+      levels: 1,
+    };
+  }
+
+  /** The cost of {@link split}: one conjugation. */
+  static costSplit(): OpCost {
+    return { ...zeroCost(), rotations: 1 };
+  }
+
+  private mulAny(a: Ciphertext, b: Ciphertext | Plaintext): Ciphertext {
+    if (b instanceof Plaintext) return this.ev.mulPlainNew(a, b);
+    if (b instanceof Ciphertext) return this.ev.mulNew(a, b);
+    throw new LayoutError('MatrixOps', 'operands must be Ciphertexts or Plaintexts');
+  }
+
+  private checkTeam(op: string, layout: MatrixLayout, A: readonly Ciphertext[]): void {
+    if (A.length !== layout.ciphertexts) {
+      throw new LayoutError(op, `expected ${layout.ciphertexts} ciphertext(s) for ${layout}, got ${A.length}`);
+    }
+  }
+}
