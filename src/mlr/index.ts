@@ -55,3 +55,4 @@ export {
   type TrainMethod,
   type TrainPlainOptions,
 } from './plain.js';
+export * from './encrypted.js';
