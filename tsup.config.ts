@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // One entry per layer, so that each layer is its own package export and a
 // consumer of `@hecnn/ckks/ntt` never pulls the scheme or the trainer.
-export default defineConfig({
+export default defineConfig([{
   entry: {
     index: 'src/index.ts',
     'ntt/index': 'src/ntt/index.ts',
@@ -13,9 +13,18 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
+  clean: false,
   splitting: true,
   treeshake: true,
   target: 'es2022',
   platform: 'neutral',
-});
+}, {
+  // The command-line adapter: Node only (reads files, writes reports).
+  entry: { 'cli/hecnn': 'src/cli/hecnn.ts' },
+  format: ['esm'],
+  sourcemap: true,
+  clean: false,
+  target: 'es2022',
+  platform: 'node',
+  banner: { js: '#!/usr/bin/env node' },
+}]);

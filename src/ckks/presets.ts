@@ -77,6 +77,22 @@ export const PN16QP1740_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
+ * The encrypted trainer's default (the paper's setting, chosen for the training
+ * circuit): logN 16 (32768 slots), 26 ciphertext primes of 30 bits (25 levels),
+ * 7 special primes, digits of 6 (dnum 5), log2(QP) ~ 990 (the reference's
+ * logQ), 128-bit secure (bound 1747). One iteration consumes 4 levels, so a
+ * refresh round trip comes every 5 iterations; a shorter chain makes every
+ * key switching cheaper (its basis conversions grow with the square of the
+ * limb count) and the keys smaller (61 MB per Galois key).
+ */
+export const PN16QP990_TRAIN_SEC128: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(26, 30),
+  logP: rep(7, 30),
+  logDefaultScale: 30,
+});
+
+/**
  * logN 12 with 6 primes (log2(QP) ~ 180, above the 109-bit bound): NOT SECURE.
  * For fast tests of deep circuits only.
  */
@@ -95,5 +111,6 @@ export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Ob
   PN14QP420_SEC128,
   PN16QP420_SEC128,
   PN16QP1740_SEC128,
+  PN16QP990_TRAIN_SEC128,
   PN12QP180_INSECURE,
 });

@@ -1,0 +1,92 @@
+/**
+ * The encrypted trainer at a small ring (logN 12, insecure test parameters):
+ * after every iteration the decrypted W matches the plaintext mirror to 1e-3
+ * (max abs difference), across refresh round trips; predictions agree; the
+ * cost per iteration is the model's; the server API never takes a secret key.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Evaluator, INSECURE_OPT_IN, createParameters, type Parameters } from '../../src/ckks/index.js';
+import { MatrixOps } from '../../src/encoding/index.js';
+import {
+  DataOwner,
+  EncryptedTrainer,
+  LEVELS_PER_ITERATION,
+  PlainTrainerState,
+  TrainerError,
+  buildDesign,
+  parseCsv,
+  predict,
+  selectRows,
+  trainingLayout,
+} from '../../src/mlr/index.js';
+
+const FILE = new URL('../../data/mnist-regnet-x-400mf-first256.csv', import.meta.url);
+
+describe('EncryptedTrainer (logN 11, 16 samples, 101 columns, 10 classes)', () => {
+  let params: Parameters;
+  let owner: DataOwner;
+  let trainer: EncryptedTrainer;
+  let mirror: PlainTrainerState;
+  let X: ReturnType<typeof buildDesign>['X'];
+
+  beforeAll(() => {
+    // 12 ciphertext primes: 11 levels, so refreshes happen every 2 iterations. Rows of 64 slots:
+    // 16 rows per ciphertext, 101 columns in 2 parts; 16 samples in one team member.
+    params = createParameters({ logN: 11, logQ: new Array(12).fill(30), logP: new Array(4).fill(30), logDefaultScale: 30, unsafeAllowInsecure: INSECURE_OPT_IN });
+    const all = selectRows(parseCsv(readFileSync(FILE, 'utf8'), { source: 'bundled' }), 0, 16);
+    const d = 100;
+    const few = { ...all, d, features: Float64Array.from({ length: all.n * d }, (_, i) => all.features[Math.floor(i / d) * all.d + (i % d)]) };
+    const tr = buildDesign(few);
+    X = tr.X;
+    owner = new DataOwner(params);
+    const upload = owner.encryptDataset(tr.X, tr.Y, { width: 64 });
+    const layout = trainingLayout(params, upload.shape, upload.width);
+    // X and X~ in 2 parts, Y once, W0 once: the paper's 6 ciphertexts.
+    expect(upload.X.length + upload.Xt.length + upload.Y.length + 1).toBe(6);
+    expect(layout.parts).toBe(2);
+    expect(layout.teams).toBe(1);
+    trainer = new EncryptedTrainer(new Evaluator(params, owner.evaluationKeys(layout)), upload, owner, { maxIterations: 10 });
+    mirror = new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 });
+  });
+
+  let refreshes = 0;
+  for (let i = 1; i <= 5; i++) {
+    it(`iteration ${i}: W matches the plaintext mirror to 1e-3, predictions agree, cost as modelled`, () => {
+      const layout = trainer.layout;
+      const pairs = Math.ceil(trainer.shape.K / 2);
+      const Z = MatrixOps.costABt(layout, pairs).rotations + pairs * layout.teams * MatrixOps.costSplit().rotations;
+      const G = MatrixOps.costAtB(layout, pairs).rotations;
+      const st = trainer.step();
+      const m = mirror.step();
+      const W = owner.decryptWeights(trainer.weights.W);
+      let diff = 0;
+      for (let j = 0; j < W.data.length; j++) diff = Math.max(diff, Math.abs(W.data[j] - m.W[j]));
+      expect(diff).toBeLessThan(1e-3);
+      expect(Array.from(predict(X, W.data))).toEqual(Array.from(predict(X, m.W)));
+      expect(st.rotations).toBe(Z + G);
+      if (st.refreshed) refreshes++;
+    });
+  }
+
+  it('refreshed at least twice in 5 iterations (11 levels, 4 per iteration), counted on both sides', () => {
+    expect(refreshes).toBeGreaterThanOrEqual(2);
+    expect(trainer.refreshes).toBe(refreshes);
+    expect(owner.refreshes).toBe(refreshes);
+  });
+
+  it('consumes LEVELS_PER_ITERATION levels of V per iteration', () => {
+    if (!trainer.canIterate()) trainer.weights = owner.refresh(trainer.weights);
+    const before = trainer.weights.V[0][0].level;
+    const st = trainer.step();
+    if (!st.refreshed) expect(before - st.level).toBe(LEVELS_PER_ITERATION);
+    expect(trainer.weights.W[0][0].level).toBe(st.level - 1);
+  });
+
+  it('refuses data that does not fit, naming the shapes', () => {
+    const tooMany = { rows: 16, cols: 10, data: new Float64Array(160) };
+    const Y = { rows: 16, cols: 300, data: new Float64Array(16 * 300) }; // 300 classes do not fit rows of 256
+    expect(() => owner.encryptDataset(tooMany, Y)).toThrow(TrainerError);
+    expect(() => owner.encryptDataset(tooMany, { rows: 15, cols: 10, data: new Float64Array(150) })).toThrow(/16 rows but Y has 15/);
+  });
+});
