@@ -148,6 +148,9 @@ export class MatrixOps {
    * log2(slots / width) rotations, no level.
    */
   sumOverRows(ct: Ciphertext, width: number, slots: number): Ciphertext {
+    if (ct.slots !== slots) {
+      throw new LayoutError('MatrixOps.sumOverRows', `the ciphertext encodes ${ct.slots} slots, the rows fill ${slots}`);
+    }
     const ev = this.ev;
     let acc = ct;
     for (const t of stepsSumOverRows(width, slots)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
@@ -172,7 +175,7 @@ export class MatrixOps {
     const c = ev.conjugateNew(t);
     const re = ev.addNew(t, c);
     const d = ev.subNew(t, c);
-    const im = ev.mulMonomialNew(d, (3 * ev.params.N) / 2); // times -i
+    const im = ev.mulMonomialNew(d, ev.params.N / 2);
     re.scale *= 2;
     im.scale *= 2;
     return [re, im];
@@ -192,11 +195,13 @@ export class MatrixOps {
    */
   productABt(layout: MatrixLayout, A: readonly Ciphertext[], B: readonly TiledRow[]): Ciphertext[][] {
     this.checkTeam('MatrixOps.productABt', layout, A);
+    this.checkSlots('MatrixOps.productABt', layout, 'A', A);
     const ev = this.ev;
     return B.map((row, j) => {
       if (row.length !== layout.parts) {
         throw new LayoutError('MatrixOps.productABt', `B row ${j} has ${row.length} part(s), A's layout has ${layout.parts}`);
       }
+      this.checkSlots('MatrixOps.productABt', layout, `B row ${j} part`, row);
       const out: Ciphertext[] = [];
       for (let t = 0; t < layout.teams; t++) {
         let acc: Ciphertext | undefined;
@@ -242,6 +247,8 @@ export class MatrixOps {
     if (X.length !== layout.ciphertexts) {
       throw new LayoutError('MatrixOps.productAtB', `X has ${X.length} ciphertext(s), its layout (${layout}) has ${layout.ciphertexts}`);
     }
+    this.checkSlots('MatrixOps.productAtB', layout, 'E', E);
+    this.checkSlots('MatrixOps.productAtB', layout, 'X', X);
     const ev = this.ev;
     const rows = E.map((e) => this.replicateColumn0(e, layout.width));
     const out: Ciphertext[] = [];
@@ -279,6 +286,19 @@ export class MatrixOps {
     if (b instanceof Plaintext) return this.ev.mulPlainNew(a, b);
     if (b instanceof Ciphertext) return this.ev.mulNew(a, b);
     throw new LayoutError('MatrixOps', 'operands must be Ciphertexts or Plaintexts');
+  }
+
+  /**
+   * Every operand must encode the layout's slot count: the rotations are cyclic
+   * over the ciphertext's slots, so with another count the sums over rows would
+   * be partial (only the first row complete) and the results silently wrong.
+   */
+  private checkSlots(op: string, layout: MatrixLayout, what: string, xs: readonly (Ciphertext | Plaintext)[]): void {
+    xs.forEach((x, i) => {
+      if ((x instanceof Ciphertext || x instanceof Plaintext) && x.slots !== layout.slots) {
+        throw new LayoutError(op, `${what} ${i} encodes ${x.slots} slots, the layout (${layout}) has ${layout.slots}`);
+      }
+    });
   }
 
   private checkTeam(op: string, layout: MatrixLayout, A: readonly Ciphertext[]): void {
