@@ -18,6 +18,10 @@
  *  - sums over rows with log2(rows per ciphertext) rotate-and-adds over the
  *    whole ciphertext, which leaves the result tiled in every row, the form
  *    the next product needs;
+ *  - rescales lazily: the rotate-and-add sums run on the product while its
+ *    scale is still about Delta^2, where the noise of the key switchings is
+ *    negligible, and the result is rescaled once at the end (the rotations
+ *    then run one level higher, a few percent more work);
  *  - separates paired results with one conjugation: Re T = (T + conj T)/2,
  *    Im T = -i (T - conj T)/2, with the 1/2 taken into the scale (exact, no level).
  *
@@ -175,7 +179,7 @@ export class MatrixOps {
     const c = ev.conjugateNew(t);
     const re = ev.addNew(t, c);
     const d = ev.subNew(t, c);
-    const im = ev.mulMonomialNew(d, ev.params.N / 2);
+    const im = ev.mulMonomialNew(d, (3 * ev.params.N) / 2); // times -i
     re.scale *= 2;
     im.scale *= 2;
     return [re, im];
@@ -209,8 +213,10 @@ export class MatrixOps {
           const term = this.mulAny(A[layout.index(p, t)], row[p]);
           acc = acc === undefined ? term : ev.addNew(acc, term);
         }
-        const lin = ev.rescaleNew(ev.relinearizeNew(acc as Ciphertext));
-        out.push(this.sumWithinRows(lin, layout.width));
+        // Lazy rescaling: sum while the product is still at scale ~Delta^2, so the noise of the
+        // log2(width) key switchings is negligible against it; the rescale rounds once, at the end.
+        const lin = ev.relinearizeNew(acc as Ciphertext);
+        out.push(ev.rescaleNew(this.sumWithinRows(lin, layout.width)));
       }
       return out;
     });
@@ -258,8 +264,9 @@ export class MatrixOps {
         const term = this.mulAny(rows[t], X[layout.index(p, t)]);
         acc = acc === undefined ? term : ev.addNew(acc, term);
       }
-      const lin = ev.rescaleNew(ev.relinearizeNew(acc as Ciphertext));
-      out.push(this.sumOverRows(lin, layout.width, layout.slots));
+      // Lazy rescaling, as in productABt: sum over rows before the rescale.
+      const lin = ev.relinearizeNew(acc as Ciphertext);
+      out.push(ev.rescaleNew(this.sumOverRows(lin, layout.width, layout.slots)));
     }
     return out;
   }
