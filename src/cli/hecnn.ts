@@ -32,7 +32,7 @@ import {
   trainingLayout,
 } from '../mlr/index.js';
 
-const DEFAULT_PRESET = 'PN16QP990_TRAIN_SEC128';
+const DEFAULT_PRESET = 'PN16QP1200_TRAIN_SEC128';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The bundled data file (the package carries its own copy). */
