@@ -59,7 +59,10 @@ export const PN16QP420_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
- * The paper's setting: logN 16 (32768 slots), 128-bit secure (bound 1747).
+ * The paper's ring with the largest secure chain: logN 16 (32768 slots),
+ * 128-bit secure (bound 1747), for deep circuits (the trainer uses the shorter
+ * {@link PN16QP1200_TRAIN_SEC128}, one refresh every 5 iterations, because
+ * every key switching on this chain costs about twice as much).
  * 45 ciphertext primes of 30 bits (44 levels of 2^30), 13 special primes,
  * key-switching digits of 12 primes (dnum = 4 at the top level), log2(QP) ~ 1740.
  * The split balances key-switching cost (fewer digits: fewer NTTs) against
@@ -77,8 +80,8 @@ export const PN16QP1740_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
- * The encrypted trainer's default (the paper's setting, chosen for the training
- * circuit): logN 16 (32768 slots), 26 ciphertext primes of 30 bits (25 levels),
+ * The paper's preset (the paper's setting with the chain, scale and
+ * key-switching split chosen for the training circuit; the trainer's default): logN 16 (32768 slots), 26 ciphertext primes of 30 bits (25 levels),
  * 14 special primes, key-switching digits of 13 (dnum 2), log2(QP) ~ 1200,
  * 128-bit secure (bound 1747). One iteration consumes 4 levels, so a refresh
  * round trip comes every 5 iterations. Why this split: a shorter chain makes

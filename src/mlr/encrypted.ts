@@ -59,6 +59,19 @@ export interface ProblemShape {
   K: number;
 }
 
+/**
+ * Scales of the uploaded data and of the weights. W and V are kept at 2^40:
+ * every rescale adds about N / sqrt(18) of rounding noise, i.e. 2^-16 of a
+ * value at scale 2^30 but 2^-26 at 2^40, and W and V go through several
+ * rescales per iteration and keep their errors across iterations. X is
+ * encoded at 2^20 so that Z = X V^T lands at 2^30 after one rescale (where the
+ * sigmoid's plaintext constants keep their precision). E is produced at
+ * 2^35 (so the plaintext holding the small cubic coefficient is encoded at
+ * about 2^32 and keeps ~20 bits), and X~ at 2^35 so that G = E^T X~ lands
+ * back at the weights' scale.
+ */
+export const TRAINING_SCALES = Object.freeze({ x: 2 ** 20, xt: 2 ** 35, weights: 2 ** 40, labels: 2 ** 30 });
+
 /** Default column-part width (two parts for the paper's 401 columns). */
 export const DEFAULT_PART_WIDTH = 256;
 
@@ -151,7 +164,8 @@ export class DataOwner implements Refresher {
     this.layoutOf = layout;
     this.shapeOf = shape;
     const level = this.params.maxLevel;
-    const enc = (v: Float64Array | { re: Float64Array; im: Float64Array }): Ciphertext => this.encryptor.encrypt(this.encoder.encode(v, level));
+    const enc = (v: Float64Array | { re: Float64Array; im: Float64Array }, scale: number): Ciphertext =>
+      this.encryptor.encrypt(this.encoder.encode(v, level, scale));
     const bbar = computeBbar(X);
     const Xt = new Float64Array(X.data.length);
     for (let r = 0; r < X.rows; r++) for (let c = 0; c < X.cols; c++) Xt[r * X.cols + c] = X.data[r * X.cols + c] * bbar[c];
@@ -162,11 +176,18 @@ export class DataOwner implements Refresher {
       for (let r = t * layout.rowsPerCt; r < Math.min(shape.n, (t + 1) * layout.rowsPerCt); r++) {
         for (let c = 0; c < shape.K; c++) v[(r % layout.rowsPerCt) * layout.width + c] = Y.data[r * shape.K + c];
       }
-      Yct.push(enc(v));
+      Yct.push(enc(v, TRAINING_SCALES.labels));
     }
     const w0 = opts.w0 ?? 0.0128;
-    const W0 = enc({ re: new Float64Array(S).fill(w0), im: new Float64Array(S).fill(w0) });
-    return { shape, width: layout.width, X: layout.pack(X.data).map(enc), Xt: layout.pack(Xt).map(enc), Y: Yct, W0 };
+    const W0 = enc({ re: new Float64Array(S).fill(w0), im: new Float64Array(S).fill(w0) }, TRAINING_SCALES.weights);
+    return {
+      shape,
+      width: layout.width,
+      X: layout.pack(X.data).map((v) => enc(v, TRAINING_SCALES.x)),
+      Xt: layout.pack(Xt).map((v) => enc(v, TRAINING_SCALES.xt)),
+      Y: Yct,
+      W0,
+    };
   }
 
   /**
@@ -179,7 +200,7 @@ export class DataOwner implements Refresher {
     const level = this.params.maxLevel;
     const again = (ct: Ciphertext): Ciphertext => {
       const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
-      return this.encryptor.encrypt(this.encoder.encode(z, level));
+      return this.encryptor.encrypt(this.encoder.encode(z, level, TRAINING_SCALES.weights));
     };
     return { W: weights.W.map((parts) => parts.map(again)), V: weights.V.map((parts) => parts.map(again)) };
   }
@@ -366,10 +387,10 @@ export class EncryptedTrainer {
     const Xl = this.upload.X.map((c) => ev.dropLevelNew(c, c.level - l));
     const Zp = this.ops.productABt(L, Xl, V); // [u][t], packed pairs
     const zs: Ciphertext[][][] = Zp.map((teams) => teams.map((zt) => this.ops.split(zt))); // [u][t][0|1]
-    // Scale of E such that G = E^T X~ (one rescale by q_{l-3}) lands exactly on the default scale:
-    // the scales of V, W and G then stay put from one iteration to the next.
+    // Scale of E such that G = E^T X~ (one rescale by q_{l-3}) lands exactly on the weights'
+    // scale: the scales of V, W and G then stay put from one iteration to the next.
     const xt = this.upload.Xt[0];
-    const eScale = (this.params.defaultScale * Q[l - 3]) / xt.scale;
+    const eScale = (TRAINING_SCALES.weights * Q[l - 3]) / xt.scale;
 
     // t_c = (1+g) c1 mask z + (1+g) c3 mask z^3 per class, then E_u = (1+g) Ym_u - (t_2u + i t_2u+1).
     const E: Ciphertext[][] = [];
