@@ -386,10 +386,19 @@ export class Evaluator {
     this.checkPt(op, pt, 'pt');
     this.checkCt(op, out, 'out');
     const level = this.plainLevel(op, a.level, pt.level);
+    this.mulByNttPoly(a, pt.poly.data, out, level, a.scale * pt.scale, Math.max(a.slots, pt.slots));
+    this.counters.ptMultiplications++;
+    return out;
+  }
+
+  /**
+   * out_k = a_k * M (pointwise in NTT form) for every component, on the first
+   * level + 1 limbs; out is reshaped and gets the given scale and slot count.
+   * Safe when out aliases a (the input limbs are read before being overwritten,
+   * element by element).
+   */
+  private mulByNttPoly(a: Ciphertext, M: Uint32Array, out: Ciphertext, level: number, scale: number, slots: number): void {
     const A = a.c.map((p) => p.data);
-    const M = pt.poly.data;
-    const scale = a.scale * pt.scale;
-    const slots = Math.max(a.slots, pt.slots);
     reshape(this.params, out, a.degree, level);
     const N = this.params.N;
     for (let i = 0; i <= level; i++) {
@@ -404,8 +413,6 @@ export class Evaluator {
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
-    this.counters.ptMultiplications++;
-    return out;
   }
 
   /** Allocating {@link mulPlain}. */
@@ -558,25 +565,7 @@ export class Evaluator {
     if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `k must be a safe integer, got ${k}`);
     const M = 2 * this.params.N;
     const e = ((k % M) + M) % M;
-    const table = this.monomialNtt(e);
-    const A = a.c.map((p) => p.data);
-    const level = a.level;
-    const scale = a.scale;
-    const slots = a.slots;
-    reshape(this.params, out, a.degree, level);
-    const N = this.params.N;
-    for (let i = 0; i <= level; i++) {
-      const q = this.params.Q[i];
-      const qInv = 1 / q;
-      for (let k2 = 0; k2 < A.length; k2++) {
-        const O = out.c[k2].data;
-        const X = A[k2];
-        for (let j = i * N; j < (i + 1) * N; j++) O[j] = mulModI(X[j], table[j], q, qInv);
-      }
-    }
-    out.scale = scale;
-    out.slots = slots;
-    out.seed = undefined;
+    this.mulByNttPoly(a, this.monomialNtt(e), out, a.level, a.scale, a.slots);
     return out;
   }
 
