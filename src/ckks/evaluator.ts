@@ -14,6 +14,7 @@
 
 import { RnsPoly, automorphismNttIndex, forwardNttLazy, galoisElementForConjugation, galoisElementForRotation, inverseNttLazyInput, polyForwardNtt } from '../ntt/index.js';
 import { CkksError, LevelMismatchError, MissingKeyError, ScaleMismatchError } from './errors.js';
+import { Encoder } from './encoder.js';
 import { reshape } from './encryption.js';
 import { EvaluationKeys, type SwitchingKey } from './keys.js';
 import { type Decomposition, KeySwitcher } from './keyswitch.js';
@@ -413,6 +414,47 @@ export class Evaluator {
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
+  }
+
+  /**
+   * out = a (.) v for a vector of real constants v (one per slot; fewer are
+   * zero-padded), encoded at the ciphertext's level with scale `constScale`
+   * (default: the last prime q_level, so that a following rescale restores
+   * a.scale exactly). The result's scale is a.scale * constScale.
+   * @throws CkksError on non-finite values or more values than slots
+   */
+  mulConstVector(a: Ciphertext, values: ArrayLike<number>, out: Ciphertext, constScale?: number): Ciphertext {
+    this.checkCt('Evaluator.mulConstVector', a, 'a');
+    const pt = this.encoder().encode(values, a.level, constScale ?? this.params.Q[a.level], a.slots);
+    return this.mulPlain(a, pt, out);
+  }
+
+  /** Allocating {@link mulConstVector}. */
+  mulConstVectorNew(a: Ciphertext, values: ArrayLike<number>, constScale?: number): Ciphertext {
+    return this.mulConstVector(a, values, this.newOut(a, a.degree, a.level), constScale);
+  }
+
+  /**
+   * out = a + v for a vector of real constants (one per slot), encoded at the
+   * ciphertext's level and scale. No level is consumed.
+   * @throws CkksError on non-finite values or more values than slots
+   */
+  addConstVector(a: Ciphertext, values: ArrayLike<number>, out: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.addConstVector', a, 'a');
+    const pt = this.encoder().encode(values, a.level, a.scale, a.slots);
+    return this.addPlain(a, pt, out);
+  }
+
+  /** Allocating {@link addConstVector}. */
+  addConstVectorNew(a: Ciphertext, values: ArrayLike<number>): Ciphertext {
+    return this.addConstVector(a, values, this.newOut(a, a.degree, a.level));
+  }
+
+  private encoderInstance: Encoder | undefined;
+
+  private encoder(): Encoder {
+    if (this.encoderInstance === undefined) this.encoderInstance = new Encoder(this.params);
+    return this.encoderInstance;
   }
 
   /** Allocating {@link mulPlain}. */

@@ -148,6 +148,30 @@ export class MatrixLayout {
     return m;
   }
 
+  /**
+   * The layout of the transpose: a cols x rows matrix over the same slots
+   * (the "one matrix transposed before encryption" of Volley Revolver).
+   * @param width part width of the transposed rows (default nextPow2(rows))
+   */
+  transposed(width = Math.min(nextPow2(this.rows), this.slots)): MatrixLayout {
+    return new MatrixLayout(this.cols, this.rows, this.slots, width);
+  }
+
+  /**
+   * Slot vectors of M^T in this layout, for M given row-major as `this.cols` x `this.rows`
+   * (i.e. this layout must be the transposed layout of M's).
+   * @param m the matrix M, row-major, cols x rows of this layout swapped
+   * @throws LayoutError on a matrix of the wrong size
+   */
+  packTransposeOf(m: ArrayLike<number>): Float64Array[] {
+    if (m.length !== this.rows * this.cols) {
+      throw new LayoutError('MatrixLayout.packTransposeOf', `expected ${this.cols} x ${this.rows} = ${this.rows * this.cols} entries, got ${m.length}`);
+    }
+    const t = new Float64Array(m.length);
+    for (let r = 0; r < this.cols; r++) for (let c = 0; c < this.rows; c++) t[c * this.cols + r] = m[r * this.rows + c];
+    return this.pack(t);
+  }
+
   /** Whether another layout has the same geometry. */
   sameAs(o: MatrixLayout): boolean {
     return o.rows === this.rows && o.cols === this.cols && o.slots === this.slots && o.width === this.width;
@@ -169,6 +193,9 @@ export class MatrixLayout {
  * @throws LayoutError on a vector wider than the rows
  */
 export function tileRow(v: ArrayLike<number>, width: number, slots: number): Float64Array {
+  if (!isPow2(slots) || !isPow2(width) || width > slots) {
+    throw new LayoutError('tileRow', `width and slots must be powers of two with width <= slots, got width ${width} and ${slots} slots`);
+  }
   if (v.length > width) throw new LayoutError('tileRow', `a vector of ${v.length} values does not fit rows of width ${width}`);
   const out = new Float64Array(slots);
   for (let r = 0; r < slots / width; r++) for (let j = 0; j < v.length; j++) out[r * width + j] = v[j];
@@ -180,6 +207,9 @@ export function tileRow(v: ArrayLike<number>, width: number, slots: number): Flo
  * first `rows` rows, zeros elsewhere.
  */
 export function columnMask(width: number, slots: number, col = 0, rows = slots / width, value = 1): Float64Array {
+  if (!isPow2(slots) || !isPow2(width) || width > slots || !(col >= 0 && col < width) || !(rows >= 0 && rows <= slots / width)) {
+    throw new LayoutError('columnMask', `need powers of two width <= slots, 0 <= col < width, 0 <= rows <= slots / width; got width ${width}, ${slots} slots, col ${col}, rows ${rows}`);
+  }
   const out = new Float64Array(slots);
   for (let r = 0; r < rows; r++) out[r * width + col] = value;
   return out;

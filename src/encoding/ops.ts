@@ -192,12 +192,12 @@ export class MatrixOps {
    * holds row j in the real part and j' in the imaginary part.
    *
    * @param layout A's layout
-   * @param A A's ciphertexts, in layout order
+   * @param A A's ciphertexts (or plaintexts, when B's rows are encrypted), in layout order
    * @param B tiled rows of B (for pairs: already packed, see {@link pack}); each has `layout.parts` entries
    * @returns result[j][team], one ciphertext per B row (or pair) per team member, one level lower
    * @throws LayoutError on mismatched counts
    */
-  productABt(layout: MatrixLayout, A: readonly Ciphertext[], B: readonly TiledRow[]): Ciphertext[][] {
+  productABt(layout: MatrixLayout, A: readonly (Ciphertext | Plaintext)[], B: readonly TiledRow[]): Ciphertext[][] {
     this.checkTeam('MatrixOps.productABt', layout, A);
     this.checkSlots('MatrixOps.productABt', layout, 'A', A);
     const ev = this.ev;
@@ -289,10 +289,73 @@ export class MatrixOps {
     return { ...zeroCost(), rotations: 1 };
   }
 
-  private mulAny(a: Ciphertext, b: Ciphertext | Plaintext): Ciphertext {
-    if (b instanceof Plaintext) return this.ev.mulPlainNew(a, b);
-    if (b instanceof Ciphertext) return this.ev.mulNew(a, b);
-    throw new LayoutError('MatrixOps', 'operands must be Ciphertexts or Plaintexts');
+  /** Product of two operands of which at least one is a ciphertext (either may be the plaintext). */
+  private mulAny(a: Ciphertext | Plaintext, b: Ciphertext | Plaintext): Ciphertext {
+    if (a instanceof Ciphertext && b instanceof Ciphertext) return this.ev.mulNew(a, b);
+    if (a instanceof Ciphertext && b instanceof Plaintext) return this.ev.mulPlainNew(a, b);
+    if (a instanceof Plaintext && b instanceof Ciphertext) return this.ev.mulPlainNew(b, a);
+    throw new LayoutError('MatrixOps', 'operands must be Ciphertexts or Plaintexts, and at least one a Ciphertext');
+  }
+
+  /**
+   * Shift every row down by k rows (cyclically over the rows of one ciphertext):
+   * one rotation by -k * width, no level.
+   * @param ct the ciphertext
+   * @param k rows (negative: up)
+   * @param width row width
+   */
+  shiftRows(ct: Ciphertext, k: number, width: number): Ciphertext {
+    return this.ev.rotateNew(ct, -k * width);
+  }
+
+  /**
+   * Shift every row's entries left by k columns, cyclically within each row of
+   * `width` (a complete column shift): two rotations (by k and by k - width)
+   * joined with two plaintext masks, one level.
+   * @param ct the ciphertext
+   * @param k columns, 0 <= k < width
+   * @param width row width (power of two)
+   */
+  shiftColumns(ct: Ciphertext, k: number, width: number): Ciphertext {
+    const ev = this.ev;
+    if (!Number.isInteger(k) || k < 0 || k >= width) throw new LayoutError('MatrixOps.shiftColumns', `k must be an integer in [0, ${width}), got ${k}`);
+    if (k === 0) return ev.addConstNew(ct, 0);
+    const S = ct.slots;
+    const lo = new Float64Array(S); // columns j < width - k take row entry j + k (from the rotation by k)
+    const hi = new Float64Array(S); // columns j >= width - k take row entry j + k - width (rotation by k - width)
+    for (let s = 0; s < S; s++) {
+      if (s % width < width - k) lo[s] = 1;
+      else hi[s] = 1;
+    }
+    const a = ev.mulConstVectorNew(ev.rotateNew(ct, k), lo);
+    const b = ev.mulConstVectorNew(ev.rotateNew(ct, k - width), hi);
+    return ev.rescaleNew(ev.addNew(a, b));
+  }
+
+  /**
+   * Replicate row `row` of each ciphertext over all its rows: one plaintext mask
+   * and a sum over rows (log2(slots / width) rotations), one level.
+   */
+  replicateRow(ct: Ciphertext, row: number, width: number): Ciphertext {
+    const ev = this.ev;
+    const S = ct.slots;
+    if (!Number.isInteger(row) || row < 0 || row >= S / width) throw new LayoutError('MatrixOps.replicateRow', `row must be an integer in [0, ${S / width}), got ${row}`);
+    const mask = new Float64Array(S);
+    mask.fill(1, row * width, (row + 1) * width);
+    return this.sumOverRows(ev.rescaleNew(ev.mulConstVectorNew(ct, mask)), width, S);
+  }
+
+  /** Costs of the shifts and of row replication. */
+  static costShiftRows(): OpCost {
+    return { ...zeroCost(), rotations: 1 };
+  }
+
+  static costShiftColumns(): OpCost {
+    return { ...zeroCost(), rotations: 2, ptMultiplications: 2, rescales: 1, levels: 1 };
+  }
+
+  static costReplicateRow(width: number, slots: number): OpCost {
+    return { ...zeroCost(), rotations: log2int(slots / width), ptMultiplications: 1, rescales: 1, levels: 1 };
   }
 
   /**
@@ -308,7 +371,7 @@ export class MatrixOps {
     });
   }
 
-  private checkTeam(op: string, layout: MatrixLayout, A: readonly Ciphertext[]): void {
+  private checkTeam(op: string, layout: MatrixLayout, A: readonly (Ciphertext | Plaintext)[]): void {
     if (A.length !== layout.ciphertexts) {
       throw new LayoutError(op, `expected ${layout.ciphertexts} ciphertext(s) for ${layout}, got ${A.length}`);
     }

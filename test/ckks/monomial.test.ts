@@ -46,3 +46,36 @@ describe('Evaluator.mulMonomial / mulByI (PN12QP180_INSECURE)', () => {
     for (let i = 0; i < 2; i++) expect(ca.c[i].data).toEqual(want.c[i].data);
   });
 });
+
+describe('Evaluator.mulConstVector / addConstVector (PN12QP180_INSECURE)', () => {
+  const NAME = 'PN12QP180_INSECURE';
+  let ctx: Ctx;
+  beforeAll(() => {
+    ctx = makeCtx(NAME, PN12QP180_INSECURE, { seed: 78 });
+  });
+
+  it('multiplies slot-wise by a constant vector; the rescale restores the scale exactly', () => {
+    const a = randomVec(ctx.n, 5);
+    const v = randomVec(ctx.n, 6);
+    const ca = encryptVec(ctx, a);
+    const r = ctx.ev.rescaleNew(ctx.ev.mulConstVectorNew(ca, v));
+    expect(r.scale).toBeCloseTo(ca.scale, 0);
+    expect(Math.abs(r.scale / ca.scale - 1)).toBeLessThan(1e-12);
+    expectBits(NAME, 'mulConstVector + rescale', decryptVec(ctx, r), a.map((x, i) => x * v[i]), ctx.th.mul);
+  });
+
+  it('adds a constant vector without consuming a level, zero-padding short vectors', () => {
+    const a = randomVec(ctx.n, 7);
+    const v = randomVec(ctx.n / 2, 8);
+    const ca = encryptVec(ctx, a);
+    const r = ctx.ev.addConstVectorNew(ca, v);
+    expect(r.level).toBe(ca.level);
+    expectBits(NAME, 'addConstVector', decryptVec(ctx, r), a.map((x, i) => x + (i < v.length ? v[i] : 0)), ctx.th.add);
+  });
+
+  it('refuses non-finite values and more values than slots', () => {
+    const ca = encryptVec(ctx, randomVec(ctx.n, 9));
+    expect(() => ctx.ev.mulConstVectorNew(ca, [Number.NaN])).toThrow(/Encoder\.encode/);
+    expect(() => ctx.ev.addConstVectorNew(ca, new Float64Array(ctx.n + 1))).toThrow(/Encoder\.encode/);
+  });
+});
