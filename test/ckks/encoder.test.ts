@@ -26,6 +26,7 @@ import { Encoder } from '../../src/ckks/encoder.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { INSECURE_OPT_IN, type Parameters, createParameters } from '../../src/ckks/params.js';
 import { Plaintext } from '../../src/ckks/types.js';
+import { randomVec } from './helpers.js';
 import {
   RnsPoly,
   automorphismCoeff,
@@ -51,25 +52,6 @@ function maxErr(got: ArrayLike<number>, want: ArrayLike<number>, n = want.length
   let m = 0;
   for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(got[i] - (want[i] ?? 0)));
   return m;
-}
-
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-function randomVec(n: number, seed: number, amp = 1): Float64Array {
-  const r = rng(seed);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = amp * r();
-  return v;
 }
 
 function expectCode(f: () => unknown, code: string, re?: RegExp): void {
