@@ -26,7 +26,7 @@ import { Encoder } from '../../src/ckks/encoder.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { INSECURE_OPT_IN, type Parameters, createParameters } from '../../src/ckks/params.js';
 import { Plaintext } from '../../src/ckks/types.js';
-import { randomVec } from './helpers.js';
+import { randomVec, rng } from './helpers.js';
 import {
   RnsPoly,
   automorphismCoeff,
