@@ -53,6 +53,8 @@ function newCounters(): OperationCounters {
 }
 
 /** Inline general modular product, bounds as mulMod (src/ntt/modular.ts): [0, q). */
+// A module-local copy of mulMod (src/ntt/modular.ts) on purpose: calling the imported one from
+// these loops measured 8x slower (an imported binding is not inlined under every loader).
 function mulModI(a: number, b: number, q: number, qInv: number): number {
   const t = (a * b * qInv) | 0;
   let r = (Math.imul(a, b) - Math.imul(t, q)) | 0; // [-q, 2q)

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -38,13 +38,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The bundled data file (the package carries its own copy). */
 function bundledData(): string {
   for (const rel of ['../../data/mnist-regnet-x-400mf-first256.csv', '../data/mnist-regnet-x-400mf-first256.csv']) {
-    const p = resolve(here, rel);
-    try {
-      readFileSync(p, { flag: 'r' }).subarray(0, 1);
-      return p;
-    } catch {
-      // try the next location (source tree or dist/)
-    }
+    const p = resolve(here, rel); // from src/cli or dist/cli
+    if (existsSync(p)) return p;
   }
   throw new Error('the bundled data file data/mnist-regnet-x-400mf-first256.csv was not found next to the package');
 }
