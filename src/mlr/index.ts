@@ -56,3 +56,4 @@ export {
   type TrainPlainOptions,
 } from './plain.js';
 export * from './encrypted.js';
+export * from './owner.js';

@@ -1,0 +1,146 @@
+/**
+ * The data owner's side of encrypted training (docs/ALGORITHM.md, Chiang 2023):
+ * the secret key, the upload, the evaluation keys, refresh round trips and
+ * decryption of the model. The server's side is {@link EncryptedTrainer}
+ * (encrypted.ts), which never sees the secret key.
+ *
+ * @module
+ */
+
+import {
+  type Ciphertext,
+  Decryptor,
+  Encoder,
+  Encryptor,
+  type EvaluationKeys,
+  KeyGenerator,
+  type KeyGeneratorOptions,
+  type Parameters,
+} from '../ckks/index.js';
+import { type MatrixLayout, rotationStepsFor } from '../encoding/index.js';
+import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCALES, TrainerError, type Upload, trainingLayout } from './encrypted.js';
+import { type Matrix, computeBbar } from './plain.js';
+
+/**
+ * The data owner: secret key, upload, evaluation keys, refresh and decryption.
+ */
+export class DataOwner implements Refresher {
+  readonly params: Parameters;
+  private readonly sk;
+  private readonly kg: KeyGenerator;
+  private readonly encoder: Encoder;
+  private readonly encryptor: Encryptor;
+  private readonly decryptor: Decryptor;
+  /** Number of refresh round trips served. */
+  refreshes = 0;
+  private layoutOf: MatrixLayout | undefined;
+  private shapeOf: ProblemShape | undefined;
+
+  /**
+   * @param params parameters (N/2 slots must hold rows of the layout)
+   * @param options randomness source for the keys (default: the platform CSPRNG)
+   */
+  constructor(params: Parameters, options: KeyGeneratorOptions = {}) {
+    this.params = params;
+    this.kg = new KeyGenerator(params, options);
+    this.sk = this.kg.genSecretKey();
+    this.encoder = new Encoder(params);
+    this.encryptor = new Encryptor(params, this.sk);
+    this.decryptor = new Decryptor(params, this.sk);
+  }
+
+  /**
+   * The evaluation keys the training circuit needs: relinearization, the
+   * rotations of {@link rotationStepsFor} plus the small steps that extract
+   * label columns (1 .. K-1, made from powers of two), and conjugation.
+   */
+  evaluationKeys(layout: MatrixLayout): EvaluationKeys {
+    const { steps, conjugate } = rotationStepsFor(layout);
+    return this.kg.genEvaluationKeys(this.sk, { steps, conjugate });
+  }
+
+  /**
+   * Encrypt the training data: X (bias column first, n x d), its
+   * preconditioned copy X~ = X diag(Bbar), the one-hot labels and the initial weights.
+   * @param X design matrix n x d
+   * @param Y one-hot labels n x K
+   * @param opts w0 (initial value of every weight, default 0.0128 as in the paper), part width
+   * @throws TrainerError on mismatched shapes or data that does not fit the slots
+   */
+  encryptDataset(X: Matrix, Y: Matrix, opts: { w0?: number; width?: number } = {}): Upload {
+    const op = 'DataOwner.encryptDataset';
+    if (X.rows !== Y.rows) throw new TrainerError(op, `X has ${X.rows} rows but Y has ${Y.rows}`);
+    const shape: ProblemShape = { n: X.rows, d: X.cols, K: Y.cols };
+    const layout = trainingLayout(this.params, shape, opts.width);
+    this.layoutOf = layout;
+    this.shapeOf = shape;
+    const level = this.params.maxLevel;
+    const enc = (v: Float64Array | { re: Float64Array; im: Float64Array }, scale: number): Ciphertext =>
+      this.encryptor.encrypt(this.encoder.encode(v, level, scale));
+    const bbar = computeBbar(X);
+    const Xt = new Float64Array(X.data.length);
+    for (let r = 0; r < X.rows; r++) for (let c = 0; c < X.cols; c++) Xt[r * X.cols + c] = X.data[r * X.cols + c] * bbar[c];
+    const S = this.params.slots;
+    const Yct: Ciphertext[] = [];
+    for (let t = 0; t < layout.teams; t++) {
+      const v = new Float64Array(S);
+      for (let r = t * layout.rowsPerCt; r < Math.min(shape.n, (t + 1) * layout.rowsPerCt); r++) {
+        for (let c = 0; c < shape.K; c++) v[(r % layout.rowsPerCt) * layout.width + c] = Y.data[r * shape.K + c];
+      }
+      Yct.push(enc(v, TRAINING_SCALES.labels));
+    }
+    const w0 = opts.w0 ?? 0.0128;
+    const W0 = enc({ re: new Float64Array(S).fill(w0), im: new Float64Array(S).fill(w0) }, TRAINING_SCALES.weights);
+    return {
+      shape,
+      width: layout.width,
+      X: layout.pack(X.data).map((v) => enc(v, TRAINING_SCALES.x)),
+      Xt: layout.pack(Xt).map((v) => enc(v, TRAINING_SCALES.xt)),
+      Y: Yct,
+      W0,
+    };
+  }
+
+  /**
+   * Refresh round trip: decrypt W and V and encrypt them again at the top level.
+   * @param weights the server's weights
+   * @returns fresh encryptions of the same values
+   */
+  refresh(weights: EncryptedWeights): EncryptedWeights {
+    this.refreshes++;
+    const level = this.params.maxLevel;
+    const again = (ct: Ciphertext): Ciphertext => {
+      const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
+      return this.encryptor.encrypt(this.encoder.encode(z, level, TRAINING_SCALES.weights));
+    };
+    return { W: weights.W.map((parts) => parts.map(again)), V: weights.V.map((parts) => parts.map(again)) };
+  }
+
+  /**
+   * Decrypt the weights to a K x d matrix (row 0 of each tiled part).
+   * @param W the server's W (per pair, per part)
+   * @returns K x d weights, row-major
+   */
+  decryptWeights(W: readonly (readonly Ciphertext[])[]): Matrix {
+    const shape = this.shapeOf;
+    const layout = this.layoutOf;
+    if (shape === undefined || layout === undefined) throw new TrainerError('DataOwner.decryptWeights', 'encrypt a dataset first');
+    const out = new Float64Array(shape.K * shape.d);
+    W.forEach((parts, u) => {
+      parts.forEach((ct, p) => {
+        const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
+        for (let j = 0; j < layout.width && p * layout.width + j < shape.d; j++) {
+          const col = p * layout.width + j;
+          if (2 * u < shape.K) out[2 * u * shape.d + col] = z.re[j];
+          if (2 * u + 1 < shape.K) out[(2 * u + 1) * shape.d + col] = z.im[j];
+        }
+      });
+    });
+    return { rows: shape.K, cols: shape.d, data: out };
+  }
+
+  /** Zero the secret key. The owner can no longer decrypt or refresh. */
+  wipe(): void {
+    this.sk.wipe();
+  }
+}
