@@ -16,7 +16,7 @@ import { KeySwitcher } from './keyswitch.js';
 import { CkksError } from './errors.js';
 import { SecretKey, PublicKey } from './keys.js';
 import type { Parameters } from './params.js';
-import { CsprngSource, type RandomSource, XofSource, randomSeed, sampleGaussian, sampleTernary, sampleUniform, wipe } from './sampling.js';
+import { CsprngSource, type RandomSource, WordReader, XofSource, randomSeed, sampleGaussian, sampleTernary, sampleUniform, wipe } from './sampling.js';
 import { Ciphertext, Plaintext, checkFingerprint } from './types.js';
 
 /** Domain-separation label of the XOF stream of symmetric ciphertexts' c_1. */
@@ -175,6 +175,140 @@ export class Encryptor {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Noise flooding for shared decryptions (IND-CPA-D)
+// ---------------------------------------------------------------------------
+
+/** Default statistical security of {@link Decryptor.decryptForSharing}, in bits. */
+export const FLOODING_DEFAULT_SECURITY_BITS = 30;
+
+/** Smallest statistical security {@link Decryptor.decryptForSharing} accepts, in bits. */
+export const FLOODING_MIN_SECURITY_BITS = 30;
+
+/** Default query budget of {@link Decryptor.decryptForSharing}: shared decryptions under one key. */
+export const FLOODING_DEFAULT_QUERIES = 1;
+
+/**
+ * Largest flooding standard deviation, in bits: samples stay below 2^53
+ * (exact float64 integers) with the sampler's tail cut at 8.6 sigma.
+ */
+export const FLOODING_MAX_SIGMA_BITS = 49;
+
+/** Options of {@link Decryptor.decryptForSharing} and {@link floodingNoiseBits}. */
+export interface SharingOptions {
+  /**
+   * log2 of a worst-case bound E on the error of the ciphertext: every
+   * coefficient of (decryption - scale * message), in the coefficient domain,
+   * has absolute value at most 2^noiseBoundBits. The caller must know it (from
+   * a noise analysis of the circuit or a noise-estimation run on dummy data,
+   * as OpenFHE's EXEC_NOISE_ESTIMATION mode); a fresh symmetric encryption has
+   * E = 41 (the Gaussian's tail cut), i.e. 5.36 bits. A finite number in [0, 48].
+   */
+  noiseBoundBits: number;
+  /**
+   * Statistical security s: all shared decryptions of the query budget together
+   * are within statistical distance 2^-s of decryptions that carry no
+   * ciphertext error. An integer in [30, 128]; default 30.
+   */
+  securityBits?: number;
+  /**
+   * Query budget t: how many shared decryptions under this key the bound
+   * covers (each one gets 2^-(s + log2 t)). An integer in [1, 2^40]; default 1
+   * (then s bits per decryption; state your budget to get s bits over all of them).
+   */
+  queries?: number;
+}
+
+interface CheckedSharingOptions {
+  noiseBoundBits: number;
+  securityBits: number;
+  queries: number;
+}
+
+function checkSharingOptions(op: string, opts: unknown): CheckedSharingOptions {
+  if (typeof opts !== 'object' || opts === null) throw new CkksError('INVALID_ARGUMENT', op, 'opts must be an object with noiseBoundBits');
+  const o = opts as Partial<SharingOptions>;
+  const e = o.noiseBoundBits;
+  if (typeof e !== 'number' || !Number.isFinite(e) || e < 0 || e > 48) {
+    throw new CkksError('INVALID_ARGUMENT', op, `opts.noiseBoundBits must be a finite number in [0, 48] (log2 of the error bound), got ${String(e)}`);
+  }
+  const s = o.securityBits ?? FLOODING_DEFAULT_SECURITY_BITS;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < FLOODING_MIN_SECURITY_BITS || s > 128) {
+    throw new CkksError('INVALID_ARGUMENT', op, `opts.securityBits must be an integer in [${FLOODING_MIN_SECURITY_BITS}, 128], got ${String(s)}`);
+  }
+  const t = o.queries ?? FLOODING_DEFAULT_QUERIES;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 2 ** 40) {
+    throw new CkksError('INVALID_ARGUMENT', op, `opts.queries must be an integer in [1, 2^40], got ${String(t)}`);
+  }
+  return { noiseBoundBits: e, securityBits: s, queries: t };
+}
+
+/**
+ * log2 of the standard deviation sigma of the flooding noise that
+ * {@link Decryptor.decryptForSharing} adds to every coefficient:
+ *
+ *   log2 sigma = noiseBoundBits + log2(N) / 2 + s + log2(t) - log2(sqrt(2 pi))
+ *
+ * Derivation. A shared decryption reveals m + e + f, where m = scale * message
+ * (rounded), e is the ciphertext's error (which depends on the secret key:
+ * the Li-Micciancio attack solves for s from it) and f is the flooding noise,
+ * N independent Gaussians of standard deviation sigma, rounded to integers.
+ * A simulator that knows only m outputs m + f. For continuous Gaussians,
+ * SD(N(0, sigma^2 I), N(e, sigma^2 I)) = 2 Phi(||e||_2 / (2 sigma)) - 1
+ * <= ||e||_2 / (sigma sqrt(2 pi)) (the distribution is isotropic, so only the
+ * direction of e matters), and ||e||_2 <= sqrt(N) E with E = 2^noiseBoundBits.
+ * Rounding to integers is the same function on both sides (round(x + e) =
+ * round(x) + e for integer e), so it cannot increase the distance. Requiring
+ * 2^-(s + log2 t) per decryption, t decryptions together stay within 2^-s of
+ * the simulation (hybrid argument): the formula above.
+ *
+ * Examples (s = 30): a fresh symmetric encryption (E = 41, 5.36 bits) at
+ * N = 2^12 gets sigma = 2^40.0 for one decryption (t = 1) and 2^50.0 for a
+ * budget of t = 1024 (refused: above {@link FLOODING_MAX_SIGMA_BITS}); at
+ * N = 2^16, 2^42.0 for t = 1. The decoded values then keep about
+ * log2(scale) - log2(sigma) - log2(N)/2 - 3 bits (the noise summed over N
+ * coefficients in each slot, and its maximum over the slots): 32 bits at
+ * scale 2^80 and N = 2^12, nothing at the usual 2^30 to 2^40. Flooding is
+ * only useful at large scales. Lower s only with a security argument of your own.
+ *
+ * Sampler: a rounded Gaussian, by the Box-Muller transform in float64 from
+ * 53-bit uniforms of the platform CSPRNG (through {@link WordReader} over
+ * {@link CsprngSource}). The 53-bit uniforms cut the tail at 8.57 sigma (mass
+ * below 2^-52 per sample); float64 rounding perturbs each sample by a relative
+ * 2^-50 or so. Neither is counted in the bound above.
+ *
+ * @param N ring degree (a power of two)
+ * @param opts noise bound, statistical security, query budget
+ * @returns log2(sigma)
+ * @throws CkksError (INVALID_ARGUMENT) on bad options or N
+ */
+export function floodingNoiseBits(N: number, opts: SharingOptions): number {
+  const op = 'floodingNoiseBits';
+  if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) throw new CkksError('INVALID_ARGUMENT', op, `N must be a power of two, got ${String(N)}`);
+  const o = checkSharingOptions(op, opts);
+  return o.noiseBoundBits + Math.log2(N) / 2 + o.securityBits + Math.log2(o.queries) - Math.log2(Math.sqrt(2 * Math.PI));
+}
+
+/** 2^-53. */
+const INV_2_53 = 2 ** -53;
+
+/**
+ * Fill out with rounded Gaussians of standard deviation sigma (Box-Muller on
+ * 53-bit uniforms from `reader`). |sample| <= 8.57 sigma + 1.
+ */
+function sampleRoundedGaussian(reader: WordReader, sigma: number, out: Float64Array): void {
+  const n = out.length;
+  for (let j = 0; j < n; j += 2) {
+    // u1 in (0, 1], u2 in [0, 1), 53 bits each.
+    const u1 = ((reader.next() >>> 5) * 67108864 + (reader.next() >>> 6) + 1) * INV_2_53;
+    const u2 = ((reader.next() >>> 5) * 67108864 + (reader.next() >>> 6)) * INV_2_53;
+    const r = sigma * Math.sqrt(-2 * Math.log(u1));
+    const th = 2 * Math.PI * u2;
+    out[j] = Math.round(r * Math.cos(th));
+    if (j + 1 < n) out[j + 1] = Math.round(r * Math.sin(th));
+  }
+}
+
 /**
  * Decrypts ciphertexts of degree 1 or 2 with the secret key.
  */
@@ -197,7 +331,8 @@ export class Decryptor {
   /**
    * m = c_0 + c_1 s (+ c_2 s^2), at the ciphertext's level, scale and slots.
    * The result is for the key owner: sharing decrypted CKKS results can leak
-   * the key (Li and Micciancio, EUROCRYPT 2021); see the README's security section.
+   * the key (Li and Micciancio, EUROCRYPT 2021); use {@link decryptForSharing}
+   * for results that leave the owner (see the README's security section).
    * @param ct the ciphertext
    * @param out optional destination plaintext (must be at the ciphertext's level)
    * @returns the plaintext
@@ -243,6 +378,68 @@ export class Decryptor {
       }
     }
     pt.poly.isNtt = true;
+    return pt;
+  }
+
+  /**
+   * Decryption for results that leave the key owner: {@link decrypt}, then
+   * Gaussian flooding noise of standard deviation 2^{@link floodingNoiseBits}
+   * added to every coefficient of the plaintext polynomial (fresh CSPRNG
+   * randomness every call), so that the result reveals (statistically) nothing
+   * about the ciphertext's error and hence the key (IND-CPA-D; Li and
+   * Micciancio, EUROCRYPT 2021). The price is precision: the decoded values
+   * carry an error of about 2^(log2 sigma + log2(N)/2) / scale.
+   * @param ct the ciphertext
+   * @param opts noiseBoundBits (required), securityBits (default 30), queries (default 1); see {@link SharingOptions}
+   * @param out optional destination plaintext (at the ciphertext's level)
+   * @returns the flooded plaintext (same level, scale and slots as ct)
+   * @throws CkksError INVALID_ARGUMENT on bad options, other parameters, a wiped key
+   *   or a mismatched destination; OUT_OF_RANGE if sigma exceeds 2^{@link FLOODING_MAX_SIGMA_BITS}
+   *   or the flooded polynomial could wrap around modulo Q_level (nothing is decrypted then)
+   */
+  decryptForSharing(ct: Ciphertext, opts: SharingOptions, out?: Plaintext): Plaintext {
+    const op = 'Decryptor.decryptForSharing';
+    const o = checkSharingOptions(op, opts);
+    if (!(ct instanceof Ciphertext)) throw new CkksError('INVALID_ARGUMENT', op, 'expected a Ciphertext');
+    checkFingerprint(op, this.params, ct, 'the ciphertext');
+    const prm = this.params;
+    const N = prm.N;
+    const bits = floodingNoiseBits(N, o);
+    if (bits > FLOODING_MAX_SIGMA_BITS) {
+      throw new CkksError('OUT_OF_RANGE', op, `the flooding noise would have sigma = 2^${bits.toFixed(1)}, above 2^${FLOODING_MAX_SIGMA_BITS} (lower noiseBoundBits, or use a smaller ring)`);
+    }
+    const level = ct.level;
+    let logQ = 0;
+    for (let i = 0; i <= level; i++) logQ += Math.log2(prm.Q[i]);
+    // The noise (|f| < 8.57 sigma + 1 < 2^(bits + 3.2)) must leave room for the message below Q_l / 2.
+    if (bits + 3.2 > logQ - 2) {
+      throw new CkksError('OUT_OF_RANGE', op, `flooding noise of 2^${bits.toFixed(1)} does not fit the modulus at level ${level} (log2 Q = ${logQ.toFixed(1)}); decrypt at a higher level`);
+    }
+    const pt = this.decrypt(ct, out);
+    const f = new Float64Array(N);
+    const reader = new WordReader(new CsprngSource());
+    sampleRoundedGaussian(reader, 2 ** bits, f);
+    reader.wipe();
+    const tmp = new RnsPoly(N, level + 1);
+    for (let i = 0; i <= level; i++) {
+      const q = prm.Q[i];
+      const off = i * N;
+      for (let c = 0; c < N; c++) {
+        const r = f[c] % q; // exact: |f| < 2^53
+        tmp.data[off + c] = r < 0 ? r + q : r;
+      }
+    }
+    wipe(f);
+    polyForwardNtt(tmp, prm.basisQ);
+    const m = pt.poly.data;
+    for (let i = 0; i <= level; i++) {
+      const q = prm.Q[i];
+      for (let c = i * N, e = c + N; c < e; c++) {
+        const s = (m[c] + tmp.data[c] - q) | 0;
+        m[c] = s + ((s >> 31) & q);
+      }
+    }
+    wipe(tmp.data);
     return pt;
   }
 }
