@@ -57,3 +57,5 @@ export {
 } from './plain.js';
 export * from './encrypted.js';
 export * from './owner.js';
+export * from './parallel.js';
+export * from './bundle.js';

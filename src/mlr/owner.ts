@@ -16,6 +16,7 @@ import {
   KeyGenerator,
   type KeyGeneratorOptions,
   type Parameters,
+  SecretKey,
 } from '../ckks/index.js';
 import { type MatrixLayout, rotationStepsFor } from '../encoding/index.js';
 import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCALES, TrainerError, type Upload, trainingLayout } from './encrypted.js';
@@ -26,7 +27,7 @@ import { type Matrix, computeBbar } from './plain.js';
  */
 export class DataOwner implements Refresher {
   readonly params: Parameters;
-  private readonly sk;
+  private readonly sk: SecretKey;
   private readonly kg: KeyGenerator;
   private readonly encoder: Encoder;
   private readonly encryptor: Encryptor;
@@ -38,21 +39,67 @@ export class DataOwner implements Refresher {
 
   /**
    * @param params parameters (N/2 slots must hold rows of the layout)
-   * @param options randomness source for the keys (default: the platform CSPRNG)
+   * @param options randomness source for the keys (default: the platform CSPRNG);
+   *   `secretKey` to use an existing key instead of generating one (see {@link DataOwner.fromSecretKey})
+   * @throws TrainerError if the given secret key is wiped or belongs to other parameters
    */
-  constructor(params: Parameters, options: KeyGeneratorOptions = {}) {
+  constructor(params: Parameters, options: KeyGeneratorOptions & { secretKey?: SecretKey } = {}) {
+    const op = 'DataOwner';
     this.params = params;
     this.kg = new KeyGenerator(params, options);
-    this.sk = this.kg.genSecretKey();
+    const sk = options.secretKey;
+    if (sk !== undefined) {
+      if (!(sk instanceof SecretKey)) throw new TrainerError(op, 'secretKey must be a SecretKey');
+      if (sk.fingerprint !== params.fingerprint) throw new TrainerError(op, 'the secret key belongs to other parameters');
+      if (sk.isWiped) throw new TrainerError(op, 'the secret key has been wiped');
+    }
+    this.sk = sk ?? this.kg.genSecretKey();
     this.encoder = new Encoder(params);
     this.encryptor = new Encryptor(params, this.sk);
     this.decryptor = new Decryptor(params, this.sk);
   }
 
   /**
+   * A data owner around an existing secret key (e.g. loaded from the owner's
+   * key file). The owner shares the key object: {@link wipe} wipes it.
+   * @param params the key's parameters
+   * @param sk the secret key
+   * @returns the owner
+   * @throws TrainerError if the key is wiped or belongs to other parameters
+   */
+  static fromSecretKey(params: Parameters, sk: SecretKey): DataOwner {
+    return new DataOwner(params, { secretKey: sk });
+  }
+
+  /** The secret key (for the owner's own storage; never give it to a server). */
+  get secretKey(): SecretKey {
+    return this.sk;
+  }
+
+  /** Whether {@link wipe} has been called (the owner can then no longer decrypt or refresh). */
+  get isWiped(): boolean {
+    return this.sk.isWiped;
+  }
+
+  /**
+   * Record the shape and part width of the problem (as {@link encryptDataset}
+   * does), so that an owner who did not encrypt the upload in this process can
+   * decrypt weights.
+   * @param shape the problem shape
+   * @param width the part width of the upload
+   * @throws TrainerError if the shape does not fit the parameters
+   */
+  setProblem(shape: ProblemShape, width: number): void {
+    this.layoutOf = trainingLayout(this.params, shape, width);
+    this.shapeOf = { ...shape };
+  }
+
+  /**
    * The evaluation keys the training circuit needs: relinearization, the
    * rotations of {@link rotationStepsFor} plus the small steps that extract
    * label columns (1 .. K-1, made from powers of two), and conjugation.
+   * @param layout the layout of X (its width and slot count fix the rotations)
+   * @returns relinearization and Galois keys
    */
   evaluationKeys(layout: MatrixLayout): EvaluationKeys {
     const { steps, conjugate } = rotationStepsFor(layout);
@@ -107,24 +154,28 @@ export class DataOwner implements Refresher {
    * @returns fresh encryptions of the same values
    */
   refresh(weights: EncryptedWeights): EncryptedWeights {
-    this.refreshes++;
+    if (this.sk.isWiped) throw new TrainerError('DataOwner.refresh', 'the secret key has been wiped');
     const level = this.params.maxLevel;
     const again = (ct: Ciphertext): Ciphertext => {
       const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
       return this.encryptor.encrypt(this.encoder.encode(z, level, TRAINING_SCALES.weights));
     };
-    return { W: weights.W.map((parts) => parts.map(again)), V: weights.V.map((parts) => parts.map(again)) };
+    const out = { W: weights.W.map((parts) => parts.map(again)), V: weights.V.map((parts) => parts.map(again)) };
+    this.refreshes++;
+    return out;
   }
 
   /**
    * Decrypt the weights to a K x d matrix (row 0 of each tiled part).
    * @param W the server's W (per pair, per part)
    * @returns K x d weights, row-major
+   * @throws TrainerError before a dataset was encrypted or {@link setProblem} called, or after {@link wipe}
    */
   decryptWeights(W: readonly (readonly Ciphertext[])[]): Matrix {
     const shape = this.shapeOf;
     const layout = this.layoutOf;
-    if (shape === undefined || layout === undefined) throw new TrainerError('DataOwner.decryptWeights', 'encrypt a dataset first');
+    if (shape === undefined || layout === undefined) throw new TrainerError('DataOwner.decryptWeights', 'encrypt a dataset (or call setProblem) first');
+    if (this.sk.isWiped) throw new TrainerError('DataOwner.decryptWeights', 'the secret key has been wiped');
     const out = new Float64Array(shape.K * shape.d);
     W.forEach((parts, u) => {
       parts.forEach((ct, p) => {
@@ -139,7 +190,7 @@ export class DataOwner implements Refresher {
     return { rows: shape.K, cols: shape.d, data: out };
   }
 
-  /** Zero the secret key. The owner can no longer decrypt or refresh. */
+  /** Zero the secret key (the key object itself, shared with {@link DataOwner.fromSecretKey}'s caller). The owner can no longer decrypt or refresh. */
   wipe(): void {
     this.sk.wipe();
   }
