@@ -4,29 +4,66 @@
  *
  *   hecnn train [options]     encrypted training on CSV data (default: the bundled
  *                             REGNET_X_400MF features of 256 MNIST images, train
- *                             rows 1-128, test rows 129-256, the paper's setting)
+ *                             rows 1-128, test rows 129-256, the paper's setting),
+ *                             data owner and server in one process
  *
- * Run `hecnn train --help` for the options.
+ * The same protocol as separate processes over files (src/mlr/bundle.ts):
+ *
+ *   hecnn keygen   (owner)   secret-key file + evaluation-key file
+ *   hecnn encrypt  (owner)   CSV -> upload
+ *   hecnn train --keys ...   (server) iterations with checkpoints; exit 3 when a refresh is due
+ *   hecnn refresh  (owner)   re-encrypt the checkpoint's weights at the top level
+ *   hecnn decrypt  (owner)   weights and a test report from a checkpoint
+ *
+ * Run `hecnn --help` or `hecnn <command> --help` for the options.
  *
  * @module
  */
 
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { Evaluator, PRESETS, createParameters } from '../ckks/index.js';
 import {
+  CkksError,
+  Evaluator,
+  INSECURE_OPT_IN,
+  KeyGenerator,
+  type Parameters,
+  type ParametersLiteral,
+  PRESETS,
+  createParameters,
+  randomSeed,
+} from '../ckks/index.js';
+import {
+  type BundleLoadOptions,
+  BundleKind,
+  type Checkpoint,
   type CsvData,
   DataError,
   DataOwner,
   EncryptedTrainer,
+  KEY_ID_BYTES,
   PlainTrainerState,
+  type Refresher,
   TrainerError,
   accuracy,
   buildDesign,
+  bundleDigest,
+  decodeCheckpoint,
+  decodeEvaluationKeysFile,
+  decodeSecretKeyFile,
+  decodeUpload,
+  encodeCheckpoint,
+  encodeEvaluationKeysFile,
+  encodeSecretKeyFile,
+  encodeUpload,
+  keyIdHex,
   parseCsv,
   parsePixelCsv,
+  predict,
+  readBundleKind,
+  sameId,
   selectRows,
   sle,
   trainingLayout,
@@ -197,10 +234,20 @@ class Progress {
   }
 }
 
-/** Write a file atomically (temporary file, then rename). */
-function writeAtomic(file: string, content: string): void {
+/** Write a file atomically (temporary file in the same directory, flushed, then renamed over the target). */
+function writeAtomic(file: string, content: string | Uint8Array, mode = 0o644): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    if (typeof content === 'string') writeFileSync(fd, content);
+    else {
+      let off = 0;
+      while (off < content.length) off += writeSync(fd, content, off, content.length - off);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
 }
 
@@ -347,10 +394,354 @@ async function train(o: TrainOptions): Promise<void> {
   owner.wipe();
 }
 
+
+// ---------------------------------------------------------------------------
+// Owner and server as separate processes
+// ---------------------------------------------------------------------------
+
+/** Exit code of `hecnn train --keys ...` when the levels ran out and the owner must run `hecnn refresh`. */
+export const EXIT_NEEDS_REFRESH = 3;
+
+const ROLES_HELP = `Owner and server as separate processes (files: src/mlr/bundle.ts formats):
+
+  hecnn keygen  --out DIR [--preset NAME | --params JSON] [--width W] [--allow-insecure]
+      (owner) writes DIR/secret.key (the secret key in clear, mode 0600: keep it)
+      and DIR/eval.keys (relinearization, the Galois keys of the training plan and
+      conjugation; no secret). The rotations depend only on the slot count and
+      the part width W (default min(256, slots)), not on the data, so keys come
+      before the data is read. --params takes a parameters literal as JSON, e.g.
+      '{"logN":12,"logQ":[30,30,30],"logP":[30],"logDefaultScale":30}'.
+  hecnn encrypt --secret-key FILE --out FILE [--data CSV] [--train-rows A:B] [--pixels]
+      (owner) encrypts X, X~, Y and W0 (the upload); prints its size.
+  hecnn train   --keys FILE --upload FILE --checkpoint FILE [--iterations N] [--resume]
+      (server) runs iterations with the evaluation keys only (a secret-key file is
+      refused) and writes the checkpoint atomically after every iteration. Exit 0:
+      all N iterations done; exit ${EXIT_NEEDS_REFRESH}: the levels ran out, the checkpoint
+      is marked "needs refresh": run hecnn refresh, then train again with --resume.
+      N (default 50) fixes the NAG schedule; a resumed run keeps the checkpoint's.
+  hecnn refresh --secret-key FILE --checkpoint FILE
+      (owner) decrypts W and V and encrypts them again at the top level.
+  hecnn decrypt --secret-key FILE --checkpoint FILE [--out weights.csv|.json]
+                [--data CSV (--test-rows C:D | --train-rows A:B) | --test CSV] [--json FILE]
+      (owner) decrypts the weights (K rows of d values: bias first) and reports
+      the accuracy on the given rows.
+
+Every command takes --allow-insecure to accept test parameters above the
+security bound. Exit 2 on bad input (nothing is written then).`;
+
+interface RoleArgs {
+  flags: Map<string, string>;
+  bools: Set<string>;
+}
+
+/** Parse --name value pairs and boolean flags; unknown names are usage errors. */
+function parseRoleArgs(argv: string[], valued: readonly string[], booleans: readonly string[]): RoleArgs | 'help' {
+  const flags = new Map<string, string>();
+  const bools = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') return 'help';
+    if (booleans.includes(a)) bools.add(a);
+    else if (valued.includes(a)) {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      flags.set(a, v);
+    } else throw new UsageError(`unknown option ${a}`);
+  }
+  return { flags, bools };
+}
+
+function required(args: RoleArgs, name: string): string {
+  const v = args.flags.get(name);
+  if (v === undefined) throw new UsageError(`${name} is required`);
+  return v;
+}
+
+function loadOpts(args: RoleArgs): BundleLoadOptions {
+  return args.bools.has('--allow-insecure') ? { unsafeAllowInsecure: INSECURE_OPT_IN } : {};
+}
+
+function readBytes(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function mb(n: number): string {
+  return `${(n / 2 ** 20).toFixed(2)} MB`;
+}
+
+/** A line on stdout, written synchronously (a supervisor may act on it at once). */
+function say(line: string): void {
+  writeSync(1, `${line}\n`);
+}
+
+function keygenParams(args: RoleArgs): Parameters {
+  const preset = args.flags.get('--preset');
+  const json = args.flags.get('--params');
+  if (preset !== undefined && json !== undefined) throw new UsageError('give --preset or --params, not both');
+  let lit: ParametersLiteral;
+  if (json !== undefined) {
+    try {
+      lit = JSON.parse(json) as ParametersLiteral;
+    } catch (e) {
+      throw new UsageError(`--params is not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof lit !== 'object' || lit === null || Array.isArray(lit)) throw new UsageError('--params must be a JSON object (a parameters literal)');
+  } else {
+    const name = preset ?? DEFAULT_PRESET;
+    if (!(name in PRESETS)) throw new UsageError(`unknown preset ${name}; one of ${Object.keys(PRESETS).join(', ')}`);
+    lit = { ...PRESETS[name] };
+  }
+  if (args.bools.has('--allow-insecure')) lit = { ...lit, unsafeAllowInsecure: INSECURE_OPT_IN };
+  else if ('unsafeAllowInsecure' in lit) lit = { ...lit, unsafeAllowInsecure: undefined };
+  return createParameters(lit);
+}
+
+/** hecnn keygen (owner). */
+function keygen(args: RoleArgs): number {
+  const out = required(args, '--out');
+  const params = keygenParams(args);
+  const wArg = args.flags.get('--width');
+  const width = wArg === undefined ? Math.min(256, params.slots) : Number(wArg);
+  if (!Number.isInteger(width) || width < 2 || width > params.slots || (width & (width - 1)) !== 0) {
+    throw new UsageError(`--width must be a power of two in [2, ${params.slots}], got ${wArg}`);
+  }
+  // The rotation keys depend on the slot count and the width only (rotationStepsFor).
+  const layout = trainingLayout(params, { n: 1, d: width, K: 1 }, width);
+  const sk = new KeyGenerator(params).genSecretKey();
+  const owner = DataOwner.fromSecretKey(params, sk);
+  let skFile: Uint8Array | undefined;
+  try {
+    const keys = owner.evaluationKeys(layout);
+    const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width };
+    skFile = encodeSecretKeyFile(params, sk, plan);
+    const evFile = encodeEvaluationKeysFile(params, keys, plan);
+    mkdirSync(out, { recursive: true });
+    writeAtomic(join(out, 'secret.key'), skFile, 0o600);
+    writeAtomic(join(out, 'eval.keys'), evFile);
+    say(`hecnn keygen: N = ${params.N}, ${params.maxLevel} levels, part width ${width}, key id ${keyIdHex(plan.keyId)}`);
+    say(`  ${join(out, 'secret.key')}: ${mb(skFile.length)} (owner only)`);
+    say(`  ${join(out, 'eval.keys')}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys)`);
+    return 0;
+  } finally {
+    skFile?.fill(0);
+    owner.wipe();
+  }
+}
+
+/** Load the owner's secret-key file and wipe its bytes. */
+function loadOwner(args: RoleArgs): { owner: DataOwner; params: Parameters; keyId: Uint8Array; width: number } {
+  const file = required(args, '--secret-key');
+  const bytes = readBytes(file);
+  try {
+    const { params, sk, plan } = decodeSecretKeyFile(bytes, loadOpts(args));
+    return { owner: DataOwner.fromSecretKey(params, sk), params, keyId: plan.keyId, width: plan.width };
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** hecnn encrypt (owner). */
+function encrypt(args: RoleArgs): number {
+  const out = required(args, '--out');
+  const data = args.flags.get('--data') ?? bundledData();
+  const rows = parseRange('--train-rows', args.flags.get('--train-rows') ?? '1:128');
+  const all = readData(data, args.bools.has('--pixels'));
+  if (rows[1] > all.n) throw new UsageError(`--train-rows ${rows[0]}:${rows[1]}: ${data} has ${all.n} rows`);
+  const tr = buildDesign(selectRows(all, rows[0] - 1, rows[1]));
+  const { owner, params, keyId, width } = loadOwner(args);
+  try {
+    const upload = owner.encryptDataset(tr.X, tr.Y, { width });
+    const { bytes, fullBytes } = encodeUpload(params, upload, keyId);
+    writeAtomic(out, bytes);
+    const count = upload.X.length + upload.Xt.length + upload.Y.length + 1;
+    say(`hecnn encrypt: ${tr.X.rows} samples x ${tr.X.cols - 1} features (+ bias), ${tr.Y.cols} classes, ${count} ciphertexts`);
+    say(`upload ${out}: ${mb(bytes.length)} (seeded; ${mb(fullBytes)} with every ciphertext in full)`);
+    return 0;
+  } finally {
+    owner.wipe();
+  }
+}
+
+const serverRefresher: Refresher = {
+  refresh(): never {
+    throw new TrainerError('hecnn train', 'the server cannot refresh: the data owner must (hecnn refresh)');
+  },
+};
+
+/** hecnn train --keys (server). */
+function serve(args: RoleArgs): number {
+  const keysFile = required(args, '--keys');
+  const uploadFile = required(args, '--upload');
+  const cpFile = required(args, '--checkpoint');
+  const resume = args.bools.has('--resume');
+  const itArg = args.flags.get('--iterations');
+  let iterations: number | undefined;
+  if (itArg !== undefined) {
+    iterations = Number(itArg);
+    if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`--iterations takes a positive integer, got ${itArg}`);
+  }
+  const opts = loadOpts(args);
+  const keyBytes = readBytes(keysFile);
+  // Refuse the owner's secret key before anything else.
+  const looksLikeBareKey = keyBytes.length > 7 && keyBytes[0] === 0x48 && keyBytes[1] === 0x45 && keyBytes[2] === 0x43 && keyBytes[3] === 0x4b && keyBytes[6] === 7;
+  if (looksLikeBareKey || (keyBytes.length >= 12 && keyBytes[3] === 0x4d && readBundleKind(keyBytes).kind === BundleKind.SecretKey)) {
+    keyBytes.fill(0);
+    throw new UsageError(`${keysFile} is a secret-key file: the server refuses it (it must only hold the evaluation keys, e.g. eval.keys)`);
+  }
+  const { params, keys, plan } = decodeEvaluationKeysFile(keyBytes, opts);
+  const uploadBytes = readBytes(uploadFile);
+  const { params: uParams, upload, keyId } = decodeUpload(uploadBytes, opts);
+  if (uParams.fingerprint !== params.fingerprint) throw new UsageError(`${uploadFile} was made under other parameters than ${keysFile}`);
+  if (!sameId(keyId, plan.keyId)) throw new UsageError(`${uploadFile} is encrypted under key ${keyIdHex(keyId)}, ${keysFile} holds key ${keyIdHex(plan.keyId)}`);
+  if (upload.width !== plan.width) throw new UsageError(`${uploadFile} has part width ${upload.width}, the keys were made for ${plan.width}`);
+  const digest = bundleDigest(uploadBytes);
+  let state: Checkpoint | undefined;
+  if (resume) {
+    const { params: cParams, checkpoint } = decodeCheckpoint(readBytes(cpFile), opts);
+    if (cParams.fingerprint !== params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters`);
+    if (!sameId(checkpoint.keyId, plan.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, not ${keyIdHex(plan.keyId)}`);
+    if (!sameId(checkpoint.uploadDigest, digest)) throw new UsageError(`${cpFile} belongs to another upload than ${uploadFile}`);
+    if (iterations !== undefined && iterations !== checkpoint.maxIterations) {
+      throw new UsageError(`--iterations ${iterations} differs from the checkpoint's ${checkpoint.maxIterations} (the NAG schedule depends on it); omit it to resume`);
+    }
+    state = checkpoint;
+  } else if (existsSync(cpFile)) {
+    throw new UsageError(`${cpFile} exists; pass --resume to continue from it, or remove it`);
+  }
+  const maxIterations = state?.maxIterations ?? iterations ?? 50;
+  if (state !== undefined && state.needsRefresh) {
+    say(`hecnn train: ${cpFile} (iteration ${state.iteration}) still needs a refresh: run hecnn refresh --secret-key ... --checkpoint ${cpFile}`);
+    return EXIT_NEEDS_REFRESH;
+  }
+  if (state !== undefined && state.iteration >= maxIterations) {
+    say(`hecnn train: all ${maxIterations} iterations done (${cpFile})`);
+    return 0;
+  }
+  say(`hecnn train (server): ${upload.shape.n} samples x ${upload.shape.d} columns, ${upload.shape.K} classes; N = ${params.N}; ${keys.galois.size} Galois keys; iteration ${state?.iteration ?? 0} of ${maxIterations}`);
+  const ev = new Evaluator(params, keys);
+  const trainer = new EncryptedTrainer(ev, upload, serverRefresher, {
+    maxIterations,
+    resume: state === undefined ? undefined : { iteration: state.iteration, refreshes: state.refreshes, weights: state.weights },
+  });
+  const save = (needsRefresh: boolean): void => {
+    const st = trainer.state();
+    const cp: Checkpoint = { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, iteration: st.iteration, refreshes: st.refreshes, maxIterations, needsRefresh, weights: st.weights };
+    writeAtomic(cpFile, encodeCheckpoint(params, cp));
+  };
+  while (trainer.iteration < maxIterations) {
+    if (!trainer.canIterate()) {
+      save(true);
+      say(`levels exhausted after iteration ${trainer.iteration}: ${cpFile} needs a refresh (exit ${EXIT_NEEDS_REFRESH}); run hecnn refresh, then hecnn train --resume`);
+      return EXIT_NEEDS_REFRESH;
+    }
+    say(`iteration ${trainer.iteration + 1}: started`);
+    const st = trainer.step();
+    save(false);
+    say(`iteration ${st.iteration}: ${st.seconds.toFixed(1)} s, ${st.rotations} rotations, V at level ${st.level}; checkpoint written`);
+  }
+  say(`hecnn train: all ${maxIterations} iterations done (${cpFile})`);
+  return 0;
+}
+
+/** hecnn refresh (owner). */
+function refreshCmd(args: RoleArgs): number {
+  const cpFile = required(args, '--checkpoint');
+  const { params: cParams, checkpoint } = decodeCheckpoint(readBytes(cpFile), loadOpts(args));
+  const { owner, params, keyId } = loadOwner(args);
+  try {
+    if (cParams.fingerprint !== params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters than the secret key`);
+    if (!sameId(keyId, checkpoint.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, the secret key is ${keyIdHex(keyId)}`);
+    if (!checkpoint.needsRefresh) throw new UsageError(`${cpFile} does not need a refresh (iteration ${checkpoint.iteration})`);
+    const weights = owner.refresh(checkpoint.weights);
+    writeAtomic(cpFile, encodeCheckpoint(params, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }));
+    say(`hecnn refresh: W and V re-encrypted at level ${params.maxLevel} (refresh ${checkpoint.refreshes + 1}); continue with hecnn train --resume`);
+    return 0;
+  } finally {
+    owner.wipe();
+  }
+}
+
+/** hecnn decrypt (owner). */
+function decryptCmd(args: RoleArgs): number {
+  const cpFile = required(args, '--checkpoint');
+  const out = args.flags.get('--out');
+  const json = args.flags.get('--json');
+  // Test data first (bad input ends here, before any secret is loaded).
+  let test: ReturnType<typeof buildDesign> | undefined;
+  const testFile = args.flags.get('--test');
+  const data = args.flags.get('--data');
+  if (testFile !== undefined) test = buildDesign(readData(testFile, args.bools.has('--pixels')));
+  else if (data !== undefined) {
+    const rowsArg = args.flags.get('--test-rows') ?? args.flags.get('--train-rows');
+    if (rowsArg === undefined) throw new UsageError('--data needs --test-rows C:D (or --train-rows A:B)');
+    const [c, d] = parseRange('--test-rows', rowsArg);
+    const all = readData(data, args.bools.has('--pixels'));
+    if (d > all.n) throw new UsageError(`--test-rows ${c}:${d}: ${data} has ${all.n} rows`);
+    test = buildDesign(selectRows(all, c - 1, d));
+  }
+  const { params: cParams, checkpoint } = decodeCheckpoint(readBytes(cpFile), loadOpts(args));
+  if (test !== undefined && test.X.cols !== checkpoint.shape.d) throw new UsageError(`the test data has ${test.X.cols - 1} features, the model ${checkpoint.shape.d - 1}`);
+  const { owner, params, keyId } = loadOwner(args);
+  try {
+    if (cParams.fingerprint !== params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters than the secret key`);
+    if (!sameId(keyId, checkpoint.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, the secret key is ${keyIdHex(keyId)}`);
+    owner.setProblem(checkpoint.shape, checkpoint.width);
+    const W = owner.decryptWeights(checkpoint.weights.W);
+    const { K, d } = checkpoint.shape;
+    const rows: number[][] = Array.from({ length: K }, (_, k) => Array.from(W.data.subarray(k * d, (k + 1) * d)));
+    say(`hecnn decrypt: ${K} x ${d} weights after ${checkpoint.iteration} iteration(s), ${checkpoint.refreshes} refresh(es)${checkpoint.needsRefresh ? ' (the checkpoint awaits a refresh)' : ''}`);
+    let report: { samples: number; accuracy: number; sle: number } | undefined;
+    if (test !== undefined) {
+      report = { samples: test.X.rows, accuracy: accuracy(test.X, test.labels, W.data), sle: sle(test.X, test.Y, W.data) };
+      say(`test: ${report.samples} samples, accuracy ${(report.accuracy * 100).toFixed(2)}%, SLE ${report.sle.toFixed(3)}`);
+    }
+    if (out !== undefined) {
+      if (out.endsWith('.json')) writeAtomic(out, JSON.stringify({ classes: K, columns: d, iteration: checkpoint.iteration, refreshes: checkpoint.refreshes, weights: rows }) + '\n');
+      else writeAtomic(out, rows.map((r) => r.map((x) => String(x)).join(',')).join('\n') + '\n');
+      say(`wrote ${out}`);
+    }
+    if (json !== undefined) {
+      const predictions = test === undefined ? null : Array.from(predict(test.X, W.data));
+      writeAtomic(json, JSON.stringify({ iteration: checkpoint.iteration, refreshes: checkpoint.refreshes, test: report ?? null, predictions }, null, 2) + '\n');
+      say(`wrote ${json}`);
+    }
+    return 0;
+  } finally {
+    owner.wipe();
+  }
+}
+
+const INSECURE = ['--allow-insecure'] as const;
+
+/** Run a role command. @returns the exit code */
+function runRole(cmd: string, rest: string[]): number {
+  const spec: Record<string, { valued: string[]; bools: string[]; run: (a: RoleArgs) => number }> = {
+    keygen: { valued: ['--out', '--preset', '--params', '--width'], bools: [...INSECURE], run: keygen },
+    encrypt: { valued: ['--secret-key', '--out', '--data', '--train-rows'], bools: [...INSECURE, '--pixels'], run: encrypt },
+    train: { valued: ['--keys', '--upload', '--checkpoint', '--iterations'], bools: [...INSECURE, '--resume'], run: serve },
+    refresh: { valued: ['--secret-key', '--checkpoint'], bools: [...INSECURE], run: refreshCmd },
+    decrypt: { valued: ['--secret-key', '--checkpoint', '--out', '--json', '--data', '--test-rows', '--train-rows', '--test'], bools: [...INSECURE, '--pixels'], run: decryptCmd },
+  };
+  const s = spec[cmd];
+  const args = parseRoleArgs(rest, s.valued, s.bools);
+  if (args === 'help') {
+    console.log(ROLES_HELP);
+    return 0;
+  }
+  return s.run(args);
+}
+
 /** Entry point. @returns the exit code */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    if (cmd === 'keygen' || cmd === 'encrypt' || cmd === 'refresh' || cmd === 'decrypt' || (cmd === 'train' && rest.includes('--keys'))) {
+      return runRole(cmd, rest);
+    }
     if (cmd === 'train') {
       const o = parseTrainArgs(rest);
       if (o === 'help') {
@@ -361,12 +752,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === undefined || cmd === '-h' || cmd === '--help') {
-      console.log(HELP);
+      console.log(`${HELP}\n\n${ROLES_HELP}`);
       return cmd === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command ${cmd} (try: hecnn train --help)`);
+    throw new UsageError(`unknown command ${cmd} (try: hecnn --help)`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DataError || e instanceof TrainerError) {
+    if (e instanceof UsageError || e instanceof DataError || e instanceof TrainerError || e instanceof CkksError) {
       console.error(`hecnn: ${e.message}`);
       return 2;
     }
