@@ -44,6 +44,7 @@ import {
   DataOwner,
   EncryptedTrainer,
   KEY_ID_BYTES,
+  LEVELS_PER_ITERATION,
   PlainTrainerState,
   type Refresher,
   TrainerError,
@@ -634,6 +635,9 @@ function serve(args: RoleArgs): number {
   };
   while (trainer.iteration < maxIterations) {
     if (!trainer.canIterate()) {
+      if (trainer.weights.V[0][0].level >= params.maxLevel) {
+        throw new TrainerError('hecnn train', `the parameters have ${params.maxLevel} levels; one iteration needs ${LEVELS_PER_ITERATION + 1 + trainer.minLevel} even right after a refresh`);
+      }
       save(true);
       say(`levels exhausted after iteration ${trainer.iteration}: ${cpFile} needs a refresh (exit ${EXIT_NEEDS_REFRESH}); run hecnn refresh, then hecnn train --resume`);
       return EXIT_NEEDS_REFRESH;

@@ -201,6 +201,22 @@ describe('hecnn owner and server as separate processes', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('crash.bin') && !n.startsWith('crash.bin.tmp-'))).toEqual(['crash.bin']);
   });
 
+  it('parameters too short for one iteration: the server exits 2 naming the levels, not 3', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await main(['keygen', '--preset', 'PN12QP180_INSECURE', insecure, '--width', '64', '--out', f('short')])).toBe(0);
+      expect(await main(['encrypt', '--secret-key', f('short/secret.key'), '--data', csv, '--train-rows', '1:16', '--out', f('short/u.bin'), insecure])).toBe(0);
+      expect(await main(['train', '--keys', f('short/eval.keys'), '--upload', f('short/u.bin'), '--checkpoint', f('short/c.bin'), insecure])).toBe(2);
+      expect(err.mock.calls.flat().join('\n')).toMatch(/3 levels; one iteration needs 6/);
+      expect(existsSync(f('short/c.bin'))).toBe(false);
+      // Without the opt-in, test parameters are refused (keygen and every loader).
+      expect(await main(['keygen', '--preset', 'PN12QP180_INSECURE', '--out', f('short2')])).toBe(2);
+      expect(await main(['train', '--keys', f('short/eval.keys'), '--upload', f('short/u.bin'), '--checkpoint', f('short/c.bin')])).toBe(2);
+    } finally {
+      err.mockRestore();
+    }
+  });
+
   it('the owner commands wipe the secret key when done', async () => {
     const spy = vi.spyOn(SecretKey.prototype, 'wipe');
     try {
