@@ -19,9 +19,11 @@ export default defineConfig([{
   target: 'es2022',
   platform: 'neutral',
 }, {
-  // The command-line adapter: Node only (reads files, writes reports).
-  entry: { 'cli/hecnn': 'src/cli/hecnn.ts' },
+  // The Node adapters: the command line (reads files, writes reports) and the
+  // worker-thread pool (`@hecnn/ckks/node`) with its worker entry.
+  entry: { 'cli/hecnn': 'src/cli/hecnn.ts', 'node/index': 'src/node/index.ts', 'node/pair-worker': 'src/node/pair-worker.ts' },
   format: ['esm'],
+  dts: { entry: { 'node/index': 'src/node/index.ts' } },
   sourcemap: true,
   clean: false,
   target: 'es2022',

@@ -61,8 +61,8 @@ export const PN16QP420_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 /**
  * The paper's ring with the largest secure chain: logN 16 (32768 slots),
  * 128-bit secure (bound 1747), for deep circuits (the trainer uses the shorter
- * {@link PN16QP1200_TRAIN_SEC128}, one refresh every 5 iterations, because
- * every key switching on this chain costs about twice as much).
+ * {@link PN16QP690_TRAIN_SEC128}, because every key switching on this chain
+ * costs several times as much).
  * 45 ciphertext primes of 30 bits (44 levels of 2^30), 13 special primes,
  * key-switching digits of 12 primes (dnum = 4 at the top level), log2(QP) ~ 1740.
  * The split balances key-switching cost (fewer digits: fewer NTTs) against
@@ -80,8 +80,31 @@ export const PN16QP1740_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
- * The paper's preset (the paper's setting with the chain, scale and
- * key-switching split chosen for the training circuit; the trainer's default): logN 16 (32768 slots), 26 ciphertext primes of 30 bits (25 levels),
+ * The trainer's preset (the paper's setting and ring; the default of `hecnn
+ * train`): logN 16 (32768 slots), 15 ciphertext primes of 30 bits (14
+ * levels), 8 special primes, key-switching digits of 7 (dnum 3 at the top
+ * level, 2 below level 7), log2(QP) ~ 690, 128-bit secure (bound 1747).
+ * One iteration consumes 4 levels of V (W lags one), so 3 iterations run
+ * between refresh round trips (V at levels 14, 10, 6).
+ * Why this chain: a key switching costs roughly in proportion to the limbs
+ * present (ModUp, NTTs and ModDown over level + 1 + |P| limbs), so the
+ * average iteration runs where limbs are few: measured per rotation at
+ * N = 2^16 (one core), 313 / 239 / 129 ms at levels 12 / 8 / 4 against
+ * 732 / 454 / 291 ms at levels 25 / 14 / 10 of {@link PN16QP1200_TRAIN_SEC128};
+ * of the special-prime counts tried at 15 ciphertext primes (5, 8, 11, 15),
+ * 8 was fastest over those levels. The price is a refresh round trip every
+ * 3 iterations instead of 5.
+ */
+export const PN16QP690_TRAIN_SEC128: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(15, 30),
+  logP: rep(8, 30),
+  logDefaultScale: 30,
+});
+
+/**
+ * A longer training chain (fewer refresh round trips, slower iterations than
+ * {@link PN16QP690_TRAIN_SEC128}): logN 16 (32768 slots), 26 ciphertext primes of 30 bits (25 levels),
  * 14 special primes, key-switching digits of 13 (dnum 2), log2(QP) ~ 1200,
  * 128-bit secure (bound 1747). One iteration consumes 4 levels, so a refresh
  * round trip comes every 5 iterations. Why this split: a shorter chain makes
@@ -118,5 +141,6 @@ export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Ob
   PN16QP420_SEC128,
   PN16QP1740_SEC128,
   PN16QP1200_TRAIN_SEC128,
+  PN16QP690_TRAIN_SEC128,
   PN12QP180_INSECURE,
 });

@@ -21,6 +21,7 @@
  */
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -68,9 +69,11 @@ import {
   selectRows,
   sle,
   trainingLayout,
+  shareKeys,
 } from '../mlr/index.js';
+import { NodePairPool } from '../node/index.js';
 
-const DEFAULT_PRESET = 'PN16QP1200_TRAIN_SEC128';
+const DEFAULT_PRESET = 'PN16QP690_TRAIN_SEC128';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The bundled data file (the package carries its own copy). */
@@ -93,6 +96,7 @@ interface TrainOptions {
   plot: string | undefined;
   pixels: boolean;
   mirror: boolean;
+  threads: number;
 }
 
 const HELP = `usage: hecnn train [options]
@@ -114,6 +118,8 @@ options:
   --iterations N       iterations (default 50)
   --preset NAME        parameter preset (default ${DEFAULT_PRESET}); one of:
                        ${Object.keys(PRESETS).join(', ')}
+  --threads N          worker threads for the pairs of classes (default: available
+                       cores, at most 5; 1 = no workers)
   --no-mirror          skip the plaintext mirror comparison
   --json FILE          write {params, iterations, rotationsPerIteration, refreshes, peakRssMB}
   --plot FILE.svg      draw accuracy per iteration, encrypted against plaintext
@@ -142,6 +148,7 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
     plot: undefined,
     pixels: false,
     mirror: true,
+    threads: parseThreads(undefined),
   };
   let testRowsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -189,6 +196,9 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
         break;
       case '--no-mirror':
         o.mirror = false;
+        break;
+      case '--threads':
+        o.threads = parseThreads(next());
         break;
       default:
         throw new UsageError(`unknown option ${a}`);
@@ -326,7 +336,8 @@ async function train(o: TrainOptions): Promise<void> {
   // Data owner: keys and upload.
   let p = new Progress('key generation', 1);
   p.update(0);
-  const owner = new DataOwner(params);
+  // Keys on SharedArrayBuffers when worker threads will read them.
+  const owner = new DataOwner(params, { shared: o.threads > 1 });
   const keys = owner.evaluationKeys(layout);
   p.done(`(${keys.galois.size} Galois keys + relinearization)`);
   p = new Progress('encryption', 1);
@@ -337,12 +348,20 @@ async function train(o: TrainOptions): Promise<void> {
   // Server.
   const ev = new Evaluator(params, keys);
   const trainer = new EncryptedTrainer(ev, upload, owner, { maxIterations: o.iterations });
+  const pool = o.threads > 1 ? await NodePairPool.create(trainer.context(), keys, { threads: o.threads }) : undefined;
+  console.log(pool === undefined ? 'one thread' : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)`);
   const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
   const rows: Row[] = [];
   const prog = new Progress('training', o.iterations);
   prog.update(0);
   for (let i = 0; i < o.iterations; i++) {
-    const st = trainer.step();
+    let st;
+    try {
+      st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
+    } catch (e) {
+      await pool?.close();
+      throw e;
+    }
     const W = owner.decryptWeights(trainer.weights.W);
     const m = mirror?.step();
     let diff: number | null = null;
@@ -365,6 +384,7 @@ async function train(o: TrainOptions): Promise<void> {
     prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
   }
   prog.done();
+  await pool?.close();
 
   console.log(`\n${te ? 'test' : 'training'} metrics per iteration (SLE with the exact sigmoid, a total):`);
   console.log('iter  accuracy  plain acc      SLE      seconds  levels left  max|W - mirror|  refresh');
@@ -574,7 +594,7 @@ const serverRefresher: Refresher = {
 };
 
 /** hecnn train --keys (server). */
-function serve(args: RoleArgs): number {
+async function serve(args: RoleArgs): Promise<number> {
   const keysFile = required(args, '--keys');
   const uploadFile = required(args, '--upload');
   const cpFile = required(args, '--checkpoint');
@@ -623,7 +643,10 @@ function serve(args: RoleArgs): number {
     return 0;
   }
   say(`hecnn train (server): ${upload.shape.n} samples x ${upload.shape.d} columns, ${upload.shape.K} classes; N = ${params.N}; ${keys.galois.size} Galois keys; iteration ${state?.iteration ?? 0} of ${maxIterations}`);
-  const ev = new Evaluator(params, keys);
+  const threads = parseThreads(args.flags.get('--threads'));
+  // With worker threads, the keys move onto SharedArrayBuffers once and every thread reads them there.
+  const evKeys = threads > 1 ? shareKeys(params, keys) : keys;
+  const ev = new Evaluator(params, evKeys);
   const trainer = new EncryptedTrainer(ev, upload, serverRefresher, {
     maxIterations,
     resume: state === undefined ? undefined : { iteration: state.iteration, refreshes: state.refreshes, weights: state.weights },
@@ -633,22 +656,35 @@ function serve(args: RoleArgs): number {
     const cp: Checkpoint = { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, iteration: st.iteration, refreshes: st.refreshes, maxIterations, needsRefresh, weights: st.weights };
     writeAtomic(cpFile, encodeCheckpoint(params, cp));
   };
-  while (trainer.iteration < maxIterations) {
-    if (!trainer.canIterate()) {
-      if (trainer.weights.V[0][0].level >= params.maxLevel) {
-        throw new TrainerError('hecnn train', `the parameters have ${params.maxLevel} levels; one iteration needs ${LEVELS_PER_ITERATION + 1 + trainer.minLevel} even right after a refresh`);
+  const pool = threads > 1 ? await NodePairPool.create(trainer.context(), evKeys, { threads }) : undefined;
+  try {
+    while (trainer.iteration < maxIterations) {
+      if (!trainer.canIterate()) {
+        if (trainer.weights.V[0][0].level >= params.maxLevel) {
+          throw new TrainerError('hecnn train', `the parameters have ${params.maxLevel} levels; one iteration needs ${LEVELS_PER_ITERATION + 1 + trainer.minLevel} even right after a refresh`);
+        }
+        save(true);
+        say(`levels exhausted after iteration ${trainer.iteration}: ${cpFile} needs a refresh (exit ${EXIT_NEEDS_REFRESH}); run hecnn refresh, then hecnn train --resume`);
+        return EXIT_NEEDS_REFRESH;
       }
-      save(true);
-      say(`levels exhausted after iteration ${trainer.iteration}: ${cpFile} needs a refresh (exit ${EXIT_NEEDS_REFRESH}); run hecnn refresh, then hecnn train --resume`);
-      return EXIT_NEEDS_REFRESH;
+      say(`iteration ${trainer.iteration + 1}: started`);
+      const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
+      save(false);
+      say(`iteration ${st.iteration}: ${st.seconds.toFixed(1)} s, ${st.rotations} rotations, V at level ${st.level}; checkpoint written`);
     }
-    say(`iteration ${trainer.iteration + 1}: started`);
-    const st = trainer.step();
-    save(false);
-    say(`iteration ${st.iteration}: ${st.seconds.toFixed(1)} s, ${st.rotations} rotations, V at level ${st.level}; checkpoint written`);
+  } finally {
+    await pool?.close();
   }
   say(`hecnn train: all ${maxIterations} iterations done (${cpFile})`);
   return 0;
+}
+
+/** --threads: an integer in 1..64 (default: the machine's available parallelism, at most 5, one per pair of the paper's 10 classes). */
+function parseThreads(v: string | undefined): number {
+  if (v === undefined) return Math.max(1, Math.min(5, availableParallelism()));
+  const t = Number(v);
+  if (!Number.isInteger(t) || t < 1 || t > 64) throw new UsageError(`--threads takes an integer in 1..64, got ${v}`);
+  return t;
 }
 
 /** hecnn refresh (owner). */
@@ -722,11 +758,11 @@ function decryptCmd(args: RoleArgs): number {
 const INSECURE = ['--allow-insecure'] as const;
 
 /** Run a role command. @returns the exit code */
-function runRole(cmd: string, rest: string[]): number {
-  const spec: Record<string, { valued: string[]; bools: string[]; run: (a: RoleArgs) => number }> = {
+async function runRole(cmd: string, rest: string[]): Promise<number> {
+  const spec: Record<string, { valued: string[]; bools: string[]; run: (a: RoleArgs) => number | Promise<number> }> = {
     keygen: { valued: ['--out', '--preset', '--params', '--width'], bools: [...INSECURE], run: keygen },
     encrypt: { valued: ['--secret-key', '--out', '--data', '--train-rows'], bools: [...INSECURE, '--pixels'], run: encrypt },
-    train: { valued: ['--keys', '--upload', '--checkpoint', '--iterations'], bools: [...INSECURE, '--resume'], run: serve },
+    train: { valued: ['--keys', '--upload', '--checkpoint', '--iterations', '--threads'], bools: [...INSECURE, '--resume'], run: serve },
     refresh: { valued: ['--secret-key', '--checkpoint'], bools: [...INSECURE], run: refreshCmd },
     decrypt: { valued: ['--secret-key', '--checkpoint', '--out', '--json', '--data', '--test-rows', '--train-rows', '--test'], bools: [...INSECURE, '--pixels'], run: decryptCmd },
   };
@@ -744,7 +780,7 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === 'keygen' || cmd === 'encrypt' || cmd === 'refresh' || cmd === 'decrypt' || (cmd === 'train' && rest.includes('--keys'))) {
-      return runRole(cmd, rest);
+      return await runRole(cmd, rest);
     }
     if (cmd === 'train') {
       const o = parseTrainArgs(rest);

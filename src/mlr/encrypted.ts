@@ -58,9 +58,14 @@ export interface ProblemShape {
  * sigmoid's plaintext constants keep their precision). E is produced at
  * 2^35 (so the plaintext holding the small cubic coefficient is encoded at
  * about 2^32 and keeps ~20 bits), and X~ at 2^35 so that G = E^T X~ lands
- * back at the weights' scale.
+ * back at the weights' scale. The labels are encoded at 2^40: their label
+ * columns are made once (a mask, a rescale and up to log2(K) rotations) and
+ * reused by every iteration, so their key-switching noise is a fixed bias of
+ * E; at 2^30 it was the largest error of the gradient (measured at N = 2^16:
+ * E off by 2.7e-4, W off the mirror by 1.3e-5 after 2 iterations; at 2^40,
+ * 5e-5 and 7e-7).
  */
-export const TRAINING_SCALES = Object.freeze({ x: 2 ** 20, xt: 2 ** 35, weights: 2 ** 40, labels: 2 ** 30 });
+export const TRAINING_SCALES = Object.freeze({ x: 2 ** 20, xt: 2 ** 35, weights: 2 ** 40, labels: 2 ** 40 });
 
 /** Default column-part width (two parts for the paper's 401 columns). */
 export const DEFAULT_PART_WIDTH = 256;
@@ -150,6 +155,7 @@ export class EncryptedTrainer {
   private readonly upload: Upload;
   private readonly refresher: Refresher;
   private readonly schedule: { eta: Float64Array; gamma: Float64Array };
+  private readonly kernel: PairKernel;
   /** Mask-selected labels minus one half, per pair, per team: mask (.) (Y_2u - 1/2) + i mask (.) (Y_2u+1 - 1/2). */
   private readonly Ym: Ciphertext[][];
   weights: EncryptedWeights;
@@ -178,6 +184,9 @@ export class EncryptedTrainer {
     this.encoder = new Encoder(this.params);
     this.refresher = refresher;
     this.minLevel = opts.minLevel ?? 1;
+    if (!Number.isInteger(this.minLevel) || this.minLevel < 1 || this.params.maxLevel < LEVELS_PER_ITERATION + 1 + this.minLevel) {
+      throw new TrainerError('EncryptedTrainer', `the parameters have ${this.params.maxLevel} levels; one iteration needs ${this.minLevel + LEVELS_PER_ITERATION + 1} (${LEVELS_PER_ITERATION} for V, 1 more for W, and minLevel ${this.minLevel} >= 1 left for decryption)`);
+    }
     const s = nagSchedule(opts.maxIterations ?? 1000, opts.gammaN ?? this.shape.n);
     this.schedule = { eta: s.eta, gamma: s.gamma };
     if (upload.X.length !== this.layout.ciphertexts || upload.Xt.length !== this.layout.ciphertexts || upload.Y.length !== this.layout.teams) {
@@ -205,6 +214,7 @@ export class EncryptedTrainer {
       };
     }
     this.Ym = this.labelColumns();
+    this.kernel = new PairKernel(ev, { shape: this.shape, width: this.layout.width, X: upload.X, Xt: upload.Xt });
   }
 
   /**
@@ -272,92 +282,248 @@ export class EncryptedTrainer {
     return v - LEVELS_PER_ITERATION - 1 >= this.minLevel;
   }
 
-  /**
-   * One iteration (refreshing first when the levels run out).
-   * @returns statistics of the iteration
-   */
-  step(): IterationStats {
-    const ev = this.ev;
-    let refreshed = false;
+  /** Refresh if the levels ran out. @returns whether a refresh happened */
+  private refreshIfNeeded(): boolean {
+    if (this.canIterate()) return false;
+    this.weights = this.refresher.refresh(this.weights);
+    this.refreshes++;
     if (!this.canIterate()) {
-      this.weights = this.refresher.refresh(this.weights);
-      this.refreshes++;
-      refreshed = true;
-      if (!this.canIterate()) {
-        throw new TrainerError('EncryptedTrainer.step', `not enough levels for one iteration after a refresh (V at level ${this.weights.V[0][0].level}, need ${LEVELS_PER_ITERATION + 1 + this.minLevel})`);
-      }
+      throw new TrainerError('EncryptedTrainer.step', `not enough levels for one iteration after a refresh (V at level ${this.weights.V[0][0].level}, need ${LEVELS_PER_ITERATION + 1 + this.minLevel})`);
     }
-    const t0 = performance.now();
-    ev.resetCounters();
+    return true;
+  }
+
+  /** The jobs of the next iteration: one per pair of classes. */
+  private jobs(): PairJob[] {
     const it = this.iteration;
-    const eta = this.schedule.eta[it];
-    const g1 = 1 + this.schedule.gamma[it];
-    const L = this.layout;
-    const Q = this.params.Q;
-    const { W, V } = this.weights;
-    const l = V[0][0].level;
+    const constants: IterationConstants = { iteration: it, eta: this.schedule.eta[it], g1: 1 + this.schedule.gamma[it] };
+    return this.weights.W.map((W, u) => ({ pair: u, W, V: this.weights.V[u], constants }));
+  }
 
-    // Z_u = X V_u^T, split into the two classes of the pair.
-    const Xl = this.upload.X.map((c) => ev.dropLevelNew(c, c.level - l));
-    const Zp = this.ops.productABt(L, Xl, V); // [u][t], packed pairs
-    const zs: Ciphertext[][][] = Zp.map((teams) => teams.map((zt) => this.ops.split(zt))); // [u][t][0|1]
-    // Scale of E such that G = E^T X~ (one rescale by q_{l-3}) lands exactly on the weights'
-    // scale: the scales of V, W and G then stay put from one iteration to the next.
-    const xt = this.upload.Xt[0];
-    const eScale = (TRAINING_SCALES.weights * Q[l - 3]) / xt.scale;
-
-    // t_c = (1+g) c1 mask z + (1+g) c3 mask z^3 per class, then E_u = (1+g) Ym_u - (t_2u + i t_2u+1).
-    const E: Ciphertext[][] = [];
-    for (let u = 0; u < this.pairs; u++) {
-      const perTeam: Ciphertext[] = [];
-      for (let t = 0; t < L.teams; t++) {
-        const terms: Ciphertext[] = [];
-        for (let h = 0; h < 2 && 2 * u + h < this.shape.K; h++) terms.push(this.sigmoidTerms(zs[u][t][h], g1, t, eScale));
-        const T = terms.length === 2 ? this.ops.pack(terms[0], terms[1]) : terms[0];
-        const ym = this.Ym[u][t];
-        const yl = ev.dropLevelNew(ym, ym.level - (T.level + 1));
-        const ycon = ev.rescaleNew(ev.mulConstNew(yl, g1, (T.scale * Q[yl.level]) / yl.scale));
-        perTeam.push(ev.subNew(ycon, T));
-      }
-      E.push(perTeam);
+  private finish(results: PairResult[], t0: number, refreshed: boolean): IterationStats {
+    const counters = { rotations: 0, ctMultiplications: 0, keySwitches: 0 };
+    for (const r of results) {
+      counters.rotations += r.counters.rotations;
+      counters.ctMultiplications += r.counters.ctMultiplications;
+      counters.keySwitches += r.counters.keySwitches;
     }
-
-    // G_u = E_u^T X~ per column part, tiled.
-    const eLevel = E[0][0].level;
-    const Xtl = this.upload.Xt.map((c) => ev.dropLevelNew(c, c.level - eLevel));
-    const G = E.map((e) => this.ops.productAtB(L, e, Xtl));
-
-    // NAG: V' = W + G; W' = (1 - eta) V' + eta V.
-    const newW: Ciphertext[][] = [];
-    const newV: Ciphertext[][] = [];
-    for (let u = 0; u < this.pairs; u++) {
-      newW.push([]);
-      newV.push([]);
-      for (let p = 0; p < L.parts; p++) {
-        const g = G[u][p];
-        const w = W[u][p];
-        const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * Q[w.level]) / w.scale));
-        ev.dropLevel(wAligned, wAligned.level - g.level, wAligned);
-        const vNew = ev.addNew(wAligned, g);
-        const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
-        const v = V[u][p];
-        const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * Q[v.level]) / v.scale));
-        ev.dropLevel(a2, a2.level - a1.level, a2);
-        newW[u].push(ev.addNew(a1, a2));
-        newV[u].push(vNew);
-      }
-    }
-    this.weights = { W: newW, V: newV };
+    this.weights = { W: results.map((r) => r.W), V: results.map((r) => r.V) };
     this.iteration++;
     return {
       iteration: this.iteration,
       seconds: (performance.now() - t0) / 1000,
-      rotations: ev.counters.rotations,
-      ctMultiplications: ev.counters.ctMultiplications,
-      keySwitches: ev.counters.keySwitches,
-      level: newV[0][0].level,
+      ...counters,
+      level: this.weights.V[0][0].level,
       refreshed,
     };
+  }
+
+  /**
+   * One iteration on this thread (refreshing first when the levels run out).
+   * @returns statistics of the iteration
+   * @throws TrainerError if the schedule is exhausted or a refresh leaves too few levels
+   */
+  step(): IterationStats {
+    this.checkScheduleLeft();
+    const refreshed = this.refreshIfNeeded();
+    const t0 = performance.now();
+    const results = this.jobs().map((job) => this.kernel.run(job, this.Ym[job.pair]));
+    return this.finish(results, t0, refreshed);
+  }
+
+  /**
+   * One iteration with the pairs of classes spread over an executor's threads
+   * (the pairs are independent: each reads X, X~, its labels and its own W, V).
+   * The result is the same as {@link step}'s: the same operations on the same inputs.
+   * @param executor a pool prepared with {@link PairExecutor.prepare} for this trainer's {@link context}
+   * @returns statistics of the iteration (operation counts summed over the pairs)
+   * @throws TrainerError as {@link step}; whatever the executor rejects with
+   */
+  async stepWith(executor: PairExecutor): Promise<IterationStats> {
+    this.checkScheduleLeft();
+    const refreshed = this.refreshIfNeeded();
+    const t0 = performance.now();
+    const results = await executor.run(this.jobs());
+    if (results.length !== this.pairs) throw new TrainerError('EncryptedTrainer.stepWith', `the executor returned ${results.length} result(s) for ${this.pairs} pair(s)`);
+    return this.finish(results, t0, refreshed);
+  }
+
+  private checkScheduleLeft(): void {
+    if (this.iteration >= this.schedule.eta.length) {
+      throw new TrainerError('EncryptedTrainer.step', `the NAG schedule has ${this.schedule.eta.length} iterations; raise maxIterations`);
+    }
+  }
+
+  /**
+   * What a worker needs to run pairs of this trainer: the parameters, the
+   * uploaded X and X~, the per-pair label columns and the layout (the keys come
+   * from the caller, who holds them).
+   */
+  context(): PairContext {
+    return { params: this.params, shape: this.shape, width: this.layout.width, X: this.upload.X, Xt: this.upload.Xt, Ym: this.Ym };
+  }
+}
+
+/** The constants of one iteration (from the NAG schedule). */
+export interface IterationConstants {
+  /** Index of the iteration (0-based). */
+  iteration: number;
+  /** eta_t of the schedule. */
+  eta: number;
+  /** 1 + gamma_t. */
+  g1: number;
+}
+
+/** One pair of classes' share of an iteration. */
+export interface PairJob {
+  /** Index u of the pair (classes 2u and 2u + 1). */
+  pair: number;
+  /** W_u per column part. */
+  W: Ciphertext[];
+  /** V_u per column part. */
+  V: Ciphertext[];
+  constants: IterationConstants;
+}
+
+/** The new weights of one pair and what computing them cost. */
+export interface PairResult {
+  W: Ciphertext[];
+  V: Ciphertext[];
+  counters: { rotations: number; ctMultiplications: number; keySwitches: number };
+}
+
+/** Everything but the keys that a thread needs to run {@link PairJob}s (see {@link EncryptedTrainer.context}). */
+export interface PairContext {
+  params: Parameters;
+  shape: ProblemShape;
+  width: number;
+  X: Ciphertext[];
+  Xt: Ciphertext[];
+  /** Label columns per pair, per team member. */
+  Ym: Ciphertext[][];
+}
+
+/**
+ * Runs pairs of classes, possibly on other threads (a Node worker pool lives in
+ * `@hecnn/ckks/node`; a browser pool would implement the same interface with
+ * Web Workers). The trainer calls {@link run} once per iteration.
+ */
+export interface PairExecutor {
+  /**
+   * Run the jobs; resolve with their results in job order.
+   * @param jobs one per pair
+   */
+  run(jobs: readonly PairJob[]): Promise<PairResult[]>;
+}
+
+/**
+ * The circuit of one iteration for one pair of classes (module documentation):
+ * Z = X V^T, the sigmoid terms, E, G = E^T X~ and the NAG update. Used by the
+ * trainer on its own thread and by workers (which build one from a
+ * {@link PairContext} and their own evaluator over the shared keys).
+ */
+export class PairKernel {
+  readonly ev: Evaluator;
+  readonly params: Parameters;
+  readonly layout: MatrixLayout;
+  readonly shape: ProblemShape;
+  private readonly ops: MatrixOps;
+  private readonly encoder: Encoder;
+  private readonly X: readonly Ciphertext[];
+  private readonly Xt: readonly Ciphertext[];
+
+  /**
+   * @param ev an evaluator with the training keys
+   * @param context shape, layout width and the uploaded X and X~
+   * @throws TrainerError if X or X~ do not match the layout
+   */
+  constructor(ev: Evaluator, context: Omit<PairContext, 'Ym' | 'params'>) {
+    this.ev = ev;
+    this.params = ev.params;
+    this.shape = context.shape;
+    this.layout = trainingLayout(this.params, this.shape, context.width);
+    if (context.X.length !== this.layout.ciphertexts || context.Xt.length !== this.layout.ciphertexts) {
+      throw new TrainerError('PairKernel', `X and X~ must hold ${this.layout.ciphertexts} ciphertext(s) each for the layout ${this.layout}`);
+    }
+    this.ops = new MatrixOps(ev);
+    this.encoder = new Encoder(this.params);
+    this.X = context.X;
+    this.Xt = context.Xt;
+  }
+
+  /** Column-0 mask over the rows of team member t (ones for the samples present). */
+  private maskValues(t: number, value: number): Float64Array {
+    const L = this.layout;
+    const rows = Math.min(L.rowsPerCt, this.shape.n - t * L.rowsPerCt);
+    return columnMask(L.width, L.slots, 0, rows, value);
+  }
+
+  /**
+   * One pair's iteration. The evaluator's counters are reset and reported.
+   * @param job the pair's weights and the iteration's constants
+   * @param Ym the pair's label columns, per team member
+   * @param probe diagnostics: called with the intermediate ciphertexts (Z per team, packed;
+   *   E per team, packed; G per column part, packed), for a key owner to decrypt in tests
+   * @returns the new W_u and V_u (W one level below V) and the operation counts
+   */
+  run(job: PairJob, Ym: readonly Ciphertext[], probe?: (stage: 'Z' | 'E' | 'G', index: number, ct: Ciphertext) => void): PairResult {
+    const ev = this.ev;
+    ev.resetCounters();
+    const { eta, g1 } = job.constants;
+    const L = this.layout;
+    const Q = this.params.Q;
+    const W = job.W;
+    const V = job.V;
+    const u = job.pair;
+    const l = V[0].level;
+    const classes = Math.min(2, this.shape.K - 2 * u);
+
+    // Z_u = X V_u^T, split into the two classes of the pair.
+    const Xl = this.X.map((c) => ev.dropLevelNew(c, c.level - l));
+    const Zp = this.ops.productABt(L, Xl, [V])[0]; // per team, packed pair
+    if (probe !== undefined) Zp.forEach((z, t) => probe('Z', t, z));
+    // Scale of E such that G = E^T X~ (one rescale by q_{l-3}) lands exactly on the weights'
+    // scale: the scales of V, W and G then stay put from one iteration to the next.
+    const eScale = (TRAINING_SCALES.weights * Q[l - 3]) / this.Xt[0].scale;
+
+    // t_c = (1+g) c1 mask z + (1+g) c3 mask z^3 per class, then E_u = (1+g) Ym_u - (t_2u + i t_2u+1).
+    const E: Ciphertext[] = [];
+    for (let t = 0; t < L.teams; t++) {
+      const zs = this.ops.split(Zp[t]);
+      const terms: Ciphertext[] = [];
+      for (let h = 0; h < classes; h++) terms.push(this.sigmoidTerms(zs[h], g1, t, eScale));
+      const T = terms.length === 2 ? this.ops.pack(terms[0], terms[1]) : terms[0];
+      const ym = Ym[t];
+      const yl = ev.dropLevelNew(ym, ym.level - (T.level + 1));
+      const ycon = ev.rescaleNew(ev.mulConstNew(yl, g1, (T.scale * Q[yl.level]) / yl.scale));
+      E.push(ev.subNew(ycon, T));
+    }
+    if (probe !== undefined) E.forEach((e, t) => probe('E', t, e));
+
+    // G_u = E_u^T X~ per column part, tiled.
+    const eLevel = E[0].level;
+    const Xtl = this.Xt.map((c) => ev.dropLevelNew(c, c.level - eLevel));
+    const G = this.ops.productAtB(L, E, Xtl);
+    if (probe !== undefined) G.forEach((g, p) => probe('G', p, g));
+
+    // NAG: V' = W + G; W' = (1 - eta) V' + eta V.
+    const newW: Ciphertext[] = [];
+    const newV: Ciphertext[] = [];
+    for (let p = 0; p < L.parts; p++) {
+      const g = G[p];
+      const w = W[p];
+      const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * Q[w.level]) / w.scale));
+      ev.dropLevel(wAligned, wAligned.level - g.level, wAligned);
+      const vNew = ev.addNew(wAligned, g);
+      const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
+      const v = V[p];
+      const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * Q[v.level]) / v.scale));
+      ev.dropLevel(a2, a2.level - a1.level, a2);
+      newW.push(ev.addNew(a1, a2));
+      newV.push(vNew);
+    }
+    const c = ev.counters;
+    return { W: newW, V: newV, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
   }
 
   /**

@@ -198,9 +198,9 @@ describe('createParameters: malformed literals (CkksError INVALID_PARAMETERS)', 
 describe('presets', () => {
   const names = Object.keys(PRESETS);
 
-  it('lists the seven presets', () => {
+  it('lists the eight presets', () => {
     expect(names.sort()).toEqual(
-      ['PN12QP180_INSECURE', 'PN12QP90_SEC128', 'PN13QP210_SEC128', 'PN14QP420_SEC128', 'PN16QP1200_TRAIN_SEC128', 'PN16QP1740_SEC128', 'PN16QP420_SEC128'].sort(),
+      ['PN12QP180_INSECURE', 'PN12QP90_SEC128', 'PN13QP210_SEC128', 'PN14QP420_SEC128', 'PN16QP1200_TRAIN_SEC128', 'PN16QP690_TRAIN_SEC128', 'PN16QP1740_SEC128', 'PN16QP420_SEC128'].sort(),
     );
   });
 

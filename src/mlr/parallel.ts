@@ -1,0 +1,280 @@
+/**
+ * Platform-neutral half of multi-threaded training: the messages a trainer
+ * and its workers exchange, and the worker's side of the protocol. A platform
+ * adapter moves the messages (Node: `@hecnn/ckks/node`, worker_threads; a
+ * browser adapter would use Web Workers and the same messages).
+ *
+ * Everything in a message is structured-cloneable. Ciphertexts travel as
+ * their limb arrays (copied on the way, unless they live on a
+ * SharedArrayBuffer); evaluation keys travel once, at start-up, and should
+ * live on SharedArrayBuffers (KeyGenerator option `shared`) so that every
+ * thread reads the same bytes instead of a copy of several hundred MB.
+ *
+ * Received data is checked before use: the parameters' fingerprint, limb
+ * counts and array lengths, degrees, levels, scales and slot counts; a bad
+ * message ends in a {@link TrainerError} and nothing else.
+ *
+ * @module
+ */
+
+import {
+  Ciphertext,
+  EvaluationKeys,
+  Evaluator,
+  type Parameters,
+  type ParametersLiteral,
+  SwitchingKey,
+  createParameters,
+} from '../ckks/index.js';
+import { RnsPoly } from '../ntt/index.js';
+import { type IterationConstants, type PairContext, type PairJob, PairKernel, type PairResult, type ProblemShape, TrainerError } from './encrypted.js';
+
+/** A ciphertext as plain data. */
+export interface WireCiphertext {
+  fingerprint: string;
+  level: number;
+  scale: number;
+  slots: number;
+  /** One array of (level + 1) * N words per component. */
+  c: Uint32Array[];
+}
+
+/** A switching key as plain data. */
+export interface WireSwitchingKey {
+  b: Uint32Array[];
+  a: Uint32Array[];
+  seed: Uint8Array;
+}
+
+/** Evaluation keys as plain data. */
+export interface WireKeys {
+  fingerprint: string;
+  relin: WireSwitchingKey | null;
+  galois: [number, WireSwitchingKey][];
+}
+
+/** The start-up message of a worker: everything but the jobs. */
+export interface WorkerInit {
+  type: 'init';
+  literal: ParametersLiteral;
+  keys: WireKeys;
+  shape: ProblemShape;
+  width: number;
+  X: WireCiphertext[];
+  Xt: WireCiphertext[];
+  Ym: WireCiphertext[][];
+}
+
+/** A job message. */
+export interface WorkerJob {
+  type: 'job';
+  id: number;
+  pair: number;
+  W: WireCiphertext[];
+  V: WireCiphertext[];
+  constants: IterationConstants;
+}
+
+/** A worker's answer to a job. */
+export interface WorkerResult {
+  type: 'result';
+  id: number;
+  W: WireCiphertext[];
+  V: WireCiphertext[];
+  counters: PairResult['counters'];
+}
+
+/** A worker's report of a failure (the message of the error it caught). */
+export interface WorkerFailure {
+  type: 'error';
+  id: number;
+  message: string;
+}
+
+/**
+ * A ciphertext as plain data.
+ * @param ct the ciphertext
+ * @param copy copy the limbs (default false: the arrays are the ciphertext's own, which
+ *   postMessage copies anyway unless they live on a SharedArrayBuffer)
+ */
+export function ciphertextToWire(ct: Ciphertext, copy = false): WireCiphertext {
+  return {
+    fingerprint: ct.fingerprint,
+    level: ct.level,
+    scale: ct.scale,
+    slots: ct.slots,
+    c: ct.c.map((p) => (copy ? p.data.slice() : p.data)),
+  };
+}
+
+/**
+ * A ciphertext from plain data, checked against the parameters. The limbs are
+ * copied into a fresh ciphertext (the message's arrays are not kept).
+ * @param params the parameters the ciphertext must belong to
+ * @param w the data
+ * @throws TrainerError on a wrong fingerprint, degree, level, scale, slot count or array length
+ */
+export function ciphertextFromWire(params: Parameters, w: WireCiphertext): Ciphertext {
+  const op = 'ciphertextFromWire';
+  if (w === null || typeof w !== 'object') throw new TrainerError(op, 'expected a ciphertext record');
+  if (w.fingerprint !== params.fingerprint) throw new TrainerError(op, 'the ciphertext was made under other parameters');
+  if (!Array.isArray(w.c) || (w.c.length !== 2 && w.c.length !== 3)) throw new TrainerError(op, 'a ciphertext has 2 or 3 components');
+  if (!Number.isInteger(w.level) || w.level < 0 || w.level > params.maxLevel) throw new TrainerError(op, `level ${w.level} is outside 0..${params.maxLevel}`);
+  if (typeof w.scale !== 'number' || !Number.isFinite(w.scale) || w.scale <= 0) throw new TrainerError(op, `scale ${w.scale} is not finite and positive`);
+  if (!Number.isInteger(w.slots) || w.slots < 1 || w.slots > params.maxSlots || (w.slots & (w.slots - 1)) !== 0) {
+    throw new TrainerError(op, `slots ${w.slots} is not a power of two up to ${params.maxSlots}`);
+  }
+  const words = (w.level + 1) * params.N;
+  const ct = new Ciphertext(params, w.c.length - 1, w.level, w.scale, w.slots);
+  w.c.forEach((d, i) => {
+    if (!(d instanceof Uint32Array) || d.length !== words) throw new TrainerError(op, `component ${i} must hold ${words} words`);
+    for (let j = 0; j <= w.level; j++) {
+      const q = params.Q[j];
+      for (let k = j * params.N; k < (j + 1) * params.N; k++) {
+        if (d[k] >= q) throw new TrainerError(op, `component ${i}, limb ${j}: a coefficient is not below its modulus`);
+      }
+    }
+    ct.c[i].data.set(d);
+  });
+  return ct;
+}
+
+function keyToWire(k: SwitchingKey): WireSwitchingKey {
+  return { b: k.b.map((p) => p.data), a: k.a.map((p) => p.data), seed: k.seed };
+}
+
+/**
+ * Evaluation keys as plain data (the arrays are the keys' own: post them to a
+ * worker and it shares them if they live on SharedArrayBuffers, else gets a copy).
+ * @param params the keys' parameters
+ * @param keys the keys
+ */
+export function keysToWire(params: Parameters, keys: EvaluationKeys): WireKeys {
+  if (keys.fingerprint !== params.fingerprint) throw new TrainerError('keysToWire', 'the keys were made under other parameters');
+  return {
+    fingerprint: keys.fingerprint,
+    relin: keys.relin === undefined ? null : keyToWire(keys.relin),
+    galois: [...keys.galois].map(([g, k]) => [g, keyToWire(k)]),
+  };
+}
+
+/**
+ * Evaluation keys over the message's arrays (not copied: shared memory stays shared).
+ * @param params the parameters
+ * @param w the data
+ * @throws TrainerError on a wrong fingerprint, digit count or array length
+ */
+export function keysFromWire(params: Parameters, w: WireKeys): EvaluationKeys {
+  const op = 'keysFromWire';
+  if (w.fingerprint !== params.fingerprint) throw new TrainerError(op, 'the keys were made under other parameters');
+  const limbs = params.Q.length + params.P.length;
+  const words = limbs * params.N;
+  const polys = (arr: Uint32Array[], name: string): RnsPoly[] => {
+    if (!Array.isArray(arr) || arr.length !== params.dnum) throw new TrainerError(op, `${name}: expected ${params.dnum} digit(s)`);
+    return arr.map((d) => {
+      if (!(d instanceof Uint32Array) || d.length !== words) throw new TrainerError(op, `${name}: every digit must hold ${words} words`);
+      const p = new RnsPoly(params.N, limbs, d);
+      p.isNtt = true;
+      return p;
+    });
+  };
+  const key = (k: WireSwitchingKey, name: string): SwitchingKey => new SwitchingKey(params, polys(k.b, `${name}.b`), polys(k.a, `${name}.a`), k.seed);
+  const galois = new Map<number, SwitchingKey>();
+  for (const [g, k] of w.galois) galois.set(g, key(k, `Galois key ${g}`));
+  return new EvaluationKeys(params, w.relin === null ? undefined : key(w.relin, 'relinearization key'), galois);
+}
+
+/**
+ * Copy evaluation keys onto SharedArrayBuffers (once), so that workers share
+ * them. Keys already shared are returned as they are.
+ * @param params the parameters
+ * @param keys the keys
+ * @returns keys whose every array lives on a SharedArrayBuffer
+ */
+export function shareKeys(params: Parameters, keys: EvaluationKeys): EvaluationKeys {
+  const isShared = (p: RnsPoly): boolean => typeof SharedArrayBuffer !== 'undefined' && p.data.buffer instanceof SharedArrayBuffer;
+  const share = (p: RnsPoly): RnsPoly => {
+    if (isShared(p)) return p;
+    const q = RnsPoly.alloc(p.N, p.limbs, true);
+    q.data.set(p.data);
+    q.isNtt = p.isNtt;
+    return q;
+  };
+  const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed);
+  const galois = new Map<number, SwitchingKey>();
+  for (const [g, k] of keys.galois) galois.set(g, key(k));
+  return new EvaluationKeys(params, keys.relin === undefined ? undefined : key(keys.relin), galois);
+}
+
+/**
+ * The start-up message for workers running pairs of a trainer.
+ * @param context the trainer's {@link EncryptedTrainer.context}
+ * @param keys the evaluation keys (preferably on SharedArrayBuffers, see {@link shareKeys})
+ */
+export function workerInit(context: PairContext, keys: EvaluationKeys): WorkerInit {
+  const w = (c: Ciphertext): WireCiphertext => ciphertextToWire(c);
+  return {
+    type: 'init',
+    literal: context.params.literal,
+    keys: keysToWire(context.params, keys),
+    shape: context.shape,
+    width: context.width,
+    X: context.X.map(w),
+    Xt: context.Xt.map(w),
+    Ym: context.Ym.map((teams) => teams.map(w)),
+  };
+}
+
+/** The job message for a {@link PairJob}. */
+export function jobToWire(id: number, job: PairJob): WorkerJob {
+  return { type: 'job', id, pair: job.pair, W: job.W.map((c) => ciphertextToWire(c)), V: job.V.map((c) => ciphertextToWire(c)), constants: job.constants };
+}
+
+/**
+ * The {@link PairResult} of a worker's answer.
+ * @throws TrainerError if the answer is malformed
+ */
+export function resultFromWire(params: Parameters, r: WorkerResult): PairResult {
+  return { W: r.W.map((c) => ciphertextFromWire(params, c)), V: r.V.map((c) => ciphertextFromWire(params, c)), counters: { ...r.counters } };
+}
+
+/**
+ * The worker's side: built from the start-up message, answers job messages.
+ * Platform adapters call {@link handle} for every job message and post back
+ * what it returns (transferring the result's arrays).
+ */
+export class PairWorker {
+  readonly params: Parameters;
+  private readonly kernel: PairKernel;
+  private readonly Ym: Ciphertext[][];
+
+  /**
+   * @param init the start-up message
+   * @throws TrainerError or CkksError if it does not describe valid parameters, keys and data
+   */
+  constructor(init: WorkerInit) {
+    if (init?.type !== 'init') throw new TrainerError('PairWorker', 'expected an init message');
+    this.params = createParameters(init.literal);
+    const keys = keysFromWire(this.params, init.keys);
+    const ev = new Evaluator(this.params, keys);
+    const ct = (w: WireCiphertext): Ciphertext => ciphertextFromWire(this.params, w);
+    this.kernel = new PairKernel(ev, { shape: init.shape, width: init.width, X: init.X.map(ct), Xt: init.Xt.map(ct) });
+    this.Ym = init.Ym.map((teams) => teams.map(ct));
+  }
+
+  /**
+   * Run one job.
+   * @param msg the job message
+   * @returns the result message (its arrays are fresh: transfer them)
+   */
+  handle(msg: WorkerJob): WorkerResult {
+    if (msg?.type !== 'job') throw new TrainerError('PairWorker.handle', 'expected a job message');
+    if (!Number.isInteger(msg.pair) || msg.pair < 0 || msg.pair >= this.Ym.length) {
+      throw new TrainerError('PairWorker.handle', `pair ${msg.pair} is outside 0..${this.Ym.length - 1}`);
+    }
+    const ct = (w: WireCiphertext): Ciphertext => ciphertextFromWire(this.params, w);
+    const job: PairJob = { pair: msg.pair, W: msg.W.map(ct), V: msg.V.map(ct), constants: msg.constants };
+    const r = this.kernel.run(job, this.Ym[msg.pair]);
+    return { type: 'result', id: msg.id, W: r.W.map((c) => ciphertextToWire(c)), V: r.V.map((c) => ciphertextToWire(c)), counters: r.counters };
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `@hecnn/ckks/node`: Node-only adapters. {@link NodePairPool} runs the
+ * trainer's pairs of classes on worker threads (worker_threads) that share the
+ * evaluation keys through SharedArrayBuffers.
+ *
+ * @module
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EvaluationKeys } from '../ckks/index.js';
+import {
+  type PairContext,
+  type PairExecutor,
+  type PairJob,
+  type PairResult,
+  TrainerError,
+  type WorkerFailure,
+  type WorkerResult,
+  jobToWire,
+  resultFromWire,
+  shareKeys,
+  workerInit,
+} from '../mlr/index.js';
+
+/** Options of {@link NodePairPool.create}. */
+export interface NodePairPoolOptions {
+  /** Worker threads (default: min(pairs, available parallelism)). */
+  threads?: number;
+  /** URL of the worker entry (default: pair-worker.js next to this module, or the .ts source under tsx). */
+  workerUrl?: URL;
+}
+
+/** Where the worker entry is: built next to this module or the CLI, or the TypeScript source (run under tsx). */
+function defaultWorker(): URL {
+  for (const rel of ['./pair-worker.js', '../node/pair-worker.js', './pair-worker.ts', '../node/pair-worker.ts']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  throw new TrainerError('NodePairPool', `the worker entry pair-worker.js was not found next to ${import.meta.url}`);
+}
+
+/** A worker on `url`; a TypeScript entry (development, tests) is loaded through tsx's loader. */
+function spawn(url: URL): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  // tsx's ESM API (its package "exports" map: ./esm/api -> import -> default).
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const api = new URL(pkg.exports['./esm/api'].import.default, pathToFileURL(pkgPath)).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
+  return new Worker(code, { eval: true });
+}
+
+type Pending = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
+
+/**
+ * A pool of worker threads running {@link PairJob}s: a {@link PairExecutor}
+ * for {@link EncryptedTrainer.stepWith}. Jobs go to whichever thread is free
+ * (pairs cost the same, so the slowest thread runs ceil(pairs / threads)).
+ * Call {@link close} when done (the threads keep the process alive otherwise).
+ */
+export class NodePairPool implements PairExecutor {
+  readonly threads: number;
+  private readonly workers: Worker[];
+  private readonly context: PairContext;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private closed = false;
+
+  private constructor(context: PairContext, workers: Worker[]) {
+    this.context = context;
+    this.workers = workers;
+    this.threads = workers.length;
+  }
+
+  /**
+   * Start the threads and hand them the trainer's context and the keys.
+   * Keys not on SharedArrayBuffers are copied there once (generate them with
+   * the KeyGenerator option `shared: true` to avoid the copy).
+   * @param context the trainer's {@link EncryptedTrainer.context}
+   * @param keys the evaluation keys the trainer's evaluator holds
+   * @param options thread count, worker entry
+   * @returns a ready pool
+   * @throws TrainerError if a thread fails to start
+   */
+  static async create(context: PairContext, keys: EvaluationKeys, options: NodePairPoolOptions = {}): Promise<NodePairPool> {
+    const pairs = context.Ym.length;
+    const threads = options.threads ?? Math.max(1, Math.min(pairs, availableParallelism()));
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new TrainerError('NodePairPool.create', `threads must be an integer in 1..256, got ${threads}`);
+    }
+    const entry = options.workerUrl ?? defaultWorker();
+    const init = workerInit(context, shareKeys(context.params, keys));
+    const workers: Worker[] = [];
+    try {
+      await Promise.all(
+        Array.from({ length: threads }, async () => {
+          const w = spawn(entry);
+          workers.push(w);
+          await new Promise<void>((resolve, reject) => {
+            const onMsg = (m: { type: string; message?: string }): void => {
+              w.off('message', onMsg);
+              w.off('error', reject);
+              if (m.type === 'ready') resolve();
+              else reject(new TrainerError('NodePairPool.create', `a worker failed to start: ${m.message ?? m.type}`));
+            };
+            w.on('message', onMsg);
+            w.once('error', reject);
+            w.postMessage(init);
+          });
+        }),
+      );
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e instanceof TrainerError ? e : new TrainerError('NodePairPool.create', `a worker failed to start: ${(e as Error).message}`);
+    }
+    const pool = new NodePairPool(context, workers);
+    for (const w of workers) {
+      w.on('message', (m: WorkerResult | WorkerFailure) => pool.settle(m));
+      w.on('error', (e) => pool.failAll(e));
+      w.on('exit', (code) => {
+        if (!pool.closed) pool.failAll(new Error(`a worker exited with code ${code}`));
+      });
+    }
+    return pool;
+  }
+
+  private settle(m: WorkerResult | WorkerFailure): void {
+    const p = this.pending.get(m.id);
+    if (p === undefined) return;
+    this.pending.delete(m.id);
+    if (m.type === 'result') p.resolve(m);
+    else p.reject(new TrainerError('NodePairPool', `a worker failed: ${m.message}`));
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e instanceof TrainerError ? e : new TrainerError('NodePairPool', e.message));
+    this.pending.clear();
+  }
+
+  /**
+   * Run the jobs, at most one per thread at a time, each on the next free thread.
+   * @param jobs one per pair
+   * @returns the results in job order
+   * @throws TrainerError if the pool is closed or a worker fails
+   */
+  async run(jobs: readonly PairJob[]): Promise<PairResult[]> {
+    if (this.closed) throw new TrainerError('NodePairPool.run', 'the pool is closed');
+    const results: PairResult[] = new Array(jobs.length);
+    let next = 0;
+    const lane = async (w: Worker): Promise<void> => {
+      while (next < jobs.length) {
+        const i = next++;
+        const id = this.nextId++;
+        const answer = await new Promise<WorkerResult>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          w.postMessage(jobToWire(id, jobs[i]));
+        });
+        results[i] = resultFromWire(this.context.params, answer);
+      }
+    };
+    await Promise.all(this.workers.map(lane));
+    return results;
+  }
+
+  /** Stop the threads. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
