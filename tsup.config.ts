@@ -24,6 +24,9 @@ export default defineConfig([{
   entry: { 'cli/hecnn': 'src/cli/hecnn.ts', 'node/index': 'src/node/index.ts', 'node/pair-worker': 'src/node/pair-worker.ts' },
   format: ['esm'],
   dts: { entry: { 'node/index': 'src/node/index.ts' } },
+  // No shared chunks: the pool finds its worker entry relative to its own file
+  // (dist/node/pair-worker.js from dist/node/index.js or dist/cli/hecnn.js).
+  splitting: false,
   sourcemap: true,
   clean: false,
   target: 'es2022',

@@ -17,7 +17,7 @@
  */
 
 import SEALFactory from 'node-seal';
-import { Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, PN16QP1200_TRAIN_SEC128, createParameters, type ParametersLiteral } from '../src/ckks/index.js';
+import { Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, PN16QP690_TRAIN_SEC128, createParameters, type ParametersLiteral } from '../src/ckks/index.js';
 import { DEFAULT_SEED, SplitMix32, measure, peakRssMiB, round } from './util.js';
 
 /** The comparison chain: 8 x 30-bit ciphertext primes, 5 x 30-bit special primes. */
@@ -39,8 +39,8 @@ function input(n: number): Float64Array {
 const OPTS = { warmup: 2, minSamples: 5, maxTime: 2 };
 
 function paperPreset(): Record<string, number> {
-  console.log('paper preset PN16QP1200_TRAIN_SEC128 (the trainer\'s chain): keys for relinearization and the 15 power-of-two rotations');
-  const p = createParameters(PN16QP1200_TRAIN_SEC128);
+  console.log('paper preset PN16QP690_TRAIN_SEC128 (the trainer\'s chain): keys for relinearization and the 15 power-of-two rotations');
+  const p = createParameters(PN16QP690_TRAIN_SEC128);
   const kg = new KeyGenerator(p);
   const sk = kg.genSecretKey();
   const steps = Array.from({ length: 15 }, (_, i) => 2 ** i);

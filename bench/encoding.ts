@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- encoding`: the two products of one training iteration at
- * N = 2^16 with the paper preset (PN16QP1200_TRAIN_SEC128, the trainer's chain), on the paper's shapes:
+ * N = 2^16 with the paper preset (PN16QP690_TRAIN_SEC128, the trainer's chain), on the paper's shapes:
  *   Z = X W^T   X: 128 x 401 (bias + 400 RegNet features of the first 128
  *               bundled MNIST rows) in two ciphertexts (column parts of 256);
  *               W: 10 x 401, rows tiled, packed two classes per ciphertext
@@ -15,7 +15,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, PN16QP1200_TRAIN_SEC128, createParameters } from '../src/ckks/index.js';
+import { Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, PN16QP690_TRAIN_SEC128, createParameters } from '../src/ckks/index.js';
 import { MatrixLayout, MatrixOps, rotationStepsFor, tileRow } from '../src/encoding/index.js';
 import { buildDesign, parseCsv, selectRows } from '../src/mlr/index.js';
 import { DEFAULT_SEED, SplitMix32, peakRssMiB, round } from './util.js';
@@ -28,7 +28,7 @@ function bitsOf(err: number): number {
 
 /** Run the suite. */
 export async function run(): Promise<object> {
-  const params = createParameters(PN16QP1200_TRAIN_SEC128);
+  const params = createParameters(PN16QP690_TRAIN_SEC128);
   const S = params.slots;
   const file = fileURLToPath(new URL('../data/mnist-regnet-x-400mf-first256.csv', import.meta.url));
   const data = selectRows(parseCsv(readFileSync(file, 'utf8'), { source: file }), 0, 128);
@@ -156,7 +156,7 @@ export async function run(): Promise<object> {
   return {
     suite: 'encoding',
     N: params.N,
-    preset: 'PN16QP1200_TRAIN_SEC128',
+    preset: 'PN16QP690_TRAIN_SEC128',
     level,
     products,
     together: { rotations: totalRotations, levels: totalLevels, seconds: round(zSeconds + gSeconds) },

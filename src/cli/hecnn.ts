@@ -64,6 +64,7 @@ import {
   parseCsv,
   parsePixelCsv,
   predict,
+  predictScores,
   readBundleKind,
   sameId,
   selectRows,
@@ -225,6 +226,7 @@ function readData(file: string, pixels: boolean): CsvData {
 /** A progress bar with ETA on stderr (plain lines when stderr is not a terminal). */
 class Progress {
   private readonly start = performance.now();
+  private lastLine = -1;
   constructor(
     private readonly label: string,
     private readonly total: number,
@@ -237,7 +239,11 @@ class Progress {
     const bar = '#'.repeat(fill) + '.'.repeat(width - fill);
     const line = `${this.label.padEnd(22)} [${bar}] ${done}/${this.total}  ${el.toFixed(0)}s elapsed, ETA ${eta.toFixed(0)}s ${note}`;
     if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
-    else if (done === this.total || done === 0) process.stderr.write(`${line}\n`);
+    else if (done !== this.lastLine) {
+      // A log, not a terminal: one line per step (so a long run shows its progress), none repeated.
+      process.stderr.write(`${line}\n`);
+      this.lastLine = done;
+    }
   }
   done(note = ''): void {
     this.update(this.total, note);
@@ -393,6 +399,27 @@ async function train(o: TrainOptions): Promise<void> {
       `${String(r.iteration).padStart(4)}  ${(r.accuracy * 100).toFixed(2).padStart(7)}%  ${r.plainAccuracy === null ? '      -' : `${(r.plainAccuracy * 100).toFixed(2).padStart(7)}%`}  ${r.sle.toFixed(2).padStart(10)}  ${r.seconds.toFixed(1).padStart(8)}  ${String(r.levelsLeft).padStart(11)}  ${r.maxAbsDiffVsPlain === null ? '              -' : r.maxAbsDiffVsPlain.toExponential(2).padStart(15)}  ${r.refreshed ? 'yes' : ''}`,
     );
   }
+  // Encrypted prediction: the owner encrypts the test features, the server computes the class
+  // scores with the encrypted model, the owner decrypts them.
+  let encryptedPrediction: { samples: number; accuracy: number; agreesWithDecryptedModel: number; seconds: number } | null = null;
+  if (te !== undefined) {
+    const t0 = performance.now();
+    const q = owner.encryptFeatures(te.X);
+    const scores = owner.decryptScores(predictScores(ev, q.shape, q.width, q.X, trainer.weights.W), q.shape, q.width);
+    const seconds = (performance.now() - t0) / 1000;
+    const W = owner.decryptWeights(trainer.weights.W);
+    const plainPred = predict(te.X, W.data);
+    let correct = 0;
+    let agree = 0;
+    for (let r = 0; r < te.X.rows; r++) {
+      let best = 0;
+      for (let c = 1; c < scores.cols; c++) if (scores.data[r * scores.cols + c] > scores.data[r * scores.cols + best]) best = c;
+      if (best === te.labels[r]) correct++;
+      if (best === plainPred[r]) agree++;
+    }
+    encryptedPrediction = { samples: te.X.rows, accuracy: correct / te.X.rows, agreesWithDecryptedModel: agree / te.X.rows, seconds };
+    console.log(`\nencrypted prediction on the ${te.X.rows} test samples (encrypted features x encrypted model, ${seconds.toFixed(1)} s): accuracy ${(encryptedPrediction.accuracy * 100).toFixed(2)}%, same class as the decrypted model for ${agree} of ${te.X.rows}`);
+  }
   const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   const secs = rows.map((r) => r.seconds);
   console.log(`\nrefresh round trips: ${trainer.refreshes}; rotations per iteration: ${rows[0].rotations}; mean ${(secs.reduce((s, x) => s + x, 0) / secs.length).toFixed(1)} s per iteration; peak RSS ${peakRssMB} MB`);
@@ -403,6 +430,8 @@ async function train(o: TrainOptions): Promise<void> {
       iterations: rows.map(({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain }) => ({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain })),
       rotationsPerIteration: rows[0].rotations,
       refreshes: trainer.refreshes,
+      threads: o.threads,
+      encryptedPrediction,
       peakRssMB,
     };
     writeAtomic(o.json, JSON.stringify(report, null, 2) + '\n');

@@ -27,8 +27,8 @@
  * @module
  */
 
-import { type Ciphertext, Encoder, type Evaluator, type Parameters } from '../ckks/index.js';
-import { MatrixLayout, MatrixOps, columnMask } from '../encoding/index.js';
+import { Ciphertext, Encoder, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
+import { MatrixLayout, MatrixOps, columnMask, tileRow } from '../encoding/index.js';
 import { SIGMOID3_C1, SIGMOID3_C3, nagSchedule } from './plain.js';
 
 /** Error of the encrypted trainer (bad shapes, levels, or data). */
@@ -549,3 +549,72 @@ export class PairKernel {
   }
 }
 
+
+/**
+ * Encrypted prediction (the server's side): class scores Z = X W^T for new
+ * samples whose features the owner encrypted ({@link DataOwner.encryptFeatures}),
+ * with the model either encrypted (the trainer's W: per pair of classes, per
+ * column part, tiled and paired) or in the clear ({@link encodeModel}).
+ * Slot (r, 0) of result[u][t] holds Z[r, 2u] + i Z[r, 2u+1] for the rows of
+ * team member t; only the holder of the secret key can read them
+ * ({@link DataOwner.decryptScores}). Costs log2(width) rotations and one level
+ * per pair and team member (the Z step of a training iteration).
+ *
+ * @param ev an evaluator with the training keys (the rotations of {@link rotationStepsFor})
+ * @param shape the new samples' shape (n samples, d columns as in training, K classes)
+ * @param width the part width used in training
+ * @param X the encrypted features, in the layout of `trainingLayout(params, shape, width)`
+ * @param W the model per pair, per part (ciphertexts: the trainer's `weights.W`; or plaintexts)
+ * @returns result[u][t], one level below the lower of X and W
+ * @throws TrainerError on mismatched counts; LayoutError / CkksError from the products
+ */
+export function predictScores(
+  ev: Evaluator,
+  shape: ProblemShape,
+  width: number,
+  X: readonly Ciphertext[],
+  W: readonly (readonly (Ciphertext | Plaintext)[])[],
+): Ciphertext[][] {
+  const op = 'predictScores';
+  const layout = trainingLayout(ev.params, shape, width);
+  const pairs = Math.ceil(shape.K / 2);
+  if (X.length !== layout.ciphertexts) throw new TrainerError(op, `X has ${X.length} ciphertext(s), the layout ${layout} has ${layout.ciphertexts}`);
+  if (W.length !== pairs || W.some((p) => p.length !== layout.parts)) {
+    throw new TrainerError(op, `the model must hold ${pairs} pair(s) x ${layout.parts} part(s)`);
+  }
+  const level = Math.min(...X.map((c) => c.level), ...W.flat().map((c) => c.level));
+  if (level < 1) throw new TrainerError(op, 'the model or the features are at level 0: no level left for the product');
+  const Xl = X.map((c) => ev.dropLevelNew(c, c.level - level));
+  const Wl = W.map((parts) => parts.map((w) => (w instanceof Ciphertext && w.level > level ? ev.dropLevelNew(w, w.level - level) : w)));
+  return new MatrixOps(ev).productABt(layout, Xl, Wl);
+}
+
+/**
+ * A model in the clear as plaintexts for {@link predictScores}: per pair of
+ * classes, per column part, the rows of W tiled and paired (W_2u + i W_2u+1).
+ * @param encoder an encoder
+ * @param W the model, K x d (bias first)
+ * @param width the part width used in training
+ * @param level the level of the encrypted features it will multiply
+ * @param scale the plaintexts' scale (default 2^40, the trainer's weights scale)
+ * @returns plaintexts[u][p]
+ * @throws TrainerError if the width does not fit the slots
+ */
+export function encodeModel(encoder: Encoder, W: { rows: number; cols: number; data: Float64Array }, width: number, level: number, scale = TRAINING_SCALES.weights): Plaintext[][] {
+  const params = encoder.params;
+  const layout = trainingLayout(params, { n: 1, d: W.cols, K: W.rows }, width);
+  const out: Plaintext[][] = [];
+  for (let u = 0; u < Math.ceil(W.rows / 2); u++) {
+    const parts: Plaintext[] = [];
+    for (let p = 0; p < layout.parts; p++) {
+      const row = (c: number): Float64Array => {
+        const v = new Float64Array(width);
+        if (c < W.rows) for (let j = 0; j < width && p * width + j < W.cols; j++) v[j] = W.data[c * W.cols + p * width + j];
+        return tileRow(v, width, params.slots);
+      };
+      parts.push(encoder.encode({ re: row(2 * u), im: row(2 * u + 1) }, level, scale));
+    }
+    out.push(parts);
+  }
+  return out;
+}

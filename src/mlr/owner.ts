@@ -190,6 +190,58 @@ export class DataOwner implements Refresher {
     return { rows: shape.K, cols: shape.d, data: out };
   }
 
+  /**
+   * Encrypt the features of new samples for {@link predictScores}: X (bias
+   * column first, n x d, d as in training) in the training layout's width, at
+   * the top level and the trainer's X scale.
+   * @param X design matrix n x d
+   * @returns the ciphertexts and the shape to pass to predictScores (K from the trained problem)
+   * @throws TrainerError before a dataset or problem is set, on a column count other than training's, or after a wipe
+   */
+  encryptFeatures(X: Matrix): { X: Ciphertext[]; shape: ProblemShape; width: number } {
+    const op = 'DataOwner.encryptFeatures';
+    const trained = this.shapeOf;
+    const layoutOf = this.layoutOf;
+    if (trained === undefined || layoutOf === undefined) throw new TrainerError(op, 'encrypt a dataset (or call setProblem) first');
+    if (this.sk.isWiped) throw new TrainerError(op, 'the secret key has been wiped');
+    if (X.cols !== trained.d) throw new TrainerError(op, `X has ${X.cols} columns, the model ${trained.d}`);
+    const shape: ProblemShape = { n: X.rows, d: X.cols, K: trained.K };
+    const layout = trainingLayout(this.params, shape, layoutOf.width);
+    const level = this.params.maxLevel;
+    const cts = layout.pack(X.data).map((v) => this.encryptor.encrypt(this.encoder.encode(v, level, TRAINING_SCALES.x)));
+    return { X: cts, shape, width: layout.width };
+  }
+
+  /**
+   * Decrypt class scores from {@link predictScores}.
+   * @param scores result[u][t] of predictScores
+   * @param shape the shape returned by {@link encryptFeatures}
+   * @param width the part width
+   * @returns the n x K scores (Z = X W^T), row-major
+   * @throws TrainerError on mismatched counts or after a wipe
+   */
+  decryptScores(scores: readonly (readonly Ciphertext[])[], shape: ProblemShape, width: number): Matrix {
+    const op = 'DataOwner.decryptScores';
+    if (this.sk.isWiped) throw new TrainerError(op, 'the secret key has been wiped');
+    const layout = trainingLayout(this.params, shape, width);
+    const pairs = Math.ceil(shape.K / 2);
+    if (scores.length !== pairs || scores.some((t) => t.length !== layout.teams)) {
+      throw new TrainerError(op, `expected ${pairs} pair(s) x ${layout.teams} team member(s) of scores`);
+    }
+    const out = new Float64Array(shape.n * shape.K);
+    scores.forEach((teams, u) => {
+      teams.forEach((ct, t) => {
+        const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
+        for (let r = 0; r < layout.rowsPerCt && t * layout.rowsPerCt + r < shape.n; r++) {
+          const row = t * layout.rowsPerCt + r;
+          if (2 * u < shape.K) out[row * shape.K + 2 * u] = z.re[r * layout.width];
+          if (2 * u + 1 < shape.K) out[row * shape.K + 2 * u + 1] = z.im[r * layout.width];
+        }
+      });
+    });
+    return { rows: shape.n, cols: shape.K, data: out };
+  }
+
   /** Zero the secret key (the key object itself, shared with {@link DataOwner.fromSecretKey}'s caller). The owner can no longer decrypt or refresh. */
   wipe(): void {
     this.sk.wipe();

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Evaluator, INSECURE_OPT_IN, createParameters, type Parameters } from '../../src/ckks/index.js';
+import { Encoder, Evaluator, INSECURE_OPT_IN, createParameters, type Parameters } from '../../src/ckks/index.js';
 import { MatrixOps } from '../../src/encoding/index.js';
 import {
   DataOwner,
@@ -15,8 +15,10 @@ import {
   PlainTrainerState,
   TrainerError,
   buildDesign,
+  encodeModel,
   parseCsv,
   predict,
+  predictScores,
   selectRows,
   trainingLayout,
 } from '../../src/mlr/index.js';
@@ -81,6 +83,53 @@ describe('EncryptedTrainer (logN 11, 16 samples, 101 columns, 10 classes)', () =
     const st = trainer.step();
     if (!st.refreshed) expect(before - st.level).toBe(LEVELS_PER_ITERATION);
     expect(trainer.weights.W[0][0].level).toBe(st.level - 1);
+  });
+
+  it('encrypted prediction: scores of new samples (2 team members), with the encrypted and with a plaintext model, match X W^T', () => {
+    // Rows 17-48 of the file: 32 new samples, 16 per ciphertext at logN 11 with rows of 64 slots.
+    const all = selectRows(parseCsv(readFileSync(FILE, 'utf8'), { source: 'bundled' }), 16, 48);
+    const d = 100;
+    const few = { ...all, d, features: Float64Array.from({ length: all.n * d }, (_, i) => all.features[Math.floor(i / d) * all.d + (i % d)]) };
+    const te = buildDesign(few);
+    const W = owner.decryptWeights(trainer.weights.W);
+    const want = (r: number, c: number): number => {
+      let z = 0;
+      for (let j = 0; j < te.X.cols; j++) z += te.X.data[r * te.X.cols + j] * W.data[c * W.cols + j];
+      return z;
+    };
+    const enc = owner.encryptFeatures(te.X);
+    expect(enc.shape).toEqual({ n: 32, d: 101, K: 10 });
+    expect(trainingLayout(params, enc.shape, enc.width).teams).toBe(2);
+    const fromEncrypted = predictScores(trainer.ev, enc.shape, enc.width, enc.X, trainer.weights.W);
+    const plainModel = encodeModel(new Encoder(params), W, enc.width, enc.X[0].level);
+    const fromPlain = predictScores(trainer.ev, enc.shape, enc.width, enc.X, plainModel);
+    for (const scores of [fromEncrypted, fromPlain]) {
+      const Z = owner.decryptScores(scores, enc.shape, enc.width);
+      let err = 0;
+      let max = 0;
+      for (let r = 0; r < 32; r++) {
+        for (let c = 0; c < 10; c++) {
+          err = Math.max(err, Math.abs(Z.data[r * 10 + c] - want(r, c)));
+          max = Math.max(max, Math.abs(want(r, c)));
+        }
+      }
+      expect(max).toBeGreaterThan(0.05);
+      expect(err).toBeLessThan(1e-3);
+      // The predicted class agrees wherever the true scores' top two differ by more than the error bound.
+      const plainPred = predict(te.X, W.data);
+      let compared = 0;
+      for (let r = 0; r < 32; r++) {
+        const sorted = Array.from({ length: 10 }, (_, c) => want(r, c)).sort((a, b) => b - a);
+        if (sorted[0] - sorted[1] < 2e-3) continue;
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (Z.data[r * 10 + c] > Z.data[r * 10 + best]) best = c;
+        expect(best).toBe(plainPred[r]);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(24);
+    }
+    expect(() => owner.encryptFeatures({ rows: 2, cols: 7, data: new Float64Array(14) })).toThrow(/7 columns, the model 101/);
+    expect(() => predictScores(trainer.ev, enc.shape, enc.width, enc.X.slice(1), trainer.weights.W)).toThrow(TrainerError);
   });
 
   it('refuses data that does not fit, naming the shapes', () => {
