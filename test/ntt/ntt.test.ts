@@ -166,6 +166,10 @@ describe.each(CASES)('NTT, logN = %i, q = %i', (logN, q) => {
       const r = new Uint32Array(N).fill(v % q);
       forwardNtt(r, t);
       expect(a).toEqual(r);
+      // The fully reduced transform (fused last passes for even logN) on the same unreduced input.
+      const f = new Uint32Array(N).fill(v);
+      forwardNtt(f, t);
+      expect(f).toEqual(r);
     }
   });
 
