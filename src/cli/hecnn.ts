@@ -360,37 +360,35 @@ async function train(o: TrainOptions): Promise<void> {
   const rows: Row[] = [];
   const prog = new Progress('training', o.iterations);
   prog.update(0);
-  for (let i = 0; i < o.iterations; i++) {
-    let st;
-    try {
-      st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
-    } catch (e) {
-      await pool?.close();
-      throw e;
+  try {
+    for (let i = 0; i < o.iterations; i++) {
+      const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
+      const W = owner.decryptWeights(trainer.weights.W);
+      const m = mirror?.step();
+      let diff: number | null = null;
+      if (m !== undefined) {
+        diff = 0;
+        for (let j = 0; j < W.data.length; j++) diff = Math.max(diff, Math.abs(W.data[j] - m.W[j]));
+      }
+      const evalOn = te ?? tr;
+      rows.push({
+        iteration: st.iteration,
+        accuracy: accuracy(evalOn.X, evalOn.labels, W.data),
+        sle: sle(evalOn.X, evalOn.Y, W.data),
+        seconds: st.seconds,
+        levelsLeft: trainer.weights.W[0][0].level,
+        maxAbsDiffVsPlain: diff,
+        plainAccuracy: m === undefined ? null : accuracy(evalOn.X, evalOn.labels, m.W),
+        refreshed: st.refreshed,
+        rotations: st.rotations,
+      });
+      prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
     }
-    const W = owner.decryptWeights(trainer.weights.W);
-    const m = mirror?.step();
-    let diff: number | null = null;
-    if (m !== undefined) {
-      diff = 0;
-      for (let j = 0; j < W.data.length; j++) diff = Math.max(diff, Math.abs(W.data[j] - m.W[j]));
-    }
-    const evalOn = te ?? tr;
-    rows.push({
-      iteration: st.iteration,
-      accuracy: accuracy(evalOn.X, evalOn.labels, W.data),
-      sle: sle(evalOn.X, evalOn.Y, W.data),
-      seconds: st.seconds,
-      levelsLeft: trainer.weights.W[0][0].level,
-      maxAbsDiffVsPlain: diff,
-      plainAccuracy: m === undefined ? null : accuracy(evalOn.X, evalOn.labels, m.W),
-      refreshed: st.refreshed,
-      rotations: st.rotations,
-    });
-    prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
+  } finally {
+    // The threads would keep the process alive after an error.
+    await pool?.close();
   }
   prog.done();
-  await pool?.close();
 
   console.log(`\n${te ? 'test' : 'training'} metrics per iteration (SLE with the exact sigmoid, a total):`);
   console.log('iter  accuracy  plain acc      SLE      seconds  levels left  max|W - mirror|  refresh');
