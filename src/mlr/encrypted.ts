@@ -79,6 +79,14 @@ export function trainingLayout(params: Parameters, shape: ProblemShape, width = 
   return new MatrixLayout(shape.n, shape.d, params.slots, width);
 }
 
+/**
+ * `value` at column `col` of the rows that team member t holds samples in
+ * (the last member may be partly filled), zero elsewhere.
+ */
+function teamMask(L: MatrixLayout, n: number, t: number, col: number, value: number): Float64Array {
+  return columnMask(L.width, L.slots, col, Math.min(L.rowsPerCt, n - t * L.rowsPerCt), value);
+}
+
 /** What the data owner uploads to the server. */
 export interface Upload {
   shape: ProblemShape;
@@ -231,13 +239,6 @@ export class EncryptedTrainer {
     return Math.ceil(this.shape.K / 2);
   }
 
-  /** Column-0 mask over the rows of team member t (ones for the samples present). */
-  private maskValues(t: number, value: number): Float64Array {
-    const L = this.layout;
-    const rows = Math.min(L.rowsPerCt, this.shape.n - t * L.rowsPerCt);
-    return columnMask(L.width, L.slots, 0, rows, value);
-  }
-
   /** Rotate left by k >= 0 with the power-of-two keys (binary decomposition). */
   private rotateBy(ct: Ciphertext, k: number): Ciphertext {
     let out = ct;
@@ -260,12 +261,10 @@ export class EncryptedTrainer {
         const col = (c: number): Ciphertext => {
           // mask column c (scale q_l, so the rescale keeps y's scale), rotate it to column 0, subtract 1/2.
           const lvl = y.level;
-          const mask = new Float64Array(L.slots);
-          const rows = Math.min(L.rowsPerCt, this.shape.n - t * L.rowsPerCt);
-          for (let r = 0; r < rows; r++) mask[r * L.width + c] = 1;
+          const mask = teamMask(L, this.shape.n, t, c, 1);
           const m = ev.rescaleNew(ev.mulPlainNew(y, this.encoder.encode(mask, lvl, this.params.Q[lvl])));
           const shifted = this.rotateBy(m, c); // only column 0 is non-zero now
-          const halfConst = this.encoder.encode(this.maskValues(t, 0.5), shifted.level, shifted.scale);
+          const halfConst = this.encoder.encode(teamMask(L, this.shape.n, t, 0, 0.5), shifted.level, shifted.scale);
           return ev.subPlainNew(shifted, halfConst);
         };
         const re = col(2 * u);
@@ -451,13 +450,6 @@ export class PairKernel {
     this.Xt = context.Xt;
   }
 
-  /** Column-0 mask over the rows of team member t (ones for the samples present). */
-  private maskValues(t: number, value: number): Float64Array {
-    const L = this.layout;
-    const rows = Math.min(L.rowsPerCt, this.shape.n - t * L.rowsPerCt);
-    return columnMask(L.width, L.slots, 0, rows, value);
-  }
-
   /**
    * One pair's iteration. The evaluator's counters are reset and reported.
    * @param job the pair's weights and the iteration's constants
@@ -539,10 +531,10 @@ export class PairKernel {
     const lz = z.level;
     const z2 = ev.rescaleNew(ev.relinearizeNew(ev.mulNew(z, z)));
     const m3Scale = (target * Q[lz] * Q[lz - 1]) / (z.scale * z2.scale);
-    const m3 = this.encoder.encode(this.maskValues(team, g1 * SIGMOID3_C3), lz, m3Scale);
+    const m3 = this.encoder.encode(teamMask(this.layout, this.shape.n, team, 0, g1 * SIGMOID3_C3), lz, m3Scale);
     const a = ev.rescaleNew(ev.mulPlainNew(z, m3));
     const b = ev.rescaleNew(ev.relinearizeNew(ev.mulNew(a, z2)));
-    const m1 = this.encoder.encode(this.maskValues(team, g1 * SIGMOID3_C1), lz, (target * Q[lz]) / z.scale);
+    const m1 = this.encoder.encode(teamMask(this.layout, this.shape.n, team, 0, g1 * SIGMOID3_C1), lz, (target * Q[lz]) / z.scale);
     const lin = ev.rescaleNew(ev.mulPlainNew(z, m1));
     ev.dropLevel(lin, lin.level - b.level, lin);
     return ev.addNew(lin, b);
