@@ -1,13 +1,17 @@
 /**
- * Typed errors of the CKKS layer. Each names the operation, what it expected
+ * Typed errors of the RLWE and CKKS layers (members of the library's one
+ * error family, src/core/errors.ts). Each names the operation, what it expected
  * and what it got, so a caller can act on `error.code` and a person can read
  * `error.message`.
  *
  * @module
  */
 
-/** Machine-readable error kinds. */
-export type CkksErrorCode =
+import { type ErrorCode, HecnnError } from '../core/errors.js';
+
+/** Machine-readable error kinds of the scheme layers (a subset of {@link ErrorCode}). */
+export type CkksErrorCode = Extract<
+  ErrorCode,
   | 'INSECURE_PARAMETERS'
   | 'INVALID_PARAMETERS'
   | 'LEVEL_MISMATCH'
@@ -16,21 +20,25 @@ export type CkksErrorCode =
   | 'INVALID_ARGUMENT'
   | 'OUT_OF_RANGE'
   | 'PARAMETERS_MISMATCH'
-  | 'MALFORMED_DATA';
+  | 'MALFORMED_DATA'
+>;
 
-/** Base class of every error thrown by `@hecnn/ckks/ckks`. */
-export class CkksError extends Error {
+/**
+ * Base class of every error thrown by the RLWE and CKKS layers
+ * (`@hecnn/ckks/rlwe`, `@hecnn/ckks/ckks`) and by the protocol files; an
+ * {@link HecnnError}.
+ */
+export class CkksError extends HecnnError {
   /** The error kind. */
-  readonly code: CkksErrorCode;
+  declare readonly code: CkksErrorCode;
   /**
    * @param code error kind
    * @param op the operation that refused its input (e.g. "Evaluator.add")
    * @param detail what was expected and what came
    */
   constructor(code: CkksErrorCode, op: string, detail: string) {
-    super(`${op}: ${detail}`);
+    super(code, op, detail);
     this.name = 'CkksError';
-    this.code = code;
   }
 }
 

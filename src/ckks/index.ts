@@ -7,6 +7,8 @@
  *
  * @module
  */
+/** The library's one error family (src/core/errors.ts), exported by every layer. */
+export * from '../core/errors.js';
 export * from './errors.js';
 export * from './security.js';
 export * from './params.js';

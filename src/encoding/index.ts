@@ -5,5 +5,7 @@
  *
  * @module
  */
+/** The library's one error family (src/core/errors.ts), exported by every layer. */
+export * from '../core/errors.js';
 export * from './layout.js';
 export * from './ops.js';

@@ -16,10 +16,16 @@
  * @module
  */
 
-/** Typed error of the encoding layer: names the shapes and the limit. */
-export class LayoutError extends Error {
+import { HecnnError } from '../core/errors.js';
+
+/** Typed error of the encoding layer (code INVALID_LAYOUT): names the shapes and the limit. */
+export class LayoutError extends HecnnError {
+  /**
+   * @param op the operation that refused its input
+   * @param detail the shapes and the limit
+   */
   constructor(op: string, detail: string) {
-    super(`${op}: ${detail}`);
+    super('INVALID_LAYOUT', op, detail);
     this.name = 'LayoutError';
   }
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { ArgumentRangeError, ArgumentTypeError, HecnnError } from '../core/errors.js';
 import type { Matrix } from './plain.js';
 
 /** A parsed data set: `n` samples with `d` features each (no bias column). */
@@ -46,7 +47,7 @@ export interface ParseCsvOptions {
  * when one cell is at fault), so it names the file, the 1-based line and the
  * problem. The same pieces are available as fields.
  */
-export class DataError extends Error {
+export class DataError extends HecnnError {
   /** The file (or other source) the text came from, as passed in `opts.source`. */
   readonly source: string;
   /** 1-based line number of the offending line. */
@@ -63,7 +64,7 @@ export class DataError extends Error {
    * @param column 1-based cell number, when one cell is at fault
    */
   constructor(source: string, line: number, problem: string, column?: number) {
-    super(`${source}:${line}${column === undefined ? '' : `:${column}`}: ${problem}`);
+    super('INVALID_DATA', `${source}:${line}${column === undefined ? '' : `:${column}`}`, problem);
     this.name = 'DataError';
     this.source = source;
     this.line = line;
@@ -79,7 +80,7 @@ const NONFINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 function checkOptionInt(fn: string, name: string, v: unknown, lo: number): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo) {
-    throw new RangeError(`${fn}: ${name} must be an integer >= ${lo}, got ${String(v)}`);
+    throw new ArgumentRangeError(fn, `${name} must be an integer >= ${lo}, got ${String(v)}`);
   }
 }
 
@@ -130,7 +131,7 @@ function parseCell(cell: string, source: string, line: number, column: number): 
  */
 export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvData {
   const fn = 'parseCsv';
-  if (typeof text !== 'string') throw new TypeError(`${fn}: text must be a string, got ${typeof text}`);
+  if (typeof text !== 'string') throw new ArgumentTypeError(fn, `text must be a string, got ${typeof text}`);
   const source = opts.source ?? '<csv>';
   const numClasses = opts.numClasses ?? 10;
   checkOptionInt(fn, 'numClasses', numClasses, 1);
@@ -199,7 +200,7 @@ export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvData {
  */
 export function selectRows(data: CsvData, from: number, to: number): CsvData {
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from || to > data.n) {
-    throw new RangeError(`selectRows: need integers 0 <= from <= to <= ${data.n}, got from = ${from}, to = ${to}`);
+    throw new ArgumentRangeError('selectRows', `need integers 0 <= from <= to <= ${data.n}, got from = ${from}, to = ${to}`);
   }
   const { d } = data;
   return {
@@ -256,12 +257,12 @@ export function buildDesign(data: CsvData, opts: DesignOptions = {}): Design {
   checkOptionInt(fn, 'numClasses', K, 1);
   const scale = opts.scale ?? 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale)) {
-    throw new RangeError(`${fn}: scale must be a finite number, got ${String(scale)}`);
+    throw new ArgumentRangeError(fn, `scale must be a finite number, got ${String(scale)}`);
   }
   const { n, d, features, labels } = data;
   for (let r = 0; r < n; r++) {
     if (labels[r] < 0 || labels[r] >= K) {
-      throw new RangeError(`${fn}: label of row ${r} is ${labels[r]}, outside [0, ${K})`);
+      throw new ArgumentRangeError(fn, `label of row ${r} is ${labels[r]}, outside [0, ${K})`);
     }
   }
   const cols = d + 1;
@@ -320,7 +321,7 @@ export function parsePixelCsv(text: string, opts: ParsePixelCsvOptions = {}): Cs
   checkOptionInt('parsePixelCsv', 'pixels', pixels, 1);
   const pixelMax = opts.pixelMax ?? 1;
   if (pixelMax !== 1 && pixelMax !== 255) {
-    throw new RangeError(`parsePixelCsv: pixelMax must be 1 or 255, got ${String(pixelMax)}`);
+    throw new ArgumentRangeError('parsePixelCsv', `pixelMax must be 1 or 255, got ${String(pixelMax)}`);
   }
   const data = parseCsv(text, { source, numClasses: opts.numClasses ?? 10, maxFeatures: pixels });
   if (data.d !== pixels) {

@@ -27,14 +27,19 @@
  * @module
  */
 
+import { HecnnError } from '../core/errors.js';
 import { Ciphertext, Encoder, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
 import { MatrixLayout, MatrixOps, columnMask, tileRow } from '../encoding/index.js';
 import { SIGMOID3_C1, SIGMOID3_C3, nagSchedule } from './plain.js';
 
-/** Error of the encrypted trainer (bad shapes, levels, or data). */
-export class TrainerError extends Error {
+/** Error of the encrypted trainer (bad shapes, levels, or data; code TRAINER_STATE). */
+export class TrainerError extends HecnnError {
+  /**
+   * @param op the operation that refused its input
+   * @param detail what was expected and what came
+   */
   constructor(op: string, detail: string) {
-    super(`${op}: ${detail}`);
+    super('TRAINER_STATE', op, detail);
     this.name = 'TrainerError';
   }
 }

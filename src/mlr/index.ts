@@ -15,6 +15,8 @@
  *
  * @module
  */
+/** The library's one error family (src/core/errors.ts), exported by every layer. */
+export * from '../core/errors.js';
 export {
   DataError,
   buildDesign,

@@ -39,6 +39,8 @@
  * @module
  */
 
+import { ArgumentRangeError } from '../core/errors.js';
+
 /** A dense row-major matrix: entry (i, j) is `data[i * cols + j]`. */
 export interface Matrix {
   /** Number of rows. */
@@ -59,7 +61,7 @@ export interface Matrix {
  */
 export function matrix(rows: number, cols: number, data?: Float64Array): Matrix {
   if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0) {
-    throw new RangeError(`matrix: rows and cols must be integers >= 0, got ${rows} x ${cols}`);
+    throw new ArgumentRangeError('matrix', `rows and cols must be integers >= 0, got ${rows} x ${cols}`);
   }
   const m = { rows, cols, data: data ?? new Float64Array(rows * cols) };
   checkMatrix('matrix', 'data', m);
@@ -278,27 +280,27 @@ export class PlainTrainerState {
     const fn = 'PlainTrainerState';
     checkMatrix(fn, 'X', X);
     checkMatrix(fn, 'Y', Y);
-    if (Y.rows !== X.rows) throw new RangeError(`${fn}: Y must have ${X.rows} rows like X, got ${Y.rows}`);
+    if (Y.rows !== X.rows) throw new ArgumentRangeError(fn, `Y must have ${X.rows} rows like X, got ${Y.rows}`);
     if (X.rows < 1 || X.cols < 1 || Y.cols < 1) {
-      throw new RangeError(`${fn}: X and Y must be non-empty, got X ${X.rows} x ${X.cols}, Y ${Y.rows} x ${Y.cols}`);
+      throw new ArgumentRangeError(fn, `X and Y must be non-empty, got X ${X.rows} x ${X.cols}, Y ${Y.rows} x ${Y.cols}`);
     }
     const method = opts.method;
     if (method !== 'RawNAG' && method !== 'SigmoidNAG' && method !== 'SigmoidNAGQG') {
-      throw new RangeError(`${fn}: method must be 'RawNAG', 'SigmoidNAG' or 'SigmoidNAGQG', got ${String(method)}`);
+      throw new ArgumentRangeError(fn, `method must be 'RawNAG', 'SigmoidNAG' or 'SigmoidNAGQG', got ${String(method)}`);
     }
     const sigmoid = opts.sigmoid;
     if (sigmoid !== 'exact' && sigmoid !== 'poly3') {
-      throw new RangeError(`${fn}: sigmoid must be 'exact' or 'poly3', got ${String(sigmoid)}`);
+      throw new ArgumentRangeError(fn, `sigmoid must be 'exact' or 'poly3', got ${String(sigmoid)}`);
     }
     const w0 = opts.w0 ?? 0;
-    if (!Number.isFinite(w0)) throw new RangeError(`${fn}: w0 must be a finite number, got ${w0}`);
+    if (!Number.isFinite(w0)) throw new ArgumentRangeError(fn, `w0 must be a finite number, got ${w0}`);
     const gammaN = opts.gammaN ?? X.rows;
     checkPositive(fn, 'gammaN', gammaN);
     let bbar: Float64Array | null = null;
     if (method === 'SigmoidNAGQG') {
       if (opts.bbar !== undefined) {
         if (!(opts.bbar instanceof Float64Array) || opts.bbar.length !== X.cols) {
-          throw new RangeError(`${fn}: bbar must be a Float64Array of length ${X.cols}`);
+          throw new ArgumentRangeError(fn, `bbar must be a Float64Array of length ${X.cols}`);
         }
         bbar = opts.bbar.slice();
       } else {
@@ -308,7 +310,7 @@ export class PlainTrainerState {
     let constantBits: number | null = null;
     if (opts.constantBits !== undefined) {
       checkCount(fn, 'constantBits', opts.constantBits, 1);
-      if (opts.constantBits > 60) throw new RangeError(`${fn}: constantBits must be <= 60, got ${opts.constantBits}`);
+      if (opts.constantBits > 60) throw new ArgumentRangeError(fn, `constantBits must be <= 60, got ${opts.constantBits}`);
       constantBits = opts.constantBits;
     }
     this.X = X;
@@ -546,7 +548,7 @@ export function sle(X: Matrix, Y: Matrix, W: Float64Array): number {
   checkMatrix('sle', 'Y', Y);
   const Z = scores(X, W);
   if (Y.rows !== Z.rows || Y.cols !== Z.cols) {
-    throw new RangeError(`sle: Y must be ${Z.rows} x ${Z.cols}, got ${Y.rows} x ${Y.cols}`);
+    throw new ArgumentRangeError('sle', `Y must be ${Z.rows} x ${Z.cols}, got ${Y.rows} x ${Y.cols}`);
   }
   let L = 0;
   for (let i = 0; i < Z.data.length; i++) L += Math.log(Math.abs(sigmoidExact(Z.data[i]) - 1 + Y.data[i]));
@@ -568,7 +570,7 @@ export function meanCrossEntropy(X: Matrix, Y: Matrix, W: Float64Array): number 
   checkMatrix('meanCrossEntropy', 'Y', Y);
   const Z = scores(X, W);
   if (Y.rows !== Z.rows || Y.cols !== Z.cols) {
-    throw new RangeError(`meanCrossEntropy: Y must be ${Z.rows} x ${Z.cols}, got ${Y.rows} x ${Y.cols}`);
+    throw new ArgumentRangeError('meanCrossEntropy', `Y must be ${Z.rows} x ${Z.cols}, got ${Y.rows} x ${Y.cols}`);
   }
   const { rows: n, cols: K, data: z } = Z;
   let s = 0;
@@ -618,14 +620,15 @@ function checkMatrix(fn: string, name: string, m: Matrix): void {
       m !== null && typeof m === 'object'
         ? `${String(m.rows)} x ${String(m.cols)} with ${m.data instanceof Float64Array ? m.data.length : 'no Float64Array'} entries`
         : String(m);
-    throw new RangeError(`${fn}: ${name} must be a Matrix (rows x cols Float64Array), got ${shape}`);
+    throw new ArgumentRangeError(fn, `${name} must be a Matrix (rows x cols Float64Array), got ${shape}`);
   }
 }
 
 function classCount(fn: string, X: Matrix, W: Float64Array): number {
   if (!(W instanceof Float64Array) || X.cols === 0 || W.length % X.cols !== 0 || W.length === 0) {
-    throw new RangeError(
-      `${fn}: W must be a non-empty Float64Array of K x ${X.cols} entries, got ${W instanceof Float64Array ? W.length : typeof W}`,
+    throw new ArgumentRangeError(
+      fn,
+      `W must be a non-empty Float64Array of K x ${X.cols} entries, got ${W instanceof Float64Array ? W.length : typeof W}`,
     );
   }
   return W.length / X.cols;
@@ -633,11 +636,11 @@ function classCount(fn: string, X: Matrix, W: Float64Array): number {
 
 function labelsOf(fn: string, X: Matrix, labels: Int32Array | Matrix): Int32Array {
   if (labels instanceof Int32Array) {
-    if (labels.length !== X.rows) throw new RangeError(`${fn}: labels must have length ${X.rows}, got ${labels.length}`);
+    if (labels.length !== X.rows) throw new ArgumentRangeError(fn, `labels must have length ${X.rows}, got ${labels.length}`);
     return labels;
   }
   checkMatrix(fn, 'Y', labels);
-  if (labels.rows !== X.rows) throw new RangeError(`${fn}: Y must have ${X.rows} rows, got ${labels.rows}`);
+  if (labels.rows !== X.rows) throw new ArgumentRangeError(fn, `Y must have ${X.rows} rows, got ${labels.rows}`);
   const { rows: n, cols: K, data: y } = labels;
   const out = new Int32Array(n);
   for (let r = 0; r < n; r++) {
@@ -650,12 +653,12 @@ function labelsOf(fn: string, X: Matrix, labels: Int32Array | Matrix): Int32Arra
 
 function checkCount(fn: string, name: string, v: number, lo: number): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo) {
-    throw new RangeError(`${fn}: ${name} must be an integer >= ${lo}, got ${String(v)}`);
+    throw new ArgumentRangeError(fn, `${name} must be an integer >= ${lo}, got ${String(v)}`);
   }
 }
 
 function checkPositive(fn: string, name: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${fn}: ${name} must be a positive finite number, got ${String(v)}`);
+    throw new ArgumentRangeError(fn, `${name} must be a positive finite number, got ${String(v)}`);
   }
 }

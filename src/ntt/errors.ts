@@ -5,41 +5,28 @@
  * @module
  */
 
-/** Short, stable description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (ArrayBuffer.isView(value)) {
-    const name = value.constructor.name;
-    const len = (value as unknown as { length?: number }).length;
-    return len === undefined ? name : `${name}(length ${len})`;
-  }
-  if (Array.isArray(value)) return `Array(length ${value.length})`;
-  return typeof value;
-}
+import { ArgumentRangeError, ArgumentTypeError, describe } from '../core/errors.js';
 
 /**
- * Throw a RangeError of the form "<fn>: <arg> must be <expected>, got <value>".
+ * Throw an {@link ArgumentRangeError} (a RangeError of the library's error
+ * family, code OUT_OF_RANGE) of the form "<fn>: <arg> must be <expected>, got <value>".
  * @param fn name of the public function that rejected the input
  * @param arg name of the argument
  * @param expected what was expected, in words
  * @param got the offending value
- * @throws RangeError always
+ * @throws ArgumentRangeError always
  */
 export function rangeError(fn: string, arg: string, expected: string, got: unknown): never {
-  throw new RangeError(`${fn}: ${arg} must be ${expected}, got ${describe(got)}`);
+  throw new ArgumentRangeError(fn, `${arg} must be ${expected}, got ${describe(got)}`);
 }
 
 /**
- * Throw a TypeError of the form "<fn>: <arg> must be <expected>, got <value>".
- * @throws TypeError always
+ * Throw an {@link ArgumentTypeError} (a TypeError of the library's error
+ * family, code INVALID_ARGUMENT) of the form "<fn>: <arg> must be <expected>, got <value>".
+ * @throws ArgumentTypeError always
  */
 export function typeError(fn: string, arg: string, expected: string, got: unknown): never {
-  throw new TypeError(`${fn}: ${arg} must be ${expected}, got ${describe(got)}`);
+  throw new ArgumentTypeError(fn, `${arg} must be ${expected}, got ${describe(got)}`);
 }
 
 /**

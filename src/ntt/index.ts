@@ -5,6 +5,8 @@
  *
  * @module
  */
+/** The library's one error family (src/core/errors.ts), exported by every layer. */
+export * from '../core/errors.js';
 export * from './errors.js';
 export * from './modular.js';
 export * from './primes.js';
