@@ -32,7 +32,7 @@
  */
 
 import { RnsPoly, invMod, polyForwardNtt, polyInverseNtt, shoupConstant } from '../ntt/index.js';
-import { CkksError } from './errors.js';
+import { CkksError } from '../rlwe/index.js';
 import type { Parameters } from './params.js';
 import { Plaintext, checkFingerprint, checkLevel, checkScale, checkSlots } from './types.js';
 

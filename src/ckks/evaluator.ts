@@ -12,56 +12,13 @@
  * @module
  */
 
-import { RnsPoly, automorphismNttIndex, forwardNttLazy, galoisElementForConjugation, galoisElementForRotation, inverseNttLazyInput, polyForwardNtt } from '../ntt/index.js';
-import { CkksError, LevelMismatchError, MissingKeyError, ScaleMismatchError } from './errors.js';
+import { RnsPoly, automorphismNttIndex, galoisElementForConjugation, galoisElementForRotation, polyForwardNtt } from '../ntt/index.js';
+import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
-import { reshape } from './encryption.js';
-import { EvaluationKeys, type SwitchingKey } from './keys.js';
-import { type Decomposition, KeySwitcher } from './keyswitch.js';
-import type { Parameters } from './params.js';
-import { Ciphertext, Plaintext, checkFingerprint } from './types.js';
-
-/** Relative tolerance when comparing scales of operands that are added. */
-export const SCALE_TOLERANCE = 2 ** -40;
-
-/** Options of the evaluator. */
-export interface EvaluatorOptions {
-  /** Drop the operand at the higher level instead of throwing on a level mismatch (default false). */
-  matchLevels?: boolean;
-}
-
-/** Counters of the expensive operations performed, for cost models and tests. */
-export interface OperationCounters {
-  /** Rotations and conjugations (each hoisted rotation counts one). */
-  rotations: number;
-  /** Ciphertext-ciphertext multiplications (including squares). */
-  ctMultiplications: number;
-  /** Plaintext and constant-vector multiplications. */
-  ptMultiplications: number;
-  /** Multiplications by a scalar constant. */
-  constMultiplications: number;
-  /** Rescalings. */
-  rescales: number;
-  /** Key switchings (relinearizations and rotations). */
-  keySwitches: number;
-  /** Decompositions (ModUp), shared by hoisted rotations. */
-  decompositions: number;
-}
-
-function newCounters(): OperationCounters {
-  return { rotations: 0, ctMultiplications: 0, ptMultiplications: 0, constMultiplications: 0, rescales: 0, keySwitches: 0, decompositions: 0 };
-}
-
-/** Inline general modular product, bounds as mulMod (src/ntt/modular.ts): [0, q). */
-// A module-local copy of mulMod (src/ntt/modular.ts) on purpose: calling the imported one from
-// these loops measured 8x slower (an imported binding is not inlined under every loader).
-function mulModI(a: number, b: number, q: number, qInv: number): number {
-  const t = (a * b * qInv) | 0;
-  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0; // [-q, 2q)
-  r += (r >> 31) & q;
-  r = (r - q) | 0;
-  return r + ((r >> 31) & q);
-}
+import { EvaluatorBase } from './evaluator-base.js';
+import { addLimbs, addPermutedLimbs, addScalarLimbs, mulLimbs, mulScalarLimbs, negateLimbs, rescaleComponent, tensorLimbs } from './kernels.js';
+import { levelModulus } from './params.js';
+import { Ciphertext, Plaintext, reshape } from './types.js';
 
 /** Residue of an integer-valued float64 (any magnitude) modulo q, in [0, q). `%` is exact on doubles. */
 function residueOfInteger(x: number, q: number): number {
@@ -73,64 +30,9 @@ function residueOfInteger(x: number, q: number): number {
  * Evaluates additions, multiplications, rescaling, rotations and conjugation
  * on ciphertexts, given the evaluation keys it needs.
  */
-export class Evaluator {
-  readonly params: Parameters;
-  readonly keys: EvaluationKeys;
-  readonly options: Readonly<EvaluatorOptions>;
-  /** Operation counters; reset with {@link resetCounters}. */
-  readonly counters: OperationCounters = newCounters();
-  private readonly ks: KeySwitcher;
+export class Evaluator extends EvaluatorBase {
   private readonly perms = new Map<number, Uint32Array>();
   private readonly monomials = new Map<number, Uint32Array>();
-
-  /**
-   * @param params parameters
-   * @param keys evaluation keys (relinearization and Galois keys); may be omitted for key-free operations
-   * @param options level matching
-   * @throws ParametersMismatchError if the keys were made under other parameters
-   */
-  constructor(params: Parameters, keys?: EvaluationKeys, options: EvaluatorOptions = {}) {
-    this.params = params;
-    this.keys = keys ?? new EvaluationKeys(params);
-    checkFingerprint('Evaluator', params, this.keys, 'the evaluation keys');
-    this.options = Object.freeze({ ...options });
-    this.ks = new KeySwitcher(params);
-  }
-
-  /** Reset the operation counters to zero. */
-  resetCounters(): void {
-    Object.assign(this.counters, newCounters());
-  }
-
-  // ---------------------------------------------------------------- checks
-
-  private checkCt(op: string, ct: Ciphertext, name: string): void {
-    if (!(ct instanceof Ciphertext)) throw new CkksError('INVALID_ARGUMENT', op, `${name} must be a Ciphertext`);
-    checkFingerprint(op, this.params, ct, name);
-  }
-
-  private checkPt(op: string, pt: Plaintext, name: string): void {
-    if (!(pt instanceof Plaintext)) throw new CkksError('INVALID_ARGUMENT', op, `${name} must be a Plaintext`);
-    checkFingerprint(op, this.params, pt, name);
-  }
-
-  private checkScales(op: string, s1: number, s2: number): void {
-    if (Math.abs(s1 - s2) > SCALE_TOLERANCE * Math.max(s1, s2)) {
-      throw new ScaleMismatchError(op, `operands must have the same scale, got 2^${Math.log2(s1).toFixed(4)} and 2^${Math.log2(s2).toFixed(4)}`);
-    }
-  }
-
-  /** The common level of two operands, or an error (or the min with matchLevels). */
-  private commonLevel(op: string, l1: number, l2: number): number {
-    if (l1 !== l2 && !this.options.matchLevels) {
-      throw new LevelMismatchError(op, `operands must be at the same level, got ${l1} and ${l2} (drop a level or create the Evaluator with { matchLevels: true })`);
-    }
-    return Math.min(l1, l2);
-  }
-
-  private newOut(like: { scale: number; slots: number }, degree: number, level: number): Ciphertext {
-    return new Ciphertext(this.params, degree, level, like.scale, like.slots);
-  }
 
   // ---------------------------------------------------------------- addition
 
@@ -144,6 +46,8 @@ export class Evaluator {
 
   /** Allocating {@link add}. */
   addNew(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.add', a, 'a');
+    this.checkCt('Evaluator.add', b, 'b');
     return this.add(a, b, this.newOut(a, Math.max(a.degree, b.degree), Math.min(a.level, b.level)));
   }
 
@@ -154,6 +58,8 @@ export class Evaluator {
 
   /** Allocating {@link sub}. */
   subNew(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.sub', a, 'a');
+    this.checkCt('Evaluator.sub', b, 'b');
     return this.sub(a, b, this.newOut(a, Math.max(a.degree, b.degree), Math.min(a.level, b.level)));
   }
 
@@ -171,31 +77,17 @@ export class Evaluator {
     const B = b.c.map((p) => p.data);
     reshape(this.params, out, deg, level);
     const N = this.params.N;
+    const Q = this.params.Q;
+    const words = (level + 1) * N;
     for (let k = 0; k <= deg; k++) {
       const O = out.c[k].data;
       const x = A[k];
       const y = B[k];
-      for (let i = 0; i <= level; i++) {
-        const q = this.params.Q[i];
-        const off = i * N;
-        if (x !== undefined && y !== undefined) {
-          if (subtract) {
-            for (let c = off; c < off + N; c++) {
-              const d = (x[c] - y[c]) | 0;
-              O[c] = d + ((d >> 31) & q);
-            }
-          } else {
-            for (let c = off; c < off + N; c++) {
-              const s = (x[c] + y[c] - q) | 0;
-              O[c] = s + ((s >> 31) & q);
-            }
-          }
-        } else if (x !== undefined) {
-          if (O !== x) O.set(x.subarray(off, off + N), off);
-        } else if (subtract) {
-          for (let c = off; c < off + N; c++) O[c] = y[c] === 0 ? 0 : q - y[c];
-        } else if (O !== y) O.set(y.subarray(off, off + N), off);
-      }
+      if (x !== undefined && y !== undefined) addLimbs(x, y, O, Q, N, level + 1, subtract);
+      else if (x !== undefined) {
+        if (O !== x) O.set(x.subarray(0, words));
+      } else if (subtract) negateLimbs(y, O, Q, N, level + 1);
+      else if (O !== y) O.set(y.subarray(0, words));
     }
     out.scale = scale;
     out.slots = slots;
@@ -213,14 +105,7 @@ export class Evaluator {
     const scale = a.scale;
     const slots = a.slots;
     reshape(this.params, out, a.degree, level);
-    const N = this.params.N;
-    for (let k = 0; k < A.length; k++) {
-      const O = out.c[k].data;
-      for (let i = 0; i <= level; i++) {
-        const q = this.params.Q[i];
-        for (let c = i * N; c < (i + 1) * N; c++) O[c] = A[k][c] === 0 ? 0 : q - A[k][c];
-      }
-    }
+    for (let k = 0; k < A.length; k++) negateLimbs(A[k], out.c[k].data, this.params.Q, this.params.N, level + 1);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -229,6 +114,7 @@ export class Evaluator {
 
   /** Allocating {@link negate}. */
   negateNew(a: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.negate', a, 'a');
     return this.negate(a, this.newOut(a, a.degree, a.level));
   }
 
@@ -249,24 +135,10 @@ export class Evaluator {
     const slots = Math.max(a.slots, pt.slots);
     reshape(this.params, out, a.degree, level);
     const N = this.params.N;
-    for (let k = 0; k < A.length; k++) {
+    addLimbs(A[0], M, out.c[0].data, this.params.Q, N, level + 1, subtract);
+    for (let k = 1; k < A.length; k++) {
       const O = out.c[k].data;
-      if (k > 0) {
-        if (O !== A[k]) O.set(A[k].subarray(0, (level + 1) * N));
-        continue;
-      }
-      for (let i = 0; i <= level; i++) {
-        const q = this.params.Q[i];
-        for (let c = i * N; c < (i + 1) * N; c++) {
-          if (subtract) {
-            const d = (A[0][c] - M[c]) | 0;
-            O[c] = d + ((d >> 31) & q);
-          } else {
-            const s = (A[0][c] + M[c] - q) | 0;
-            O[c] = s + ((s >> 31) & q);
-          }
-        }
-      }
+      if (O !== A[k]) O.set(A[k].subarray(0, (level + 1) * N));
     }
     out.scale = scale;
     out.slots = slots;
@@ -276,6 +148,8 @@ export class Evaluator {
 
   /** Allocating {@link addPlain}. */
   addPlainNew(a: Ciphertext, pt: Plaintext): Ciphertext {
+    this.checkCt('Evaluator.addPlain', a, 'a');
+    this.checkPt('Evaluator.addPlain', pt, 'pt');
     return this.addPlain(a, pt, this.newOut(a, a.degree, Math.min(a.level, pt.level)));
   }
 
@@ -286,21 +160,9 @@ export class Evaluator {
 
   /** Allocating {@link subPlain}. */
   subPlainNew(a: Ciphertext, pt: Plaintext): Ciphertext {
+    this.checkCt('Evaluator.subPlain', a, 'a');
+    this.checkPt('Evaluator.subPlain', pt, 'pt');
     return this.addPlain(a, pt, this.newOut(a, a.degree, Math.min(a.level, pt.level)), true);
-  }
-
-  /** A plaintext at a higher level than the ciphertext is usable through its prefix only with matchLevels. */
-  private plainLevel(op: string, ctLevel: number, ptLevel: number): number {
-    if (ptLevel < ctLevel) {
-      if (!this.options.matchLevels) {
-        throw new LevelMismatchError(op, `the plaintext must be at the ciphertext's level ${ctLevel}, got level ${ptLevel}`);
-      }
-      return ptLevel;
-    }
-    if (ptLevel > ctLevel && !this.options.matchLevels) {
-      throw new LevelMismatchError(op, `the plaintext must be at the ciphertext's level ${ctLevel}, got level ${ptLevel}`);
-    }
-    return ctLevel;
   }
 
   /**
@@ -313,25 +175,22 @@ export class Evaluator {
     this.checkCt(op, out, 'out');
     if (!Number.isFinite(c)) throw new CkksError('OUT_OF_RANGE', op, `the constant must be finite, got ${c}`);
     const M = Math.round(c * a.scale);
-    if (!Number.isFinite(M)) throw new CkksError('OUT_OF_RANGE', op, `c * scale overflows: ${c} * ${a.scale}`);
-    if (out !== a) this.copy(a, out);
-    const N = this.params.N;
-    const O = out.c[0].data;
-    // The constant polynomial M has the value M at every NTT point.
-    for (let i = 0; i <= out.level; i++) {
-      const q = this.params.Q[i];
-      const m = residueOfInteger(M, q);
-      for (let k = i * N; k < (i + 1) * N; k++) {
-        const s = (O[k] + m - q) | 0;
-        O[k] = s + ((s >> 31) & q);
-      }
+    // The input satisfies |m scale| < Q_level / 2, so |M| >= Q_level makes the sum
+    // certain to wrap around modulo Q_level (it would decrypt to an unrelated value).
+    if (!Number.isFinite(M) || !(Math.log2(Math.abs(M)) < this.logQAt(a.level))) {
+      throw new CkksError('OUT_OF_RANGE', op, `round(c * scale) = ${c} * 2^${Math.log2(a.scale).toFixed(2)} reaches Q_${a.level} = 2^${this.logQAt(a.level).toFixed(2)}: the sum would wrap around`);
     }
+    if (out !== a) this.copy(a, out);
+    // The constant polynomial M has the value M at every NTT point.
+    const m = this.params.Q.slice(0, out.level + 1).map((q) => residueOfInteger(M, q));
+    addScalarLimbs(out.c[0].data, m, out.c[0].data, this.params.Q, this.params.N, out.level + 1);
     out.seed = undefined;
     return out;
   }
 
   /** Allocating {@link addConst}. */
   addConstNew(a: Ciphertext, c: number): Ciphertext {
+    this.checkCt('Evaluator.addConst', a, 'a');
     return this.addConst(a, c, this.newOut(a, a.degree, a.level));
   }
 
@@ -339,34 +198,32 @@ export class Evaluator {
 
   /**
    * out = a * c for a real constant c, encoded as round(c * constScale); the
-   * result's scale is a.scale * constScale. The default constScale is the last
-   * prime q_level, so that a following rescale restores a.scale exactly.
+   * result's scale is a.scale * constScale. The default constScale is the
+   * modulus of the top level (q_level, or the product of its primes on a
+   * high-precision level), so that a following rescale restores a.scale.
    * @throws CkksError if c or constScale is not finite / positive
    */
   mulConst(a: Ciphertext, c: number, out: Ciphertext, constScale?: number): Ciphertext {
     const op = 'Evaluator.mulConst';
     this.checkCt(op, a, 'a');
     this.checkCt(op, out, 'out');
-    const cs = constScale ?? this.params.Q[a.level];
+    const cs = constScale ?? this.levelModulus(a.level);
     if (!Number.isFinite(c)) throw new CkksError('OUT_OF_RANGE', op, `the constant must be finite, got ${c}`);
     if (!(Number.isFinite(cs) && cs > 0)) throw new CkksError('OUT_OF_RANGE', op, `constScale must be finite and positive, got ${cs}`);
     const M = Math.round(c * cs);
     const A = a.c.map((p) => p.data);
     const level = a.level;
     const scale = a.scale * cs;
+    // An encoded constant is only defined modulo Q_level: |M| >= Q_level / 2 multiplies by
+    // M - Q_level as well, and any message above the rounding (|m scale| >= 1) then wraps.
+    if (!Number.isFinite(M) || !(Math.log2(Math.abs(M)) < this.logQAt(level) - 1)) {
+      throw new CkksError('OUT_OF_RANGE', op, `round(c * constScale) = ${c} * 2^${Math.log2(cs).toFixed(2)} reaches Q_${level}/2 = 2^${(this.logQAt(level) - 1).toFixed(2)}: lower constScale or c`);
+    }
+    this.checkScaleFinite(op, scale);
     const slots = a.slots;
     reshape(this.params, out, a.degree, level);
-    const N = this.params.N;
-    for (let i = 0; i <= level; i++) {
-      const q = this.params.Q[i];
-      const qInv = 1 / q;
-      const m = residueOfInteger(M, q);
-      for (let k = 0; k < A.length; k++) {
-        const O = out.c[k].data;
-        const X = A[k];
-        for (let j = i * N; j < (i + 1) * N; j++) O[j] = mulModI(X[j], m, q, qInv);
-      }
-    }
+    const m = this.params.Q.slice(0, level + 1).map((q) => residueOfInteger(M, q));
+    for (let k = 0; k < A.length; k++) mulScalarLimbs(A[k], m, out.c[k].data, this.params.Q, this.params.N, level + 1);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -376,6 +233,7 @@ export class Evaluator {
 
   /** Allocating {@link mulConst}. */
   mulConstNew(a: Ciphertext, c: number, constScale?: number): Ciphertext {
+    this.checkCt('Evaluator.mulConst', a, 'a');
     return this.mulConst(a, c, this.newOut(a, a.degree, a.level), constScale);
   }
 
@@ -389,6 +247,7 @@ export class Evaluator {
     this.checkPt(op, pt, 'pt');
     this.checkCt(op, out, 'out');
     const level = this.plainLevel(op, a.level, pt.level);
+    this.checkScaleFinite(op, a.scale * pt.scale);
     this.mulByNttPoly(a, pt.poly.data, out, level, a.scale * pt.scale, Math.max(a.slots, pt.slots));
     this.counters.ptMultiplications++;
     return out;
@@ -403,16 +262,7 @@ export class Evaluator {
   private mulByNttPoly(a: Ciphertext, M: Uint32Array, out: Ciphertext, level: number, scale: number, slots: number): void {
     const A = a.c.map((p) => p.data);
     reshape(this.params, out, a.degree, level);
-    const N = this.params.N;
-    for (let i = 0; i <= level; i++) {
-      const q = this.params.Q[i];
-      const qInv = 1 / q;
-      for (let k = 0; k < A.length; k++) {
-        const O = out.c[k].data;
-        const X = A[k];
-        for (let j = i * N; j < (i + 1) * N; j++) O[j] = mulModI(X[j], M[j], q, qInv);
-      }
-    }
+    for (let k = 0; k < A.length; k++) mulLimbs(A[k], M, out.c[k].data, this.params.Q, this.params.N, level + 1);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -421,18 +271,19 @@ export class Evaluator {
   /**
    * out = a (.) v for a vector of real constants v (one per slot; fewer are
    * zero-padded), encoded at the ciphertext's level with scale `constScale`
-   * (default: the last prime q_level, so that a following rescale restores
+   * (default: the modulus of the top level, as {@link mulConst}, so that a following rescale restores
    * a.scale exactly). The result's scale is a.scale * constScale.
    * @throws CkksError on non-finite values or more values than slots
    */
   mulConstVector(a: Ciphertext, values: ArrayLike<number>, out: Ciphertext, constScale?: number): Ciphertext {
     this.checkCt('Evaluator.mulConstVector', a, 'a');
-    const pt = this.encoder().encode(values, a.level, constScale ?? this.params.Q[a.level], a.slots);
+    const pt = this.encoder().encode(values, a.level, constScale ?? this.levelModulus(a.level), a.slots);
     return this.mulPlain(a, pt, out);
   }
 
   /** Allocating {@link mulConstVector}. */
   mulConstVectorNew(a: Ciphertext, values: ArrayLike<number>, constScale?: number): Ciphertext {
+    this.checkCt('Evaluator.mulConstVector', a, 'a');
     return this.mulConstVector(a, values, this.newOut(a, a.degree, a.level), constScale);
   }
 
@@ -449,6 +300,7 @@ export class Evaluator {
 
   /** Allocating {@link addConstVector}. */
   addConstVectorNew(a: Ciphertext, values: ArrayLike<number>): Ciphertext {
+    this.checkCt('Evaluator.addConstVector', a, 'a');
     return this.addConstVector(a, values, this.newOut(a, a.degree, a.level));
   }
 
@@ -461,6 +313,8 @@ export class Evaluator {
 
   /** Allocating {@link mulPlain}. */
   mulPlainNew(a: Ciphertext, pt: Plaintext): Ciphertext {
+    this.checkCt('Evaluator.mulPlain', a, 'a');
+    this.checkPt('Evaluator.mulPlain', pt, 'pt');
     return this.mulPlain(a, pt, this.newOut(a, a.degree, Math.min(a.level, pt.level)));
   }
 
@@ -478,6 +332,7 @@ export class Evaluator {
       throw new CkksError('INVALID_ARGUMENT', op, `operands must have degree 1 (relinearize first), got degrees ${a.degree} and ${b.degree}`);
     }
     const level = this.commonLevel(op, a.level, b.level);
+    this.checkScaleFinite(op, a.scale * b.scale);
     const a0 = a.c[0].data;
     const a1 = a.c[1].data;
     const b0 = b.c[0].data;
@@ -494,20 +349,7 @@ export class Evaluator {
     const o0 = (d0 ?? out.c[0]).data;
     const o1 = (d1 ?? out.c[1]).data;
     const o2 = (d2 ?? out.c[2]).data;
-    for (let i = 0; i <= level; i++) {
-      const q = this.params.Q[i];
-      const qInv = 1 / q;
-      for (let j = i * N; j < (i + 1) * N; j++) {
-        const x0 = a0[j];
-        const x1 = a1[j];
-        const y0 = b0[j];
-        const y1 = b1[j];
-        o0[j] = mulModI(x0, y0, q, qInv);
-        const s = (mulModI(x0, y1, q, qInv) + mulModI(x1, y0, q, qInv) - q) | 0;
-        o1[j] = s + ((s >> 31) & q);
-        o2[j] = mulModI(x1, y1, q, qInv);
-      }
-    }
+    tensorLimbs(a0, a1, b0, b1, o0, o1, o2, this.params.Q, N, level + 1);
     if (alias) {
       out.c.length = 0;
       out.c.push(d0 as RnsPoly, d1 as RnsPoly, d2 as RnsPoly);
@@ -521,6 +363,8 @@ export class Evaluator {
 
   /** Allocating {@link mul}. */
   mulNew(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.mul', a, 'a');
+    this.checkCt('Evaluator.mul', b, 'b');
     return this.mul(a, b, this.newOut(a, 2, Math.min(a.level, b.level)));
   }
 
@@ -549,15 +393,8 @@ export class Evaluator {
     const scale = a.scale;
     const slots = a.slots;
     // u_k <- c_k + u_k, then install u as out's components.
-    for (let i = 0; i <= level; i++) {
-      const q = this.params.Q[i];
-      for (let j = i * N; j < (i + 1) * N; j++) {
-        let s = (c0[j] + u0.data[j] - q) | 0;
-        u0.data[j] = s + ((s >> 31) & q);
-        s = (c1[j] + u1.data[j] - q) | 0;
-        u1.data[j] = s + ((s >> 31) & q);
-      }
-    }
+    addLimbs(c0, u0.data, u0.data, this.params.Q, N, level + 1, false);
+    addLimbs(c1, u1.data, u1.data, this.params.Q, N, level + 1, false);
     out.c.length = 0;
     out.c.push(u0, u1);
     out.scale = scale;
@@ -568,6 +405,7 @@ export class Evaluator {
 
   /** Allocating {@link relinearize}. */
   relinearizeNew(a: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.relinearize', a, 'a');
     return this.relinearize(a, this.newOut(a, 1, a.level));
   }
 
@@ -579,6 +417,8 @@ export class Evaluator {
 
   /** Allocating {@link mulRelin}. */
   mulRelinNew(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.mulRelin', a, 'a');
+    this.checkCt('Evaluator.mulRelin', b, 'b');
     return this.mulRelin(a, b, this.newOut(a, 2, Math.min(a.level, b.level)));
   }
 
@@ -589,6 +429,7 @@ export class Evaluator {
 
   /** Allocating {@link square}. */
   squareNew(a: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.square', a, 'a');
     return this.mulNew(a, a);
   }
 
@@ -615,6 +456,7 @@ export class Evaluator {
 
   /** Allocating {@link mulMonomial}. */
   mulMonomialNew(a: Ciphertext, k: number): Ciphertext {
+    this.checkCt('Evaluator.mulMonomial', a, 'a');
     return this.mulMonomial(a, k, this.newOut(a, a.degree, a.level));
   }
 
@@ -625,6 +467,7 @@ export class Evaluator {
 
   /** Allocating {@link mulByI}. */
   mulByINew(a: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.mulByI', a, 'a');
     return this.mulMonomialNew(a, this.params.N / 2);
   }
 
@@ -648,28 +491,49 @@ export class Evaluator {
   // ---------------------------------------------------------------- levels
 
   /**
-   * Rescale: divide by the last prime q_l with rounding and drop it; the scale
-   * becomes scale / q_l exactly as a float64 quotient.
-   * @throws LevelMismatchError at level 0
+   * The modulus a rescale from `level` divides by, as a float64: q_level, or
+   * the product of the primes of the high-precision level whose top is
+   * `level` (rounded to float64 when it exceeds 2^53).
+   * @param level a level of the chain
+   * @returns the divisor, or q_level where the level is not the top of a group
+   */
+  levelModulus(level: number): number {
+    return levelModulus(this.params, level);
+  }
+
+  /**
+   * Rescale: divide by the primes of the top level with rounding and drop
+   * them (Cheon, Han, Kim, Kim and Song, SAC 2018, section 3.3). With one prime
+   * per level that is q_l; a high-precision level of k primes
+   * (`levelPrimes`) divides by q_l q_{l-1} ... q_{l-k+1}, one prime after the
+   * other (each step rounds to nearest, so the result is within 1/2 + 1/(2 q)
+   * of round(c / (q_l ... q_{l-k+1}))). The scale becomes scale / q_l / ... as
+   * float64 quotients.
+   * @param a the ciphertext, at the top prime of a level
+   * @param out destination (may alias a), at level l - k on return
+   * @returns out
+   * @throws LevelMismatchError at the chain's base, or at a level inside a high-precision level
    */
   rescale(a: Ciphertext, out: Ciphertext): Ciphertext {
     const op = 'Evaluator.rescale';
     this.checkCt(op, a, 'a');
     this.checkCt(op, out, 'out');
     const l = a.level;
-    if (l === 0) throw new LevelMismatchError(op, 'the ciphertext is at level 0: no prime left to divide by');
     const prm = this.params;
+    const k = prm.rescalePrimes[l];
+    if (k === 0) {
+      throw new LevelMismatchError(op, `level ${l} is inside a high-precision level of the chain (levelPrimes ${JSON.stringify(prm.levelPrimes)}): rescale from the top prime of a level`);
+    }
+    if (l - k < 0) throw new LevelMismatchError(op, `the ciphertext is at level ${l}, the base of the chain: no prime left to divide by`);
     const N = prm.N;
-    const ql = prm.Q[l];
-    const half = Math.floor(ql / 2);
-    const inv = prm.rescaleInv[l];
-    const invS = prm.rescaleInvShoup[l];
     const last = new Uint32Array(N);
     const tmp = new Uint32Array(N);
     const src = a.c.map((p) => p.data);
-    const scale = a.scale / ql;
+    let scale = a.scale;
+    for (let j = 0; j < k; j++) scale /= prm.Q[l - j];
     const slots = a.slots;
-    // Destinations: fresh polynomials when out aliases a, else out reshaped to level l - 1.
+    // Destinations of l limbs (what the first division writes): fresh polynomials
+    // when out aliases a, else out reshaped to level l - 1; cut to level l - k at the end.
     let dst: Uint32Array[];
     let fresh: RnsPoly[] | undefined;
     if (out === a) {
@@ -679,51 +543,18 @@ export class Evaluator {
       reshape(prm, out, src.length - 1, l - 1);
       dst = out.c.map((p) => p.data);
     }
-    for (let k = 0; k < src.length; k++) {
-      const S = src[k];
-      const O = dst[k];
-      // Last limb to coefficient form, shifted by half: the centered remainder is then y - half.
-      last.set(S.subarray(l * N, (l + 1) * N));
-      inverseNttLazyInput(last, prm.basisQ.tables[l]);
-      for (let c = 0; c < N; c++) {
-        const s = (last[c] + half - ql) | 0;
-        last[c] = s + ((s >> 31) & ql);
-      }
-      for (let i = 0; i < l; i++) {
-        const t = prm.basisQ.tables[i];
-        const q = t.q;
-        const hq = half % q;
-        const qInvF = 1 / q;
-        // tmp = ([y]_q - [half]_q) mod q: the centered remainder of the last limb, modulo q.
-        for (let c = 0; c < N; c++) {
-          const y = last[c]; // < q_l < 2^30
-          const e = (y * qInvF) | 0; // floor(y/q) +- 1
-          let r = (y - Math.imul(e, q) - hq) | 0; // [-2q, 2q), int32
-          r += (r >> 31) & q;
-          r += (r >> 31) & q; // [0, 2q)
-          r = (r - q) | 0;
-          tmp[c] = r + ((r >> 31) & q);
-        }
-        forwardNttLazy(tmp, t); // [0, 4q)
-        const w = inv[i];
-        const ws = invS[i];
-        const off = i * N;
-        const q2 = 2 * q;
-        for (let c = 0; c < N; c++) {
-          let z = (tmp[c] - q2) | 0;
-          z += (z >> 31) & q2; // [0, 2q)
-          const d = S[off + c] - z + q2; // (0, 3q): exact, < 2^32
-          // mulConst by q_l^-1 (Shoup): remainder in [0, 2q), one correction.
-          const e = (d * ws) | 0;
-          const r = (Math.imul(d, w) - Math.imul(e, q) - q) | 0; // [-q, q)
-          O[off + c] = r + ((r >> 31) & q);
-        }
-      }
+    // First prime from the source into the destination, the others in place
+    // (rescaleComponent reads every element before writing it).
+    for (let j = 0; j < k; j++) {
+      const top = l - j;
+      const tables = { tables: prm.basisQ.tables, inv: prm.rescaleInv[top], invShoup: prm.rescaleInvShoup[top] };
+      for (let c = 0; c < src.length; c++) rescaleComponent(j === 0 ? src[c] : dst[c], dst[c], tables, top, N, last, tmp);
     }
     if (fresh !== undefined) {
       out.c.length = 0;
       out.c.push(...fresh);
     }
+    if (k > 1) reshape(prm, out, src.length - 1, l - k);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -733,48 +564,8 @@ export class Evaluator {
 
   /** Allocating {@link rescale}. */
   rescaleNew(a: Ciphertext): Ciphertext {
-    return this.rescale(a, this.newOut(a, a.degree, Math.max(0, a.level - 1)));
-  }
-
-  /**
-   * Drop `levels` primes without dividing (the message and scale are unchanged).
-   * @throws LevelMismatchError if fewer levels remain
-   */
-  dropLevel(a: Ciphertext, levels: number, out: Ciphertext): Ciphertext {
-    const op = 'Evaluator.dropLevel';
-    this.checkCt(op, a, 'a');
-    this.checkCt(op, out, 'out');
-    if (!Number.isInteger(levels) || levels < 0 || levels > a.level) {
-      throw new LevelMismatchError(op, `levels must be an integer in [0, ${a.level}], got ${levels}`);
-    }
-    const target = a.level - levels;
-    if (out === a) {
-      reshape(this.params, out, a.degree, target);
-      return out;
-    }
-    const src = a.c.map((p) => p.data);
-    reshape(this.params, out, a.degree, target);
-    for (let k = 0; k < src.length; k++) out.c[k].data.set(src[k].subarray(0, (target + 1) * this.params.N));
-    out.scale = a.scale;
-    out.slots = a.slots;
-    out.seed = undefined;
-    return out;
-  }
-
-  /** Allocating {@link dropLevel}. */
-  dropLevelNew(a: Ciphertext, levels: number): Ciphertext {
-    return this.dropLevel(a, levels, this.newOut(a, a.degree, Math.max(0, a.level - levels)));
-  }
-
-  /** Copy a into out (reshaped). */
-  copy(a: Ciphertext, out: Ciphertext): Ciphertext {
-    if (a === out) return out;
-    reshape(this.params, out, a.degree, a.level);
-    for (let k = 0; k <= a.degree; k++) out.c[k].data.set(a.c[k].data);
-    out.scale = a.scale;
-    out.slots = a.slots;
-    out.seed = a.seed?.slice();
-    return out;
+    this.checkCt('Evaluator.rescale', a, 'a');
+    return this.rescale(a, this.newOut(a, a.degree, Math.max(0, a.level - Math.max(1, this.params.rescalePrimes[a.level]))));
   }
 
   // ---------------------------------------------------------------- automorphisms
@@ -806,15 +597,7 @@ export class Evaluator {
     const u1 = new RnsPoly(N, level + 1, undefined, true);
     this.ks.innerProductModDown(dec, key, perm, u0, u1);
     this.counters.keySwitches++;
-    const c0 = a.c[0].data;
-    for (let i = 0; i <= level; i++) {
-      const q = prm.Q[i];
-      const off = i * N;
-      for (let c = 0; c < N; c++) {
-        const s = (u0.data[off + c] + c0[off + perm[c]] - q) | 0;
-        u0.data[off + c] = s + ((s >> 31) & q);
-      }
-    }
+    addPermutedLimbs(u0.data, a.c[0].data, perm, prm.Q, N, level + 1);
     const scale = a.scale;
     const slots = a.slots;
     out.c.length = 0;
@@ -851,6 +634,7 @@ export class Evaluator {
 
   /** Allocating {@link rotate}. */
   rotateNew(a: Ciphertext, k: number): Ciphertext {
+    this.checkCt('Evaluator.rotate', a, 'a');
     return this.rotate(a, k, this.newOut(a, 1, a.level));
   }
 
@@ -899,6 +683,7 @@ export class Evaluator {
 
   /** Allocating {@link conjugate}. */
   conjugateNew(a: Ciphertext): Ciphertext {
+    this.checkCt('Evaluator.conjugate', a, 'a');
     return this.conjugate(a, this.newOut(a, 1, a.level));
   }
 }

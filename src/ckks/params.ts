@@ -28,8 +28,8 @@ import {
   shoupConstant,
   subBasis,
 } from '../ntt/index.js';
-import { CkksError, InsecureParametersError } from './errors.js';
-import { type SecurityLevel, maxLogQP, securityLevelOf } from './security.js';
+import { CkksError, type RlweParameters } from '../rlwe/index.js';
+import { type SecurityLevel, checkSecurity, securityLevelOf } from './security.js';
 
 /**
  * The value that a caller must pass as `unsafeAllowInsecure` to use parameters
@@ -63,6 +63,16 @@ export interface ParametersLiteral {
    * key-switching noise sum_j d_j e_j / P stays far below the rounding noise).
    */
   digitSize?: number;
+  /**
+   * Primes per level, from level 0 upwards (default: one prime per level).
+   * An entry k > 1 makes a high-precision level: a rescale from it divides by
+   * the product of its k primes, so with 30-bit words its scale can reach
+   * about 30k bits (composite scaling, as OpenFHE offers for 32-bit
+   * hardware). Entry 0 is the base (the primes a ciphertext keeps at the
+   * bottom). The entries are positive integers summing to the number of
+   * ciphertext primes.
+   */
+  levelPrimes?: number[];
   /** Required classical security level (default 128). */
   securityLevel?: SecurityLevel;
   /**
@@ -72,21 +82,17 @@ export interface ParametersLiteral {
   unsafeAllowInsecure?: typeof INSECURE_OPT_IN;
 }
 
-/** Validated, frozen parameters with all precomputed tables. */
-export interface Parameters {
-  readonly logN: number;
-  readonly N: number;
+/**
+ * Validated, frozen parameters with all precomputed tables: the RLWE view
+ * ({@link RlweParameters}: ring, chain, key-switching digits) plus the CKKS
+ * fields (scale, slots, rescaling tables).
+ */
+export interface Parameters extends RlweParameters {
   /** Maximal number of complex slots, N/2. */
   readonly maxSlots: number;
   readonly logSlots: number;
   /** Default number of slots, 2^logSlots. */
   readonly slots: number;
-  /** Ciphertext primes q_0..q_L. */
-  readonly Q: readonly number[];
-  /** Special primes p_0..p_{K-1}. */
-  readonly P: readonly number[];
-  /** Highest level L = |Q| - 1. */
-  readonly maxLevel: number;
   /** Default scale (a float64, exactly 2^logDefaultScale). */
   readonly defaultScale: number;
   /** log2 of Q, of P, and of QP (real, not rounded). */
@@ -97,28 +103,33 @@ export interface Parameters {
   readonly securityLevel: 0 | SecurityLevel;
   /** Whether the parameters were accepted through the insecure opt-in. */
   readonly insecure: boolean;
-  /** Ciphertext primes per key-switching digit, and the number of digits at the top level. */
-  readonly digitSize: number;
-  readonly dnum: number;
-  /** Basis of the Q primes. */
-  readonly basisQ: RnsBasis;
-  /** Basis of the P primes. */
-  readonly basisP: RnsBasis;
-  /** Basis Q then P (limb i < |Q| is q_i, limb |Q| + j is p_j). */
-  readonly basisQP: RnsBasis;
+  /**
+   * Primes per level from level 0 upwards (all 1 unless the literal grouped
+   * them). Ciphertext levels count primes: a ciphertext at level l holds
+   * q_0..q_l, and only the top prime of a group is a level a rescale lands on
+   * or starts from.
+   */
+  readonly levelPrimes: readonly number[];
+  /**
+   * rescalePrimes[l]: how many primes a rescale from level l divides away
+   * (the size of the group whose top prime is q_l), 0 when q_l is not the top
+   * of a group. A rescale from level l lands on level l - rescalePrimes[l].
+   */
+  readonly rescalePrimes: readonly number[];
+  /**
+   * levelTops[k]: the ciphertext level (top prime index) of the k-th level of
+   * the chain counted in rescales from the base (levelTops[0] is the base's
+   * top prime, levelTops[depth] = maxLevel). The identity with one prime per level.
+   */
+  readonly levelTops: readonly number[];
+  /** Number of rescales from the top level to the base: levelPrimes.length - 1. */
+  readonly depth: number;
   /**
    * Rescale tables: rescaleInv[l][i] = q_l^-1 mod q_i for i < l (index 0 unused),
    * with Shoup constants in rescaleInvShoup.
    */
   readonly rescaleInv: readonly Uint32Array[];
   readonly rescaleInvShoup: readonly Float64Array[];
-  /** P^-1 mod q_i and [P]_{q_i}, with Shoup constants (key switching ModDown / key generation). */
-  readonly pInvModQ: Uint32Array;
-  readonly pInvModQShoup: Float64Array;
-  readonly pModQ: Uint32Array;
-  readonly pModQShoup: Float64Array;
-  /** Short hex fingerprint of (logN, Q, P, scale, slots): objects carry it to detect parameter mismatches. */
-  readonly fingerprint: string;
   /** The literal the parameters were made from (frozen copy). */
   readonly literal: Readonly<ParametersLiteral>;
 }
@@ -132,6 +143,18 @@ function checkIntIn(name: string, v: unknown, lo: number, hi: number): number {
     invalid(`${name} must be an integer in [${lo}, ${hi}], got ${String(v)}`);
   }
   return v;
+}
+
+/** The literal's levelPrimes, checked (default: one prime per level). */
+function checkLevelPrimes(v: unknown, count: number): number[] {
+  if (v === undefined) return new Array<number>(count).fill(1);
+  if (!Array.isArray(v) || v.length === 0) invalid(`levelPrimes must be a non-empty array of positive integers, got ${String(v)}`);
+  let sum = 0;
+  v.forEach((k, i) => {
+    sum += checkIntIn(`levelPrimes[${i}]`, k, 1, count);
+  });
+  if (sum !== count) invalid(`levelPrimes must sum to the number of ciphertext primes ${count}, got ${sum}`);
+  return v.slice() as number[];
 }
 
 /** Primes for the chain from sizes: alternating around 2^b for each run of equal sizes. */
@@ -210,21 +233,14 @@ export function createParameters(lit: ParametersLiteral): Parameters {
   const logQP = logQ + logP;
   const required: SecurityLevel = lit.securityLevel ?? 128;
   if (required !== 128 && required !== 192 && required !== 256) invalid(`securityLevel must be 128, 192 or 256, got ${String(required)}`);
-  const bound = maxLogQP(logN, required);
   const optIn = lit.unsafeAllowInsecure;
   if (optIn !== undefined && optIn !== INSECURE_OPT_IN) {
     invalid(`unsafeAllowInsecure must be exactly "${INSECURE_OPT_IN}" when given`);
   }
-  const secure = bound !== undefined && logQP <= bound;
-  if (!secure && optIn !== INSECURE_OPT_IN) {
-    throw new InsecureParametersError(
-      'createParameters',
-      bound === undefined
-        ? `no ${required}-bit bound is known for logN = ${logN}; pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`
-        : `log2(QP) = ${logQP.toFixed(2)} exceeds the ${required}-bit bound ${bound} for logN = ${logN} ` +
-            `(HomomorphicEncryption.org, ternary secret); pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`,
-    );
-  }
+  const secure = checkSecurity('createParameters', logN, logQP, required, optIn === INSECURE_OPT_IN, {
+    citeStandard: true,
+    remedy: `pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`,
+  });
   const logDefaultScale = lit.logDefaultScale;
   if (typeof logDefaultScale !== 'number' || !Number.isFinite(logDefaultScale) || logDefaultScale <= 0 || logDefaultScale >= logQ) {
     invalid(`logDefaultScale must be a positive number below log2(Q) = ${logQ.toFixed(2)}, got ${String(logDefaultScale)}`);
@@ -236,6 +252,15 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     if (digitBits > logP) {
       invalid(`the special modulus P (${logP.toFixed(1)} bits) must exceed each key-switching digit; digit ${d / digitSize} has ${digitBits.toFixed(1)} bits (lower digitSize or add special primes)`);
     }
+  }
+  const levelPrimes = checkLevelPrimes(lit.levelPrimes, Q.length);
+  const grouped = levelPrimes.some((k) => k !== 1);
+  const rescalePrimes = new Array<number>(Q.length).fill(0);
+  const levelTops: number[] = [];
+  for (let g = 0, top = -1; g < levelPrimes.length; g++) {
+    top += levelPrimes[g];
+    rescalePrimes[top] = levelPrimes[g];
+    levelTops.push(top);
   }
   const basisQ = subBasis(basisQP, Q.length);
   const basisP = createRnsBasis(P, logN);
@@ -269,10 +294,13 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     logDefaultScale,
     logSlots,
     digitSize,
+    ...(grouped ? { levelPrimes: Object.freeze(levelPrimes.slice()) as number[] } : {}),
     securityLevel: required,
     ...(optIn ? { unsafeAllowInsecure: optIn } : {}),
   });
-  const fpInput = new TextEncoder().encode(JSON.stringify({ v: 1, logN, Q, P, logDefaultScale, logSlots, digitSize }));
+  // The grouping enters the fingerprint only when it is not the default, so
+  // that parameter sets of one prime per level keep their fingerprints.
+  const fpInput = new TextEncoder().encode(JSON.stringify({ v: 1, logN, Q, P, logDefaultScale, logSlots, digitSize, ...(grouped ? { levelPrimes } : {}) }));
   const fingerprint = Array.from(shake256(fpInput, { dkLen: 16 }), (b) => b.toString(16).padStart(2, '0')).join('');
   return Object.freeze({
     logN,
@@ -294,6 +322,10 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     basisQ,
     basisP,
     basisQP,
+    levelPrimes: Object.freeze(levelPrimes),
+    rescalePrimes: Object.freeze(rescalePrimes),
+    levelTops: Object.freeze(levelTops),
+    depth: levelPrimes.length - 1,
     rescaleInv: Object.freeze(rescaleInv),
     rescaleInvShoup: Object.freeze(rescaleInvShoup),
     pInvModQ,
@@ -303,4 +335,21 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     fingerprint,
     literal,
   });
+}
+
+/**
+ * The modulus a rescale from `level` divides by, as a float64: q_level, or
+ * the product of the primes of the high-precision level whose top is `level`
+ * (rounded to float64 when it exceeds 2^53). The natural scale of constants
+ * and plaintexts multiplied into a ciphertext at `level`.
+ * @param params the parameters
+ * @param level a level of the chain
+ * @returns the divisor (q_level where the level is not the top of a group)
+ * @throws nothing
+ */
+export function levelModulus(params: Parameters, level: number): number {
+  const k = Math.max(1, params.rescalePrimes[level] ?? 1);
+  let m = 1;
+  for (let j = 0; j < k && level - j >= 0; j++) m *= params.Q[level - j];
+  return m;
 }

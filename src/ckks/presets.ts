@@ -80,6 +80,26 @@ export const PN16QP1740_SEC128: Readonly<ParametersLiteral> = Object.freeze({
 });
 
 /**
+ * High-precision levels at the paper's ring: logN 16 (32768 slots), 43
+ * ciphertext primes of 30 bits grouped into a base of 3 primes and 20
+ * levels of 2 primes (composite scaling: each rescale divides by a product of
+ * two primes, about 2^60), 14 special primes, key-switching digits of 13
+ * primes (P exceeds a digit by one prime), log2(QP) ~ 1710, 128-bit secure
+ * (bound 1747). Default scale 2^60: 20 multiplicative levels at about 2^60,
+ * for polynomial approximations and linear transforms that need more than
+ * the 2^30 of one 30-bit prime; the base of 90 bits holds a value of
+ * magnitude up to 2^29 at that scale.
+ */
+export const PN16QP1710_HP_SEC128: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(43, 30),
+  levelPrimes: [3, ...rep(20, 2)],
+  logP: rep(14, 30),
+  digitSize: 13,
+  logDefaultScale: 60,
+});
+
+/**
  * The trainer's preset (the paper's setting and ring; the default of `hecnn
  * train`): logN 16 (32768 slots), 15 ciphertext primes of 30 bits (14
  * levels), 8 special primes, key-switching digits of 7 (dnum 3 at the top
@@ -140,6 +160,7 @@ export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Ob
   PN14QP420_SEC128,
   PN16QP420_SEC128,
   PN16QP1740_SEC128,
+  PN16QP1710_HP_SEC128,
   PN16QP1200_TRAIN_SEC128,
   PN16QP690_TRAIN_SEC128,
   PN12QP180_INSECURE,

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { InsecureParametersError } from './errors.js';
+
 /** Supported classical security levels. */
 export type SecurityLevel = 128 | 192 | 256;
 
@@ -24,6 +26,7 @@ export const MAX_LOG_QP: Readonly<Record<SecurityLevel, Readonly<Record<number, 
  * @param logN log2 of the ring degree
  * @param level 128, 192 or 256
  * @returns the largest admissible log2(QP), or undefined when the standard gives none
+ * @throws nothing
  */
 export function maxLogQP(logN: number, level: SecurityLevel): number | undefined {
   return MAX_LOG_QP[level][logN];
@@ -34,6 +37,7 @@ export function maxLogQP(logN: number, level: SecurityLevel): number | undefined
  * @param logN log2 of the ring degree
  * @param logQP log2 of the product of all ciphertext and special primes
  * @returns 256, 192 or 128, or 0 when below 128 bits (or no bound is known)
+ * @throws nothing
  */
 export function securityLevelOf(logN: number, logQP: number): 0 | SecurityLevel {
   for (const level of [256, 192, 128] as const) {
@@ -41,4 +45,42 @@ export function securityLevelOf(logN: number, logQP: number): 0 | SecurityLevel 
     if (b !== undefined && logQP <= b) return level;
   }
   return 0;
+}
+
+/** How a refusal of {@link checkSecurity} is worded around its finding. */
+export interface SecurityWording {
+  /** Text in front of the finding, e.g. `"parameters, field Q/P: "` (default none). */
+  readonly prefix?: string;
+  /** Name the standard, " (HomomorphicEncryption.org, ternary secret)", after an exceeded bound (default false). */
+  readonly citeStandard?: boolean;
+  /** The remedy, after "; ", e.g. `pass unsafeAllowInsecure: "…" to use it anyway`. */
+  readonly remedy: string;
+}
+
+/**
+ * The HomomorphicEncryption.org security check of a parameter set, the one
+ * place it is written: `createParameters` runs it on a literal and
+ * `deserializeParameters` on the primes it read, before any table is built.
+ * @param op the operation that checks, named by the error
+ * @param logN log2 of the ring degree
+ * @param logQP log2 of the product of all ciphertext and special primes
+ * @param level the required classical security level
+ * @param allowInsecure whether the caller gave the insecure opt-in
+ * @param wording prefix, citation and remedy of the message
+ * @returns whether the parameters are within the bound (false only when allowInsecure)
+ * @throws InsecureParametersError if log2(QP) exceeds the bound for logN at `level`,
+ *   or no bound is known for logN, and allowInsecure is false
+ */
+export function checkSecurity(op: string, logN: number, logQP: number, level: SecurityLevel, allowInsecure: boolean, wording: SecurityWording): boolean {
+  const bound = maxLogQP(logN, level);
+  const secure = bound !== undefined && logQP <= bound;
+  if (!secure && !allowInsecure) {
+    const finding =
+      bound === undefined
+        ? `no ${level}-bit bound is known for logN = ${logN}`
+        : `log2(QP) = ${logQP.toFixed(2)} exceeds the ${level}-bit bound ${bound} for logN = ${logN}` +
+          (wording.citeStandard ? ' (HomomorphicEncryption.org, ternary secret)' : '');
+    throw new InsecureParametersError(op, `${wording.prefix ?? ''}${finding}; ${wording.remedy}`);
+  }
+  return secure;
 }

@@ -7,8 +7,11 @@
  */
 
 import { RnsPoly } from '../ntt/index.js';
-import { CkksError, LevelMismatchError, ParametersMismatchError } from './errors.js';
+import { checkFingerprint } from '../rlwe/index.js';
+import { CkksError, LevelMismatchError } from './errors.js';
 import type { Parameters } from './params.js';
+
+export { checkFingerprint };
 
 /** An encoded message m(X) with m = round(scale * embedding^-1(z)), in NTT form. */
 export class Plaintext {
@@ -136,9 +139,27 @@ export function checkSlots(op: string, params: Parameters, slots: number): void 
   }
 }
 
-/** @throws ParametersMismatchError if the object was made under other parameters */
-export function checkFingerprint(op: string, params: Parameters, obj: { fingerprint: string }, name: string): void {
-  if (obj.fingerprint !== params.fingerprint) {
-    throw new ParametersMismatchError(op, `${name} was made under parameters ${obj.fingerprint.slice(0, 8)}…, expected ${params.fingerprint.slice(0, 8)}…`);
+/**
+ * Give `ct` the requested degree and level, reusing its memory when the level
+ * shrinks (prefix views) and allocating when it grows.
+ * @param params parameters
+ * @param ct the ciphertext to reshape in place
+ * @param degree number of components minus one
+ * @param level the level
+ * @internal
+ */
+export function reshape(params: Parameters, ct: Ciphertext, degree: number, level: number): void {
+  const N = params.N;
+  while (ct.c.length > degree + 1) ct.c.pop();
+  for (let i = 0; i <= degree; i++) {
+    const cur = ct.c[i];
+    if (cur === undefined || cur.limbs < level + 1) {
+      const p = new RnsPoly(N, level + 1);
+      p.isNtt = true;
+      ct.c[i] = p;
+    } else if (cur.limbs > level + 1) {
+      ct.c[i] = cur.prefix(level + 1);
+    }
+    ct.c[i].isNtt = true;
   }
 }

@@ -2,7 +2,7 @@
  * Files of the owner / server protocol of encrypted training: the owner's
  * secret-key file, the server's evaluation-key file, the upload and the
  * server's checkpoint. Pure `Uint8Array` in and out (no `node:` imports),
- * built on the object format of src/ckks/serialize.ts.
+ * built on the object format of src/ckks/serialize/.
  *
  * Container (little-endian):
  *
@@ -18,7 +18,7 @@
  *
  * The section lengths must add up to exactly the bytes present. Section 0 is
  * the parameters (serializeParameters), section 1 the kind's fixed-size
- * metadata, and the rest are objects of src/ckks/serialize.ts:
+ * metadata, and the rest are objects of src/ckks/serialize/:
  *
  * - secret-key file (1): meta = key id (16 bytes), part width u32; then the secret key.
  * - evaluation-key file (2): meta = key id, part width u32; then the evaluation keys
@@ -37,10 +37,15 @@
  * Loaders check the magic, version, kind, flags, section table and metadata
  * (shapes against the layout the parameters give, counts against the
  * section count) before loading any object, never allocate more than the
- * input holds, and throw only {@link CkksError}s: {@link BundleError} (code
- * `MALFORMED_DATA`) for the container and its metadata, and the errors of
- * src/ckks/serialize.ts for the embedded objects (SerializationError,
- * ParametersMismatchError, InsecureParametersError).
+ * input holds (the codec of src/core/codec.ts checks every read), and throw
+ * only {@link CkksError}s: {@link BundleError} (code `MALFORMED_DATA`) for the
+ * container and its metadata, naming the field, and the errors of
+ * src/ckks/serialize/ for the embedded objects (SerializationError,
+ * ParametersMismatchError, InsecureParametersError); `INVALID_ARGUMENT` for
+ * an input that is not a Uint8Array or options that are not an object. A
+ * genuine bug (an exception outside the error family) propagates unchanged.
+ * Messages carry header and metadata numbers only: the bytes of the embedded
+ * objects (a secret key among them) never reach a message.
  *
  * @module
  */
@@ -62,6 +67,9 @@ import {
   serializeParameters,
   serializeSecretKey,
 } from '../ckks/index.js';
+import { MalformedDataError, argError, checkBytes } from '../ckks/serialize/container.js';
+import { Reader, Writer, article, equalBytes, toHex } from '../core/codec.js';
+import { HecnnError } from '../core/errors.js';
 import { type EncryptedWeights, type ProblemShape, type Upload, trainingLayout } from './encrypted.js';
 
 /** Container version written, and the only one read. */
@@ -75,6 +83,9 @@ export const DIGEST_BYTES = 32;
 
 /** The magic 'HECM'. */
 const MAGIC = [0x48, 0x45, 0x43, 0x4d] as const;
+
+/** Bytes of the container header before the section table. */
+const HEAD_BYTES = 12;
 
 /** Kinds of bundle. */
 export const BundleKind = Object.freeze({
@@ -92,23 +103,25 @@ const KIND_NAMES = ['', 'secret-key file', 'evaluation-key file', 'upload', 'che
 /** Largest section count any kind can declare (bounds the section table before it is read). */
 const MAX_SECTIONS = 1 << 20;
 
-/** A malformed bundle: names the loader, the bundle kind, the field and the problem. */
-export class BundleError extends CkksError {
-  /** The bundle kind being read, e.g. "upload". */
-  readonly kind: string;
-  /** The offending field, e.g. "section 3" or "n". */
-  readonly field: string;
+/**
+ * A malformed bundle: names the loader, the bundle kind (`kind`, e.g.
+ * "upload"), the field (`field`, e.g. "section 3" or "n") and the problem.
+ */
+export class BundleError extends MalformedDataError {
   /**
    * @param op the loader
    * @param kind the bundle kind being read
    * @param field the offending field
    * @param problem what is wrong
    */
-  constructor(op: string, kind: string, field: string, problem: string) {
-    super('MALFORMED_DATA', op, `${kind}, field ${field}: ${problem}`);
+  constructor(
+    op: string,
+    readonly kind: string,
+    field: string,
+    problem: string,
+  ) {
+    super(op, kind, field, problem);
     this.name = 'BundleError';
-    this.kind = kind;
-    this.field = field;
   }
 }
 
@@ -152,21 +165,6 @@ export interface Checkpoint {
 // Helpers
 // ---------------------------------------------------------------------------
 
-function argError(op: string, detail: string): never {
-  throw new CkksError('INVALID_ARGUMENT', op, detail);
-}
-
-/** Run a loader; anything that is not a CkksError (a bug) becomes a BundleError. */
-function guard<T>(op: string, kind: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof CkksError) throw e;
-    const err = e as Error;
-    throw new BundleError(op, kind, '(internal)', `unexpected ${err?.name ?? 'exception'}: ${err?.message ?? String(e)}`);
-  }
-}
-
 /**
  * SHAKE256 digest (32 bytes) of a file's bytes, to tie a checkpoint to its upload.
  * @param bytes the file
@@ -178,26 +176,14 @@ export function bundleDigest(bytes: Uint8Array): Uint8Array {
   return shake256.create({ dkLen: DIGEST_BYTES }).update(bytes).digest();
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, '0');
-  return s;
-}
-
 /**
  * A key id as hex, for messages.
  * @param id the key id
  * @returns 32 hex digits
+ * @throws nothing
  */
 export function keyIdHex(id: Uint8Array): string {
-  return hex(id);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
+  return toHex(id);
 }
 
 /**
@@ -205,135 +191,77 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * @param a first
  * @param b second
  * @returns true when the bytes agree
+ * @throws nothing
  */
 export function sameId(a: Uint8Array, b: Uint8Array): boolean {
   return equalBytes(a, b);
 }
 
-/** Fixed-size little-endian metadata writer. */
-class MetaWriter {
-  readonly buf: Uint8Array;
-  private readonly view: DataView;
-  private pos = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
-  }
-  raw(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-  u32(v: number): void {
-    this.view.setUint32(this.pos, v, true);
-    this.pos += 4;
-  }
-  u8(v: number): void {
-    this.view.setUint8(this.pos++, v);
-  }
+/** A writer of a fixed-size section or file; its only refusal (an impossible size) is an OUT_OF_RANGE CkksError. */
+function writer(op: string, size: number): Writer {
+  return new Writer(size, (problem) => new CkksError('OUT_OF_RANGE', op, problem));
 }
 
-/** Fixed-size metadata reader (the section length has been checked). */
-class MetaReader {
-  private readonly view: DataView;
-  private pos = 0;
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly fail: (field: string, problem: string) => never,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  /** A copy of the next n bytes (a plain Uint8Array: a Node Buffer's slice() would be a view). */
-  raw(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    out.set(this.bytes.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return out;
-  }
-  u32(field: string, min: number, max: number): number {
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    if (v < min || v > max) this.fail(field, `${v} is out of range [${min}, ${max}]`);
-    return v;
-  }
-  u8(field: string, max: number): number {
-    const v = this.view.getUint8(this.pos++);
-    if (v > max) this.fail(field, `${v} is out of range [0, ${max}]`);
-    return v;
-  }
+/** A reader whose refusals are BundleErrors of one loader and bundle kind. */
+function reader(op: string, kind: string, bytes: Uint8Array): Reader {
+  return new Reader(bytes, (field, problem) => new BundleError(op, kind, field, problem));
 }
 
-function pack(kind: BundleKindCode, sections: Uint8Array[]): Uint8Array {
-  const head = 12 + 4 * sections.length;
-  let total = head;
-  for (const s of sections) total += s.length;
-  const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  v.setUint16(4, BUNDLE_VERSION, true);
-  v.setUint8(6, kind);
-  v.setUint8(7, 0);
-  v.setUint32(8, sections.length, true);
-  let pos = head;
-  sections.forEach((s, i) => {
-    v.setUint32(12 + 4 * i, s.length, true);
-    out.set(s, pos);
-    pos += s.length;
-  });
-  return out;
+function pack(op: string, kind: BundleKindCode, sections: Uint8Array[]): Uint8Array {
+  const w = writer(op, sections.reduce((n, s) => n + s.length, HEAD_BYTES + 4 * sections.length));
+  w.bytes(Uint8Array.from(MAGIC));
+  w.u16(BUNDLE_VERSION);
+  w.u8(kind);
+  w.u8(0);
+  w.u32(sections.length);
+  for (const s of sections) w.u32(s.length);
+  for (const s of sections) w.bytes(s);
+  return w.done();
 }
 
 /** The parsed container: its sections as views of the input. */
 interface Opened {
+  op: string;
   kind: BundleKindCode;
   sections: Uint8Array[];
+  /** Refuse a field of the bundle (a BundleError naming its kind). */
   fail: (field: string, problem: string) => never;
 }
 
 function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode | undefined): Opened {
+  checkBytes(op, bytes);
   const want = expected === undefined ? 'bundle' : KIND_NAMES[expected];
-  const failAs =
-    (name: string) =>
-    (field: string, problem: string): never => {
-      throw new BundleError(op, name, field, problem);
-    };
-  let fail = failAs(want);
-  if (!(bytes instanceof Uint8Array)) argError(op, `bytes must be a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
-  if (bytes.length < 12) fail('header', `truncated: the header takes 12 bytes, the input has ${bytes.length}`);
+  let r = reader(op, want, bytes);
+  if (r.length < HEAD_BYTES) r.fail('header', `truncated: the header takes ${HEAD_BYTES} bytes, the input has ${r.length}`);
   if (bytes[0] === 0x48 && bytes[1] === 0x45 && bytes[2] === 0x43 && bytes[3] === 0x4b) {
-    fail('magic', bytes[6] === 7 ? 'this is a bare secret key (a HECK object of type 7), not a bundle; secret keys are refused here' : 'this is a bare HECK object (src/ckks/serialize.ts), not a HECM bundle');
+    r.fail('magic', bytes[6] === 7 ? 'this is a bare secret key (a HECK object of type 7), not a bundle; secret keys are refused here' : 'this is a bare HECK object (src/ckks/serialize/), not a HECM bundle');
   }
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('magic', 'expected "HECM" (48 45 43 4d)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint16(4, true);
-  if (version !== BUNDLE_VERSION) fail('version', `unsupported container version ${version} (this library reads ${BUNDLE_VERSION})`);
-  const kind = view.getUint8(6);
-  if (kind < 1 || kind >= KIND_NAMES.length) fail('kind', `unknown bundle kind ${kind}`);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) r.fail('magic', 'expected "HECM" (48 45 43 4d)');
+  r.pos = 4;
+  const version = r.u16('version');
+  if (version !== BUNDLE_VERSION) r.fail('version', `unsupported container version ${version} (this library reads ${BUNDLE_VERSION})`);
+  const kind = r.u8('kind');
+  if (kind < 1 || kind >= KIND_NAMES.length) r.fail('kind', `unknown bundle kind ${kind}`);
   if (expected !== undefined && kind !== expected) {
-    if (kind === BundleKind.SecretKey) fail('kind', `the file is a secret-key file; it is refused here (only the data owner reads it), expected ${article(want)}`);
-    fail('kind', `the file is ${article(KIND_NAMES[kind])}, expected ${article(want)}`);
+    if (kind === BundleKind.SecretKey) r.fail('kind', `the file is a secret-key file; it is refused here (only the data owner reads it), expected ${article(want)}`);
+    r.fail('kind', `the file is ${article(KIND_NAMES[kind])}, expected ${article(want)}`);
   }
-  fail = failAs(KIND_NAMES[kind]);
-  const flags = view.getUint8(7);
-  if (flags !== 0) fail('flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
-  const count = view.getUint32(8, true);
-  if (count < 2) fail('section count', `${count} sections; every bundle has at least the parameters and the metadata`);
-  if (count > MAX_SECTIONS || 12 + 4 * count > bytes.length) {
-    fail('section count', `${count} sections need a ${12 + 4 * count}-byte table, the input has ${bytes.length} bytes`);
-  }
-  let pos = 12 + 4 * count;
-  const sections: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const len = view.getUint32(12 + 4 * i, true);
-    if (len > bytes.length - pos) fail(`section ${i} length`, `${len} bytes declared at offset ${pos}, ${bytes.length - pos} left (truncated or lying)`);
-    sections.push(bytes.subarray(pos, pos + len));
-    pos += len;
-  }
-  if (pos !== bytes.length) fail('length', `${bytes.length - pos} trailing bytes after the last section`);
-  return { kind: kind as BundleKindCode, sections, fail };
-}
-
-function article(name: string): string {
-  return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
+  // From here on, errors name the kind the file declares.
+  const pos = r.pos;
+  r = reader(op, KIND_NAMES[kind], bytes);
+  r.pos = pos;
+  const flags = r.u8('flags');
+  if (flags !== 0) r.fail('flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
+  const count = r.u32('section count');
+  if (count < 2) r.fail('section count', `${count} sections; every bundle has at least the parameters and the metadata`);
+  r.count('section count', count, MAX_SECTIONS, 4);
+  const lengths = Array.from({ length: count }, (_, i) => r.u32(`section ${i} length`));
+  const sections = lengths.map((len, i) => {
+    if (len > r.remaining) r.fail(`section ${i} length`, `${len} bytes declared at offset ${r.pos}, ${r.remaining} left (truncated or lying)`);
+    return r.view(len, `section ${i}`);
+  });
+  if (r.remaining !== 0) r.fail('length', `${r.remaining} trailing bytes after the last section`);
+  return { op, kind: kind as BundleKindCode, sections, fail: (field, problem) => r.fail(field, problem) };
 }
 
 /**
@@ -344,15 +272,13 @@ function article(name: string): string {
  * @throws BundleError if the header is not a bundle header
  */
 export function readBundleKind(bytes: Uint8Array): { kind: BundleKindCode; name: string } {
-  const op = 'readBundleKind';
-  return guard(op, 'bundle', () => {
-    const o = parseContainer(op, bytes, undefined);
-    return { kind: o.kind, name: KIND_NAMES[o.kind] };
-  });
+  const o = parseContainer('readBundleKind', bytes, undefined);
+  return { kind: o.kind, name: KIND_NAMES[o.kind] };
 }
 
+/** Load the parameters (section 0), with the loader's opt-in. */
 function loadParams(o: Opened, opts: BundleLoadOptions): Parameters {
-  if (typeof opts !== 'object' || opts === null) o.fail('options', 'opts must be an object');
+  if (typeof opts !== 'object' || opts === null) argError(o.op, 'opts must be an object');
   return deserializeParameters(o.sections[0], opts.unsafeAllowInsecure === undefined ? {} : { unsafeAllowInsecure: opts.unsafeAllowInsecure });
 }
 
@@ -360,8 +286,15 @@ function checkExactSections(o: Opened, n: number, what: string): void {
   if (o.sections.length !== n) o.fail('section count', `${o.sections.length} sections, expected ${n} (${what})`);
 }
 
-function checkMetaLength(o: Opened, n: number): void {
+/** A reader over the metadata (section 1), once its length is checked to be exactly n. */
+function metaReader(o: Opened, n: number): Reader {
   if (o.sections[1].length !== n) o.fail('metadata', `${o.sections[1].length} bytes, expected ${n}`);
+  return reader(o.op, KIND_NAMES[o.kind], o.sections[1]);
+}
+
+/** Read a u32 of the metadata in [min, max]. */
+function metaU32(m: Reader, field: string, min: number, max: number): number {
+  return m.inRange(field, m.u32(field), min, max);
 }
 
 function checkPlan(op: string, params: Parameters, plan: KeyPlan): void {
@@ -373,24 +306,48 @@ function checkWidth(op: string, params: Parameters, width: number): void {
   if (!Number.isInteger(width) || width < 1 || width > params.slots || (width & (width - 1)) !== 0) argError(op, `width must be a power of two in [1, ${params.slots}], got ${String(width)}`);
 }
 
-function readPlan(o: Opened, params: Parameters): KeyPlan {
-  checkMetaLength(o, KEY_ID_BYTES + 4);
-  const m = new MetaReader(o.sections[1], o.fail);
-  const keyId = m.raw(KEY_ID_BYTES);
-  const width = m.u32('width', 1, params.slots);
-  if ((width & (width - 1)) !== 0) o.fail('width', `${width} is not a power of two`);
-  return { keyId, width };
+/** Read a part width: a power of two in [1, slots]. */
+function readWidth(m: Reader, params: Parameters): number {
+  const width = metaU32(m, 'width', 1, params.slots);
+  if ((width & (width - 1)) !== 0) m.fail('width', `${width} is not a power of two`);
+  return width;
 }
 
-function planMeta(plan: KeyPlan): Uint8Array {
-  const m = new MetaWriter(KEY_ID_BYTES + 4);
-  m.raw(plan.keyId);
+function readPlan(o: Opened, params: Parameters): KeyPlan {
+  const m = metaReader(o, KEY_ID_BYTES + 4);
+  const keyId = m.take(KEY_ID_BYTES, 'key id');
+  return { keyId, width: readWidth(m, params) };
+}
+
+function planMeta(op: string, plan: KeyPlan): Uint8Array {
+  const m = writer(op, KEY_ID_BYTES + 4);
+  m.bytes(plan.keyId);
   m.u32(plan.width);
-  return m.buf;
+  return m.done();
+}
+
+/** Encode a key file: parameters, the plan and one serialized key object. */
+function encodeKeyFile(op: string, params: Parameters, plan: KeyPlan, kind: BundleKindCode, key: (params: Parameters) => Uint8Array): Uint8Array {
+  checkPlan(op, params, plan);
+  const keyBytes = key(params);
+  try {
+    return pack(op, kind, [serializeParameters(params), planMeta(op, plan), keyBytes]);
+  } finally {
+    keyBytes.fill(0); // the secret key in clear, copied into the file
+  }
+}
+
+/** Decode a key file: parameters, the plan and one key object, loaded by `load`. */
+function decodeKeyFile<T>(op: string, bytes: Uint8Array, kind: BundleKindCode, opts: BundleLoadOptions, load: (params: Parameters, section: Uint8Array) => T): { params: Parameters; plan: KeyPlan; key: T } {
+  const o = parseContainer(op, bytes, kind);
+  checkExactSections(o, 3, `parameters, metadata, ${kind === BundleKind.SecretKey ? 'secret key' : 'evaluation keys'}`);
+  const params = loadParams(o, opts);
+  const plan = readPlan(o, params);
+  return { params, plan, key: load(params, o.sections[2]) };
 }
 
 // ---------------------------------------------------------------------------
-// Secret-key file
+// Key files
 // ---------------------------------------------------------------------------
 
 /**
@@ -404,12 +361,7 @@ function planMeta(plan: KeyPlan): Uint8Array {
  * @throws CkksError on a wiped key, a bad plan or other parameters
  */
 export function encodeSecretKeyFile(params: Parameters, sk: SecretKey, plan: KeyPlan): Uint8Array {
-  const op = 'encodeSecretKeyFile';
-  checkPlan(op, params, plan);
-  const skb = serializeSecretKey(params, sk);
-  const out = pack(BundleKind.SecretKey, [serializeParameters(params), planMeta(plan), skb]);
-  skb.fill(0);
-  return out;
+  return encodeKeyFile('encodeSecretKeyFile', params, plan, BundleKind.SecretKey, () => serializeSecretKey(params, sk));
 }
 
 /**
@@ -420,20 +372,9 @@ export function encodeSecretKeyFile(params: Parameters, sk: SecretKey, plan: Key
  * @throws BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
 export function decodeSecretKeyFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; sk: SecretKey; plan: KeyPlan } {
-  const op = 'decodeSecretKeyFile';
-  return guard(op, KIND_NAMES[BundleKind.SecretKey], () => {
-    const o = parseContainer(op, bytes, BundleKind.SecretKey);
-    checkExactSections(o, 3, 'parameters, metadata, secret key');
-    const params = loadParams(o, opts);
-    const plan = readPlan(o, params);
-    const sk = deserializeSecretKey(params, o.sections[2]);
-    return { params, sk, plan };
-  });
+  const { params, plan, key } = decodeKeyFile('decodeSecretKeyFile', bytes, BundleKind.SecretKey, opts, deserializeSecretKey);
+  return { params, sk: key, plan };
 }
-
-// ---------------------------------------------------------------------------
-// Evaluation-key file
-// ---------------------------------------------------------------------------
 
 /**
  * The server's key file: parameters, the key plan and the evaluation keys (no secret).
@@ -445,9 +386,10 @@ export function decodeSecretKeyFile(bytes: Uint8Array, opts: BundleLoadOptions =
  */
 export function encodeEvaluationKeysFile(params: Parameters, keys: EvaluationKeys, plan: KeyPlan): Uint8Array {
   const op = 'encodeEvaluationKeysFile';
-  checkPlan(op, params, plan);
-  if (!(keys instanceof EvaluationKeys)) argError(op, 'expected EvaluationKeys');
-  return pack(BundleKind.EvaluationKeys, [serializeParameters(params), planMeta(plan), serializeEvaluationKeys(params, keys)]);
+  return encodeKeyFile(op, params, plan, BundleKind.EvaluationKeys, () => {
+    if (!(keys instanceof EvaluationKeys)) argError(op, 'expected EvaluationKeys');
+    return serializeEvaluationKeys(params, keys);
+  });
 }
 
 /**
@@ -458,24 +400,17 @@ export function encodeEvaluationKeysFile(params: Parameters, keys: EvaluationKey
  * @throws BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
 export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan } {
-  const op = 'decodeEvaluationKeysFile';
-  return guard(op, KIND_NAMES[BundleKind.EvaluationKeys], () => {
-    const o = parseContainer(op, bytes, BundleKind.EvaluationKeys);
-    checkExactSections(o, 3, 'parameters, metadata, evaluation keys');
-    const params = loadParams(o, opts);
-    const plan = readPlan(o, params);
-    const keys = deserializeEvaluationKeys(params, o.sections[2]);
-    return { params, keys, plan };
-  });
+  const { params, plan, key } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, deserializeEvaluationKeys);
+  return { params, keys: key, plan };
 }
 
 // ---------------------------------------------------------------------------
-// Ciphertexts
+// Ciphertexts and shapes
 // ---------------------------------------------------------------------------
 
 /** A ciphertext, seeded when it is a fresh symmetric encryption (half the size), else full. */
-function ctBytes(params: Parameters, ct: Ciphertext): Uint8Array {
-  if (!(ct instanceof Ciphertext)) argError('encode', 'expected a Ciphertext');
+function ctBytes(op: string, params: Parameters, ct: Ciphertext): Uint8Array {
+  if (!(ct instanceof Ciphertext)) argError(op, 'expected a Ciphertext');
   if (ct.seed !== undefined && ct.degree === 1) {
     try {
       return serializeCiphertext(params, ct, { seeded: true });
@@ -493,15 +428,10 @@ function fullSize(section: Uint8Array): number {
   return seeded ? 2 * section.length - 103 : section.length;
 }
 
-function ctLoad(o: Opened, params: Parameters, i: number): Ciphertext {
-  return deserializeCiphertext(params, o.sections[i]);
+/** Load `count` ciphertexts from the sections, starting at `at.i` (advanced). */
+function loadCiphertexts(o: Opened, params: Parameters, at: { i: number }, count: number): Ciphertext[] {
+  return Array.from({ length: count }, () => deserializeCiphertext(params, o.sections[at.i++]));
 }
-
-// ---------------------------------------------------------------------------
-// Upload
-// ---------------------------------------------------------------------------
-
-const UPLOAD_META = KEY_ID_BYTES + 7 * 4;
 
 function checkShape(op: string, shape: ProblemShape): void {
   for (const k of ['n', 'd', 'K'] as const) {
@@ -509,6 +439,38 @@ function checkShape(op: string, shape: ProblemShape): void {
     if (!Number.isInteger(v) || v < 1 || v > 2 ** 31) argError(op, `shape.${k} must be a positive integer, got ${String(v)}`);
   }
 }
+
+/** Write n, d, K and the part width. */
+function writeShape(m: Writer, shape: ProblemShape, width: number): void {
+  for (const v of [shape.n, shape.d, shape.K, width]) m.u32(v);
+}
+
+/** Read n, d, K and the part width, each in its range (K at most the width). */
+function readShape(m: Reader, params: Parameters): { shape: ProblemShape; width: number } {
+  const n = metaU32(m, 'n', 1, 2 ** 31);
+  const d = metaU32(m, 'd', 1, 2 ** 31);
+  const K = metaU32(m, 'K', 1, params.slots);
+  const width = readWidth(m, params);
+  if (K > width) m.fail('K', `${K} classes do not fit rows of width ${width}`);
+  return { shape: { n, d, K }, width };
+}
+
+function layoutOf(o: Opened, params: Parameters, shape: ProblemShape, width: number): { ciphertexts: number; teams: number; parts: number } {
+  try {
+    const L = trainingLayout(params, shape, width);
+    return { ciphertexts: L.ciphertexts, teams: L.teams, parts: L.parts };
+  } catch (e) {
+    // A refusal of the error family names the shape; anything else is a bug and propagates.
+    if (!(e instanceof HecnnError)) throw e;
+    return o.fail('shape', `no layout for ${shape.n} x ${shape.d}, ${shape.K} classes, width ${width}: ${e.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Upload
+// ---------------------------------------------------------------------------
+
+const UPLOAD_META = KEY_ID_BYTES + 7 * 4;
 
 /**
  * The upload: parameters, key id, shape and width, then X, X~, Y and W0.
@@ -523,37 +485,13 @@ export function encodeUpload(params: Parameters, upload: Upload, keyId: Uint8Arr
   if (!(keyId instanceof Uint8Array) || keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
   checkShape(op, upload.shape);
   checkWidth(op, params, upload.width);
-  const m = new MetaWriter(UPLOAD_META);
-  m.raw(keyId);
-  m.u32(upload.shape.n);
-  m.u32(upload.shape.d);
-  m.u32(upload.shape.K);
-  m.u32(upload.width);
-  m.u32(upload.X.length);
-  m.u32(upload.Xt.length);
-  m.u32(upload.Y.length);
-  const cts = [...upload.X, ...upload.Xt, ...upload.Y, upload.W0].map((c) => ctBytes(params, c));
-  const bytes = pack(BundleKind.Upload, [serializeParameters(params), m.buf, ...cts]);
+  const m = writer(op, UPLOAD_META);
+  m.bytes(keyId);
+  writeShape(m, upload.shape, upload.width);
+  for (const list of [upload.X, upload.Xt, upload.Y]) m.u32(list.length);
+  const cts = [...upload.X, ...upload.Xt, ...upload.Y, upload.W0].map((c) => ctBytes(op, params, c));
+  const bytes = pack(op, BundleKind.Upload, [serializeParameters(params), m.done(), ...cts]);
   return { bytes, fullBytes: bytes.length + cts.reduce((s, c) => s + fullSize(c) - c.length, 0) };
-}
-
-function readShape(o: Opened, m: MetaReader, params: Parameters): { shape: ProblemShape; width: number } {
-  const n = m.u32('n', 1, 2 ** 31);
-  const d = m.u32('d', 1, 2 ** 31);
-  const K = m.u32('K', 1, params.slots);
-  const width = m.u32('width', 1, params.slots);
-  if ((width & (width - 1)) !== 0) o.fail('width', `${width} is not a power of two`);
-  if (K > width) o.fail('K', `${K} classes do not fit rows of width ${width}`);
-  return { shape: { n, d, K }, width };
-}
-
-function layoutOf(o: Opened, params: Parameters, shape: ProblemShape, width: number): { ciphertexts: number; teams: number; parts: number } {
-  try {
-    const L = trainingLayout(params, shape, width);
-    return { ciphertexts: L.ciphertexts, teams: L.teams, parts: L.parts };
-  } catch (e) {
-    return o.fail('shape', `no layout for ${shape.n} x ${shape.d}, ${shape.K} classes, width ${width}: ${(e as Error).message}`);
-  }
 }
 
 /**
@@ -564,30 +502,25 @@ function layoutOf(o: Opened, params: Parameters, shape: ProblemShape, width: num
  * @throws BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
  */
 export function decodeUpload(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; upload: Upload; keyId: Uint8Array } {
-  const op = 'decodeUpload';
-  return guard(op, KIND_NAMES[BundleKind.Upload], () => {
-    const o = parseContainer(op, bytes, BundleKind.Upload);
-    const params = loadParams(o, opts);
-    checkMetaLength(o, UPLOAD_META);
-    const m = new MetaReader(o.sections[1], o.fail);
-    const keyId = m.raw(KEY_ID_BYTES);
-    const { shape, width } = readShape(o, m, params);
-    const nX = m.u32('X count', 0, MAX_SECTIONS);
-    const nXt = m.u32('Xt count', 0, MAX_SECTIONS);
-    const nY = m.u32('Y count', 0, MAX_SECTIONS);
-    checkExactSections(o, 2 + nX + nXt + nY + 1, `parameters, metadata, ${nX} + ${nXt} + ${nY} ciphertexts and W0`);
-    const L = layoutOf(o, params, shape, width);
-    if (nX !== L.ciphertexts) o.fail('X count', `${nX}, the layout needs ${L.ciphertexts}`);
-    if (nXt !== L.ciphertexts) o.fail('Xt count', `${nXt}, the layout needs ${L.ciphertexts}`);
-    if (nY !== L.teams) o.fail('Y count', `${nY}, the layout needs ${L.teams}`);
-    let i = 2;
-    const take = (k: number): Ciphertext[] => Array.from({ length: k }, () => ctLoad(o, params, i++));
-    const X = take(nX);
-    const Xt = take(nXt);
-    const Y = take(nY);
-    const W0 = ctLoad(o, params, i);
-    return { params, keyId, upload: { shape, width, X, Xt, Y, W0 } };
-  });
+  const o = parseContainer('decodeUpload', bytes, BundleKind.Upload);
+  const params = loadParams(o, opts);
+  const m = metaReader(o, UPLOAD_META);
+  const keyId = m.take(KEY_ID_BYTES, 'key id');
+  const { shape, width } = readShape(m, params);
+  const nX = metaU32(m, 'X count', 0, MAX_SECTIONS);
+  const nXt = metaU32(m, 'Xt count', 0, MAX_SECTIONS);
+  const nY = metaU32(m, 'Y count', 0, MAX_SECTIONS);
+  checkExactSections(o, 2 + nX + nXt + nY + 1, `parameters, metadata, ${nX} + ${nXt} + ${nY} ciphertexts and W0`);
+  const L = layoutOf(o, params, shape, width);
+  if (nX !== L.ciphertexts) o.fail('X count', `${nX}, the layout needs ${L.ciphertexts}`);
+  if (nXt !== L.ciphertexts) o.fail('Xt count', `${nXt}, the layout needs ${L.ciphertexts}`);
+  if (nY !== L.teams) o.fail('Y count', `${nY}, the layout needs ${L.teams}`);
+  const at = { i: 2 };
+  const X = loadCiphertexts(o, params, at, nX);
+  const Xt = loadCiphertexts(o, params, at, nXt);
+  const Y = loadCiphertexts(o, params, at, nY);
+  const [W0] = loadCiphertexts(o, params, at, 1);
+  return { params, keyId, upload: { shape, width, X, Xt, Y, W0 } };
 }
 
 // ---------------------------------------------------------------------------
@@ -616,19 +549,14 @@ export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array
   const pairs = Math.ceil(cp.shape.K / 2);
   const ok = (w: readonly (readonly Ciphertext[])[]): boolean => Array.isArray(w) && w.length === pairs && w.every((p) => Array.isArray(p) && p.length === L.parts);
   if (!ok(cp.weights?.W) || !ok(cp.weights?.V)) argError(op, `W and V must hold ${pairs} pair(s) x ${L.parts} part(s)`);
-  const m = new MetaWriter(CHECKPOINT_META);
-  m.raw(cp.keyId);
-  m.raw(cp.uploadDigest);
-  m.u32(cp.shape.n);
-  m.u32(cp.shape.d);
-  m.u32(cp.shape.K);
-  m.u32(cp.width);
-  m.u32(cp.iteration);
-  m.u32(cp.refreshes);
-  m.u32(cp.maxIterations);
+  const m = writer(op, CHECKPOINT_META);
+  m.bytes(cp.keyId);
+  m.bytes(cp.uploadDigest);
+  writeShape(m, cp.shape, cp.width);
+  for (const v of [cp.iteration, cp.refreshes, cp.maxIterations]) m.u32(v);
   m.u8(cp.needsRefresh ? 1 : 0);
-  const cts = [...cp.weights.W.flat(), ...cp.weights.V.flat()].map((c) => ctBytes(params, c));
-  return pack(BundleKind.Checkpoint, [serializeParameters(params), m.buf, ...cts]);
+  const cts = [...cp.weights.W.flat(), ...cp.weights.V.flat()].map((c) => ctBytes(op, params, c));
+  return pack(op, BundleKind.Checkpoint, [serializeParameters(params), m.done(), ...cts]);
 }
 
 /**
@@ -639,29 +567,25 @@ export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array
  * @throws BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
  */
 export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; checkpoint: Checkpoint } {
-  const op = 'decodeCheckpoint';
-  return guard(op, KIND_NAMES[BundleKind.Checkpoint], () => {
-    const o = parseContainer(op, bytes, BundleKind.Checkpoint);
-    const params = loadParams(o, opts);
-    checkMetaLength(o, CHECKPOINT_META);
-    const m = new MetaReader(o.sections[1], o.fail);
-    const keyId = m.raw(KEY_ID_BYTES);
-    const uploadDigest = m.raw(DIGEST_BYTES);
-    const { shape, width } = readShape(o, m, params);
-    const iteration = m.u32('iteration', 0, 2 ** 32 - 1);
-    const refreshes = m.u32('refreshes', 0, 2 ** 32 - 1);
-    const maxIterations = m.u32('maxIterations', 1, 2 ** 32 - 1);
-    if (iteration > maxIterations) o.fail('iteration', `${iteration} exceeds maxIterations ${maxIterations}`);
-    const needsRefresh = m.u8('needsRefresh', 1) === 1;
-    const pairs = Math.ceil(shape.K / 2);
-    // The shape is bounded by the section count before the layout is built.
-    if (2 * pairs > o.sections.length) o.fail('K', `${shape.K} classes need ${2 * pairs} or more weight ciphertexts, the file has ${o.sections.length - 2}`);
-    const L = layoutOf(o, params, shape, width);
-    checkExactSections(o, 2 + 2 * pairs * L.parts, `parameters, metadata and W, V of ${pairs} pair(s) x ${L.parts} part(s)`);
-    let i = 2;
-    const grid = (): Ciphertext[][] => Array.from({ length: pairs }, () => Array.from({ length: L.parts }, () => ctLoad(o, params, i++)));
-    const W = grid();
-    const V = grid();
-    return { params, checkpoint: { keyId, uploadDigest, shape, width, iteration, refreshes, maxIterations, needsRefresh, weights: { W, V } } };
-  });
+  const o = parseContainer('decodeCheckpoint', bytes, BundleKind.Checkpoint);
+  const params = loadParams(o, opts);
+  const m = metaReader(o, CHECKPOINT_META);
+  const keyId = m.take(KEY_ID_BYTES, 'key id');
+  const uploadDigest = m.take(DIGEST_BYTES, 'upload digest');
+  const { shape, width } = readShape(m, params);
+  const iteration = m.u32('iteration');
+  const refreshes = m.u32('refreshes');
+  const maxIterations = metaU32(m, 'maxIterations', 1, 2 ** 32 - 1);
+  if (iteration > maxIterations) o.fail('iteration', `${iteration} exceeds maxIterations ${maxIterations}`);
+  const needsRefresh = m.inRange('needsRefresh', m.u8('needsRefresh'), 0, 1) === 1;
+  const pairs = Math.ceil(shape.K / 2);
+  // The shape is bounded by the section count before the layout is built.
+  if (2 * pairs > o.sections.length) o.fail('K', `${shape.K} classes need ${2 * pairs} or more weight ciphertexts, the file has ${o.sections.length - 2}`);
+  const L = layoutOf(o, params, shape, width);
+  checkExactSections(o, 2 + 2 * pairs * L.parts, `parameters, metadata and W, V of ${pairs} pair(s) x ${L.parts} part(s)`);
+  const at = { i: 2 };
+  const grid = (): Ciphertext[][] => Array.from({ length: pairs }, () => loadCiphertexts(o, params, at, L.parts));
+  const W = grid();
+  const V = grid();
+  return { params, checkpoint: { keyId, uploadDigest, shape, width, iteration, refreshes, maxIterations, needsRefresh, weights: { W, V } } };
 }

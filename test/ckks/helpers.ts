@@ -11,10 +11,11 @@ import { afterAll, expect } from 'vitest';
 import { Encoder } from '../../src/ckks/encoder.js';
 import { Decryptor, Encryptor } from '../../src/ckks/encryption.js';
 import { CkksError } from '../../src/ckks/errors.js';
-import { Evaluator, type EvaluatorOptions } from '../../src/ckks/evaluator.js';
-import { type EvaluationKeys, KeyGenerator, type PublicKey, type SecretKey } from '../../src/ckks/keys.js';
+import { Evaluator } from '../../src/ckks/evaluator.js';
+import type { EvaluatorOptions } from '../../src/ckks/evaluator-base.js';
+import { type EvaluationKeys, KeyGenerator, type PublicKey, type SecretKey } from '../../src/rlwe/keys.js';
 import { type Parameters, type ParametersLiteral, createParameters } from '../../src/ckks/params.js';
-import { XofSource } from '../../src/ckks/sampling.js';
+import { XofSource } from '../../src/rlwe/random.js';
 import type { Ciphertext } from '../../src/ckks/types.js';
 
 // ------------------------------------------------------------------ randomness

@@ -198,9 +198,9 @@ describe('createParameters: malformed literals (CkksError INVALID_PARAMETERS)', 
 describe('presets', () => {
   const names = Object.keys(PRESETS);
 
-  it('lists the eight presets', () => {
+  it('lists the nine presets', () => {
     expect(names.sort()).toEqual(
-      ['PN12QP180_INSECURE', 'PN12QP90_SEC128', 'PN13QP210_SEC128', 'PN14QP420_SEC128', 'PN16QP1200_TRAIN_SEC128', 'PN16QP690_TRAIN_SEC128', 'PN16QP1740_SEC128', 'PN16QP420_SEC128'].sort(),
+      ['PN12QP180_INSECURE', 'PN12QP90_SEC128', 'PN13QP210_SEC128', 'PN14QP420_SEC128', 'PN16QP1200_TRAIN_SEC128', 'PN16QP690_TRAIN_SEC128', 'PN16QP1740_SEC128', 'PN16QP1710_HP_SEC128', 'PN16QP420_SEC128'].sort(),
     );
   });
 
@@ -211,7 +211,8 @@ describe('presets', () => {
     expect(p.securityLevel).toBeGreaterThanOrEqual(128);
     expect(p.insecure).toBe(false);
     expect(p.logQP).toBeLessThanOrEqual(maxLogQP(p.logN, 128) as number);
-    expect(p.defaultScale).toBe(2 ** 30);
+    // High-precision presets (levels of two primes) default to 2^60, the others to one prime's 2^30.
+    expect(p.defaultScale).toBe(p.levelPrimes.some((k) => k > 1) ? 2 ** 60 : 2 ** 30);
     expect(p.Q.every((q) => q < 2 ** 30)).toBe(true);
     expect(p.P.every((q) => q < 2 ** 30)).toBe(true);
     // The name's QP figure is log2(QP) rounded.

@@ -30,7 +30,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MissingKeyError } from '../../src/ckks/errors.js';
 import { Evaluator } from '../../src/ckks/evaluator.js';
-import { EvaluationKeys, galoisElementsFor } from '../../src/ckks/keys.js';
+import { EvaluationKeys, galoisElementsFor } from '../../src/rlwe/keys.js';
 import { PN12QP180_INSECURE } from '../../src/ckks/presets.js';
 import type { Ciphertext, Plaintext } from '../../src/ckks/types.js';
 import {

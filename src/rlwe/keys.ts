@@ -12,6 +12,11 @@
  * and 0 modulo the other primes of Q). The a_j are expanded from a 32-byte
  * seed by SHAKE256, so a key can later be stored as seed + b_j only.
  *
+ * Every key comes from one path: the public key is one secret-key encryption
+ * of zero over QP ({@link encryptZeroInto}), and each digit of every switching
+ * key (relinearization, Galois, and any s' -> s) is one such encryption plus
+ * the gadget term ({@link addGadgetInto}); both live in src/rlwe/core.ts.
+ *
  * @module
  */
 
@@ -21,14 +26,14 @@ import {
   automorphismNttIndex,
   galoisElementForConjugation,
   galoisElementForRotation,
-  mulConst,
   polyForwardNtt,
   polySetSmall,
 } from '../ntt/index.js';
+import { addGadgetInto, encryptZeroInto, squareInto } from './core.js';
 import { CkksError } from './errors.js';
-import type { Parameters } from './params.js';
-import { CsprngSource, type RandomSource, XofSource, randomSeed, sampleGaussian, sampleTernary, sampleUniform, wipe } from './sampling.js';
-import { checkFingerprint } from './types.js';
+import { type RlweParameters as Parameters, checkFingerprint } from './params.js';
+import { CsprngSource, type RandomSource, XofSource, randomSeed, wipe } from './random.js';
+import { sampleTernary, sampleUniform } from './sampling.js';
 
 /** Domain-separation labels of the XOF streams. */
 export const XOF_LABEL_SWITCHING_KEY = 'hecnn/ckks switching-key a v1';
@@ -184,12 +189,8 @@ export class KeyGenerator {
     const a = this.alloc(L);
     sampleUniform(new XofSource(seed, XOF_LABEL_PUBLIC_KEY), a, prm.basisQP.moduli);
     a.isNtt = true;
-    const e = sampleGaussian(this.source, prm.N);
     const b = this.alloc(L);
-    polySetSmall(e, b, prm.basisQP);
-    wipe(e);
-    polyForwardNtt(b, prm.basisQP);
-    subProduct(b, a, sk.poly, prm.basisQP.moduli, L);
+    encryptZeroInto(this.source, sk.poly, a, b, prm.basisQP);
     return new PublicKey(prm, b, a, seed);
   }
 
@@ -203,7 +204,6 @@ export class KeyGenerator {
     const nQ = prm.Q.length;
     const total = nQ + prm.P.length;
     const moduli = prm.basisQP.moduli;
-    const N = prm.N;
     const seed = randomSeed();
     const xof = new XofSource(seed, XOF_LABEL_SWITCHING_KEY);
     const bs: RnsPoly[] = [];
@@ -212,26 +212,9 @@ export class KeyGenerator {
       const a = this.alloc(total);
       sampleUniform(xof, a, moduli);
       a.isNtt = true;
-      const e = sampleGaussian(this.source, N);
       const b = this.alloc(total);
-      polySetSmall(e, b, prm.basisQP);
-      wipe(e);
-      polyForwardNtt(b, prm.basisQP);
-      subProduct(b, a, sk.poly, moduli, total);
-      // Gadget: + P * s' on the limbs of digit j.
-      const lo = j * prm.digitSize;
-      const hi = Math.min(nQ, lo + prm.digitSize);
-      for (let i = lo; i < hi; i++) {
-        const q = moduli[i];
-        const w = prm.pModQ[i];
-        const ws = prm.pModQShoup[i];
-        const off = i * N;
-        for (let c = off; c < off + N; c++) {
-          const t = mulConst(sPrime.data[c], w, ws, q);
-          const s = (b.data[c] + t - q) | 0;
-          b.data[c] = s + ((s >> 31) & q);
-        }
-      }
+      encryptZeroInto(this.source, sk.poly, a, b, prm.basisQP);
+      addGadgetInto(prm, b, sPrime, j);
       bs.push(b);
       as.push(a);
     }
@@ -246,13 +229,7 @@ export class KeyGenerator {
     checkSecret('KeyGenerator.genRelinKey', this.params, sk);
     const prm = this.params;
     const s2 = this.alloc(prm.basisQP.moduli.length);
-    s2.isNtt = true;
-    const N = prm.N;
-    for (let i = 0; i < prm.basisQP.moduli.length; i++) {
-      const t = prm.basisQP.tables[i];
-      const off = i * N;
-      for (let c = off; c < off + N; c++) s2.data[c] = mulModT(sk.poly.data[c], sk.poly.data[c], t.q, t.qInv);
-    }
+    squareInto(sk.poly, s2, prm.basisQP);
     const key = this.genSwitchingKey(s2, sk);
     wipe(s2.data);
     return key;
@@ -323,30 +300,3 @@ function checkSecret(op: string, params: Parameters, sk: SecretKey): void {
   checkFingerprint(op, params, sk, 'the secret key');
   if (sk.isWiped) throw new CkksError('INVALID_ARGUMENT', op, 'the secret key has been wiped');
 }
-
-/** Inline general modular product (see mulMod in src/ntt/modular.ts for the bounds). */
-// A module-local copy of mulMod (src/ntt/modular.ts) on purpose: calling the imported one from
-// these loops measured 8x slower (an imported binding is not inlined under every loader).
-function mulModT(a: number, b: number, q: number, qInv: number): number {
-  const t = (a * b * qInv) | 0; // estimate of floor(ab/q) < 2^30, off by at most 1
-  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0; // [-q, 2q)
-  r += (r >> 31) & q;
-  r = (r - q) | 0;
-  return r + ((r >> 31) & q);
-}
-
-/** b <- b - a*s on the first `limbs` limbs (all NTT form). */
-function subProduct(b: RnsPoly, a: RnsPoly, s: RnsPoly, moduli: readonly number[], limbs: number): void {
-  const N = b.N;
-  for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
-    const qInv = 1 / q;
-    const off = i * N;
-    for (let c = off; c < off + N; c++) {
-      const t = mulModT(a.data[c], s.data[c], q, qInv);
-      const d = (b.data[c] - t) | 0;
-      b.data[c] = d + ((d >> 31) & q);
-    }
-  }
-}
-

@@ -1,22 +1,9 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RnsPoly } from '../../src/ntt/rns.js';
-import { CkksError } from '../../src/ckks/errors.js';
-import {
-  CsprngSource,
-  GAUSSIAN_BOUND,
-  GAUSSIAN_SIGMA,
-  type RandomSource,
-  SEED_BYTES,
-  WordReader,
-  XofSource,
-  gaussianBound,
-  randomSeed,
-  sampleGaussian,
-  sampleTernary,
-  sampleUniform,
-  wipe,
-} from '../../src/ckks/sampling.js';
+import { CkksError } from '../../src/rlwe/errors.js';
+import { CsprngSource, type RandomSource, SEED_BYTES, WordReader, XofSource, randomSeed, wipe } from '../../src/rlwe/random.js';
+import { GAUSSIAN_BOUND, GAUSSIAN_SIGMA, gaussianBound, sampleGaussian, sampleTernary, sampleUniform } from '../../src/rlwe/sampling.js';
 
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i);
 const LABEL = 'hecnn/ckks test v1';

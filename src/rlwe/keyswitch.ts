@@ -25,7 +25,7 @@ import {
   reduceFrom4q,
 } from '../ntt/index.js';
 import type { SwitchingKey } from './keys.js';
-import type { Parameters } from './params.js';
+import type { RlweParameters as Parameters } from './params.js';
 
 /**
  * One limb of the key-switching inner product: acc0 (+)= x * b and acc1 (+)= x * a, where

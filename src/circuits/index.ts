@@ -1,0 +1,17 @@
+/**
+ * `@hecnn/ckks` circuits: polynomial evaluation (monomial and Chebyshev
+ * bases, baby-step giant-step at optimal depth; Bossuat, Mouchet,
+ * Troncoso-Pastoriza and Hubaux, Eurocrypt 2021), linear transforms by
+ * diagonals with hoisted baby-step giant-step rotations (Halevi and Shoup,
+ * Crypto 2014 / 2018) and precision statistics. Sits above the scheme
+ * (`../ckks`) and below the encoding and training layers.
+ *
+ * @module
+ */
+export * from './poly.js';
+export * from './poly_plan.js';
+export * from './poly_eval.js';
+export * from './precision.js';
+export * from './lintrans.js';
+export * from './rotsum.js';
+export { addPermutedInto, galoisMacLimb, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';

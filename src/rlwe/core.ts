@@ -1,0 +1,214 @@
+/**
+ * The RLWE primitives every key, every fresh ciphertext and every decryption
+ * goes through (Lyubashevsky, Peikert and Regev, EUROCRYPT 2010; in the RNS
+ * form of Cheon, Han, Kim, Kim and Song, SAC 2018):
+ *
+ * - {@link encryptZeroInto}: the one secret-key encryption of zero,
+ *   b = -a s + e over any prefix of the basis Q ∪ P. The public key is one such
+ *   sample over QP; each digit of a switching key is one such sample over QP
+ *   plus the gadget term ({@link addGadgetInto}); a symmetric ciphertext is one
+ *   over Q_l.
+ * - {@link encryptZeroPublicInto}: an encryption of zero under the public key,
+ *   (b u + e_0, a u + e_1) over Q_l ∪ P, divided by P (as SEAL does).
+ * - {@link decryptInto}: c_0 + c_1 s (+ c_2 s^2).
+ *
+ * All polynomials are in NTT form with values in [0, q). Products use the
+ * module-local {@link mulModLocal} (bounds there).
+ *
+ * @module
+ */
+
+import { RnsPoly, type RnsBasis, createRnsBasis, mulConst, polyForwardNtt, polySetSmall } from '../ntt/index.js';
+import type { KeySwitcher } from './keyswitch.js';
+import type { RlweParameters } from './params.js';
+import { type RandomSource, wipe } from './random.js';
+import { sampleGaussian, sampleTernary } from './sampling.js';
+
+/**
+ * Modular product a b mod q for a, b in [0, q), q < 2^30 (as mulMod in
+ * src/ntt/modular.ts): the float64 estimate t = floor(a b / q) +- 1 < 2^30;
+ * Math.imul(a, b) - Math.imul(t, q) is exact modulo 2^32 and the true value
+ * lies in [-q, 2q), so the int32 result is exact; two corrections give [0, q).
+ * Largest intermediate: a b < 2^60 in float64 (rounded, only for the estimate).
+ * A module-local copy on purpose: the imported function was measured 8x
+ * slower in these loops (an imported binding is not inlined under every loader).
+ */
+function mulModLocal(a: number, b: number, q: number, qInv: number): number {
+  const t = (a * b * qInv) | 0;
+  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0;
+  r += (r >> 31) & q;
+  r = (r - q) | 0;
+  return r + ((r >> 31) & q);
+}
+
+/**
+ * The one secret-key encryption of zero: out <- -a s + e on the first
+ * `out.limbs` primes of `basis` (NTT form), with e from the discrete Gaussian
+ * drawn from `source`. `a` (uniform, NTT form, at least as many limbs) is the
+ * caller's, so that it can come from a seeded XOF and be stored as its seed.
+ * Limb i of out, a and s is prime i of `basis`; `basis` is Q (a ciphertext) or
+ * Q ∪ P (a key), of which Q is a prefix, so s is always the secret over QP.
+ * @param source randomness of the error
+ * @param s the secret, NTT form over Q ∪ P
+ * @param a the uniform mask, NTT form
+ * @param out destination (NTT form on return)
+ * @param basis the basis whose first out.limbs primes are used
+ */
+export function encryptZeroInto(source: RandomSource, s: RnsPoly, a: RnsPoly, out: RnsPoly, basis: RnsBasis): void {
+  const N = out.N;
+  const e = sampleGaussian(source, N);
+  polySetSmall(e, out, basis);
+  wipe(e);
+  polyForwardNtt(out, basis);
+  const A = a.data;
+  const S = s.data;
+  const B = out.data;
+  for (let i = 0; i < out.limbs; i++) {
+    const q = basis.moduli[i];
+    const qInv = 1 / q;
+    for (let c = i * N, end = c + N; c < end; c++) {
+      const d = (B[c] - mulModLocal(A[c], S[c], q, qInv)) | 0; // (-q, q): int32
+      B[c] = d + ((d >> 31) & q);
+    }
+  }
+}
+
+/**
+ * The gadget term of digit j of a hybrid switching key (Han and Ki, CT-RSA
+ * 2020, section 3): out <- out + P s' on the primes of digit j, and nothing
+ * elsewhere. In RNS the gadget factor P (Q/Q_j) [(Q/Q_j)^-1]_{Q_j} is P modulo
+ * the primes of digit j and 0 modulo the other primes of Q and P.
+ * @param params the parameters (digit size, [P]_{q_i})
+ * @param out the digit's b component over Q ∪ P (NTT form)
+ * @param sPrime the source secret s' over Q ∪ P (NTT form)
+ * @param j the digit index
+ */
+export function addGadgetInto(params: RlweParameters, out: RnsPoly, sPrime: RnsPoly, j: number): void {
+  const N = params.N;
+  const lo = j * params.digitSize;
+  const hi = Math.min(params.Q.length, lo + params.digitSize);
+  for (let i = lo; i < hi; i++) {
+    const q = params.Q[i];
+    const w = params.pModQ[i];
+    const ws = params.pModQShoup[i];
+    for (let c = i * N, end = c + N; c < end; c++) {
+      const t = mulConst(sPrime.data[c], w, ws, q); // [0, q)
+      const s = (out.data[c] + t - q) | 0; // [-q, q): int32
+      out.data[c] = s + ((s >> 31) & q);
+    }
+  }
+}
+
+/**
+ * s^2 over every prime of `basis` (the source secret of the relinearization key).
+ * @param s the secret, NTT form
+ * @param out destination, NTT form on return
+ * @param basis Q ∪ P
+ */
+export function squareInto(s: RnsPoly, out: RnsPoly, basis: RnsBasis): void {
+  const N = s.N;
+  for (let i = 0; i < basis.moduli.length; i++) {
+    const q = basis.moduli[i];
+    const qInv = 1 / q;
+    for (let c = i * N, end = c + N; c < end; c++) out.data[c] = mulModLocal(s.data[c], s.data[c], q, qInv);
+  }
+  out.isNtt = true;
+}
+
+/** The public key's two halves, as {@link encryptZeroPublicInto} reads them. */
+export interface PublicKeyLike {
+  /** b = -a s + e over Q ∪ P, NTT form. */
+  readonly b: RnsPoly;
+  /** a over Q ∪ P, NTT form. */
+  readonly a: RnsPoly;
+}
+
+/**
+ * An encryption of zero under the public key at `level`: over Q_l ∪ P,
+ * (b u + e_0, a u + e_1) with u ternary and e_0, e_1 Gaussian, then divided by
+ * P (ModDown), so that the public-key noise e u + e_0 + e_1 s shrinks to
+ * rounding noise. Writes c_0 and c_1 (level + 1 limbs each, NTT form).
+ * @param params the parameters
+ * @param pk the public key
+ * @param source randomness of u, e_0 and e_1
+ * @param switcher the key switcher whose ModDown is used
+ * @param level the level of the result
+ * @param c0 destination of the first component
+ * @param c1 destination of the second component
+ */
+export function encryptZeroPublicInto(
+  params: RlweParameters, pk: PublicKeyLike, source: RandomSource, switcher: KeySwitcher,
+  level: number, c0: RnsPoly, c1: RnsPoly,
+): void {
+  const N = params.N;
+  const nL = level + 1;
+  const nQ = params.Q.length;
+  const ext = nL + params.P.length;
+  // Limb t of the extended polynomials is prime Q_t for t < nL, P_{t - nL} otherwise.
+  const keyLimb = new Int32Array(ext);
+  for (let t = 0; t < ext; t++) keyLimb[t] = t < nL ? t : nQ + (t - nL);
+  const moduliExt = Array.from(keyLimb, (t) => params.basisQP.moduli[t]);
+  const basisExt = createRnsBasis(moduliExt, params.logN);
+  const u = sampleTernary(source, N);
+  const uP = new RnsPoly(N, ext);
+  polySetSmall(u, uP, basisExt);
+  wipe(u);
+  polyForwardNtt(uP, basisExt);
+  const acc = new RnsPoly(N, ext);
+  for (let k = 0; k < 2; k++) {
+    const e = sampleGaussian(source, N);
+    polySetSmall(e, acc, basisExt);
+    wipe(e);
+    polyForwardNtt(acc, basisExt);
+    const key = (k === 0 ? pk.b : pk.a).data;
+    const dst = acc.data;
+    for (let t = 0; t < ext; t++) {
+      const q = moduliExt[t];
+      const qInv = 1 / q;
+      for (let c = t * N, end = c + N, j = keyLimb[t] * N; c < end; c++, j++) {
+        const s = (dst[c] + mulModLocal(key[j], uP.data[c], q, qInv) - q) | 0; // [-q, q): int32
+        dst[c] = s + ((s >> 31) & q);
+      }
+    }
+    switcher.modDownInto(acc, level, k === 0 ? c0 : c1);
+    wipe(acc.data);
+  }
+  wipe(uP.data);
+}
+
+/**
+ * Decryption core: out <- c_0 + c_1 s (+ c_2 s^2, by Horner) on the primes
+ * q_0..q_level, NTT form, values in [0, q).
+ * @param params the parameters
+ * @param s the secret, NTT form over Q ∪ P (its first level + 1 limbs are used)
+ * @param c the components (2 or 3), each with at least level + 1 limbs
+ * @param level the level
+ * @param out destination with at least level + 1 limbs
+ */
+export function decryptInto(params: RlweParameters, s: RnsPoly, c: readonly RnsPoly[], level: number, out: RnsPoly): void {
+  const N = params.N;
+  const S = s.data;
+  const m = out.data;
+  const c0 = c[0].data;
+  const c1 = c[1].data;
+  for (let i = 0; i <= level; i++) {
+    const q = params.Q[i];
+    const qInv = 1 / q;
+    const off = i * N;
+    if (c.length === 2) {
+      for (let k = off; k < off + N; k++) {
+        const x = (c0[k] + mulModLocal(c1[k], S[k], q, qInv) - q) | 0; // [-q, q): int32
+        m[k] = x + ((x >> 31) & q);
+      }
+    } else {
+      const c2 = c[2].data;
+      for (let k = off; k < off + N; k++) {
+        let x = (mulModLocal(c2[k], S[k], q, qInv) + c1[k] - q) | 0; // [-q, q): int32
+        x += (x >> 31) & q;
+        x = (mulModLocal(x, S[k], q, qInv) + c0[k] - q) | 0;
+        m[k] = x + ((x >> 31) & q);
+      }
+    }
+  }
+  out.isNtt = true;
+}
