@@ -5,7 +5,11 @@
  * ring), the "server" computes an inner product and a degree-3 polynomial
  * (the sigmoid approximation of Chiang 2023) on the ciphertexts with the
  * evaluation keys only, and the owner decrypts and compares with plain
- * float64 arithmetic. Prints timings and the precision in bits.
+ * float64 arithmetic. Prints timings and the precision in bits, and exits
+ * with an error if the precision is below 10 bits (it is run as a test).
+ *
+ * Written as a user would: `import ... from '@hecnn/ckks'` (in this
+ * repository tsconfig.json maps the name to src/; installed, it is the package).
  */
 
 import {
@@ -16,7 +20,7 @@ import {
   KeyGenerator,
   PN16QP420_SEC128,
   createParameters,
-} from '../src/ckks/index.js';
+} from '@hecnn/ckks';
 
 function bits(got: ArrayLike<number>, want: ArrayLike<number>, n: number): number {
   let m = 0;
@@ -83,3 +87,5 @@ const sigWant = x.map((v) => 0.5 + c1 * v + c3 * v ** 3);
 console.log(`\ninner product: encrypted ${dotGot[0].toFixed(6)}, plain ${dotWant.toFixed(6)}, |diff| = ${Math.abs(dotGot[0] - dotWant).toExponential(2)}`);
 console.log(`sigmoid polynomial on ${n} slots: ${bits(sigGot, sigWant, n).toFixed(1)} bits of precision (max abs error ${(2 ** -bits(sigGot, sigWant, n)).toExponential(2)})`);
 console.log(`levels used: inner product ${params.maxLevel - dot.level}, sigmoid ${params.maxLevel - sig.level} (of ${params.maxLevel})`);
+
+if (bits(sigGot, sigWant, n) < 10 || Math.abs(dotGot[0] - dotWant) > 1e-2) throw new Error('demo: the encrypted results are off');

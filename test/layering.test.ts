@@ -120,6 +120,6 @@ describe('layering', () => {
 
   it('every layer is a package export', () => {
     const pkg = JSON.parse(readFileSync(join(SRC, '../package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    for (const layer of ['ntt', 'rlwe', 'ckks', 'encoding', 'mlr', 'node', 'browser']) expect(Object.keys(pkg.exports)).toContain(`./${layer}`);
+    for (const layer of ['ntt', 'rlwe', 'ckks', 'circuits', 'encoding', 'mlr', 'node', 'browser']) expect(Object.keys(pkg.exports)).toContain(`./${layer}`);
   });
 });

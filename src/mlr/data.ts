@@ -78,6 +78,21 @@ const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Spellings of non-finite values that some writers (numpy, C printf, JS) emit. */
 const NONFINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
 
+/**
+ * Whether a cell that matched {@link NUMBER_RE} writes an integer, decided on
+ * its decimal digits (not on the float it rounds to: `1e-400` underflows to 0
+ * and `5.0000000000000001` rounds to 5, yet neither is an integer): every
+ * digit that the exponent leaves after the decimal point is 0. `5`, `5.0`,
+ * `5.000000000000000000e+00` (numpy's savetxt) and `50e-1` are integers.
+ */
+function isIntegerLiteral(cell: string): boolean {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(cell);
+  if (m === null) return false;
+  const digits = m[1] + (m[2] ?? '');
+  const point = m[1].length + (m[3] === undefined ? 0 : Number(m[3]));
+  return /^0*$/.test(digits.slice(Math.max(0, Math.min(point, digits.length))));
+}
+
 function checkOptionInt(fn: string, name: string, v: unknown, lo: number): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo) {
     throw new ArgumentRangeError(fn, `${name} must be an integer >= ${lo}, got ${String(v)}`);
@@ -102,6 +117,8 @@ function parseCell(cell: string, source: string, line: number, column: number): 
     const hint = line === 1 ? ' (header lines are not supported)' : '';
     throw new DataError(source, line, `cell ${column} is not a number: ${shortCell(s)}${hint}`, column);
   }
+  // A feature smaller than the least subnormal (e.g. 1e-400) underflows to 0 (or -0): fine for a
+  // feature, whose value is all that matters. Labels are checked on their digits (isIntegerLiteral).
   const v = Number(s);
   if (!Number.isFinite(v)) {
     // e.g. 1e999: a valid literal that overflows to Infinity.
@@ -125,7 +142,9 @@ function parseCell(cell: string, source: string, line: number, column: number): 
  *   file is empty (no data line), a line is blank between data lines, a row has
  *   a different number of cells than the first row, a cell is empty, not a
  *   number, or NaN/Infinity (also as an overflowing literal like `1e999`), a
- *   label is not an integer or not in `[0, numClasses)`, a row has no feature,
+ *   label is not an integer written as such (decided on its digits: `1e-400`
+ *   and `5.0000000000000001` are refused; `5.0` and `5e0` are integers) or not
+ *   in `[0, numClasses)`, a row has no feature,
  *   or the rows have more than `maxFeatures` features
  * @throws RangeError when `numClasses` or `maxFeatures` is not a positive integer
  */
@@ -173,7 +192,7 @@ export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvData {
       );
     }
     const label = parseCell(row[0], source, lineNo, 1);
-    if (!Number.isInteger(label)) {
+    if (!Number.isInteger(label) || !isIntegerLiteral(row[0].trim())) {
       throw new DataError(source, lineNo, `label ${row[0].trim()} is not an integer`, 1);
     }
     if (label < 0 || label >= numClasses) {

@@ -366,6 +366,33 @@ export class EncryptedTrainer {
   context(): PairContext {
     return { params: this.params, shape: this.shape, width: this.layout.width, X: this.upload.X, Xt: this.upload.Xt, Ym: this.Ym };
   }
+
+  /**
+   * Encrypted prediction with the current model ({@link predictScores} with
+   * {@link weights}.W): when W's level leaves the scores too little room
+   * (after an iteration that ended at {@link minLevel}), W and V are refreshed
+   * first through the trainer's {@link Refresher} (counted in {@link refreshes},
+   * and the next iteration starts from the fresh weights).
+   * @param shape the new samples' shape (from `DataOwner.encryptFeatures`)
+   * @param width the part width used in training
+   * @param X the encrypted features
+   * @returns the scores, result[u][t] as {@link predictScores} returns them
+   * @throws TrainerError when the model must be refreshed and the refresher refuses (a server without the owner),
+   *   when even a refreshed model leaves too little room, or on mismatched counts; CkksError from the products
+   */
+  predictScores(shape: ProblemShape, width: number, X: readonly Ciphertext[]): Ciphertext[][] {
+    const xLevel = Math.min(...X.map((c) => c.level));
+    const xScale = Math.max(...X.map((c) => c.scale));
+    const room = (): number => {
+      const W = this.weights.W.flat();
+      return predictionRoomBits(this.params, Math.min(xLevel, ...W.map((c) => c.level)), xScale, Math.max(...W.map((c) => c.scale)));
+    };
+    if (room() < PREDICTION_ROOM_BITS) {
+      this.weights = this.refresher.refresh(this.weights);
+      this.refreshes++;
+    }
+    return predictScores(this.ev, shape, width, X, this.weights.W);
+  }
 }
 
 /** The constants of one iteration (from the NAG schedule). */
@@ -548,6 +575,33 @@ export class PairKernel {
 
 
 /**
+ * Bits of room that encrypted class scores need between their scale and the
+ * modulus they land in: scores up to 2^9 in magnitude decrypt correctly.
+ * With less room (the model at the trainer's minLevel 1 on 30-bit primes
+ * leaves none) the scores wrap around the modulus and decrypt to garbage.
+ */
+export const PREDICTION_ROOM_BITS = 10;
+
+/**
+ * The room {@link predictScores} leaves its scores: the product of features
+ * (scale sX) and model (scale sW) at level l is rescaled by q_l and lands at
+ * level l - 1 with scale sX sW / q_l, in a modulus q_0 ... q_{l-1} whose
+ * centered range is half of it.
+ * @param params the parameters
+ * @param level the level of the product's inputs
+ * @param xScale the features' scale
+ * @param wScale the model's scale
+ * @returns log2(q_0 ... q_{l-1} / 2) - log2(sX sW / q_l), in bits (-Infinity at level 0)
+ * @throws never
+ */
+export function predictionRoomBits(params: Parameters, level: number, xScale: number, wScale: number): number {
+  if (level < 1) return -Infinity;
+  let logQ = -1;
+  for (let i = 0; i < level; i++) logQ += Math.log2(params.Q[i]);
+  return logQ - (Math.log2(xScale) + Math.log2(wScale) - Math.log2(params.Q[level]));
+}
+
+/**
  * Encrypted prediction (the server's side): class scores Z = X W^T for new
  * samples whose features the owner encrypted ({@link DataOwner.encryptFeatures}),
  * with the model either encrypted (the trainer's W: per pair of classes, per
@@ -563,7 +617,9 @@ export class PairKernel {
  * @param X the encrypted features, in the layout of `trainingLayout(params, shape, width)`
  * @param W the model per pair, per part (ciphertexts: the trainer's `weights.W`; or plaintexts)
  * @returns result[u][t], one level below the lower of X and W
- * @throws TrainerError on mismatched counts; LayoutError / CkksError from the products
+ * @throws TrainerError on mismatched counts, or when the inputs' level leaves the scores less than
+ *   {@link PREDICTION_ROOM_BITS} bits of room above their scale (the model at the trainer's minLevel 1:
+ *   use {@link EncryptedTrainer.predictScores}, which refreshes it first); LayoutError / CkksError from the products
  */
 export function predictScores(
   ev: Evaluator,
@@ -580,7 +636,13 @@ export function predictScores(
     throw new TrainerError(op, `the model must hold ${pairs} pair(s) x ${layout.parts} part(s)`);
   }
   const level = Math.min(...X.map((c) => c.level), ...W.flat().map((c) => c.level));
-  if (level < 1) throw new TrainerError(op, 'the model or the features are at level 0: no level left for the product');
+  const room = predictionRoomBits(ev.params, level, Math.max(...X.map((c) => c.scale)), Math.max(...W.flat().map((w) => w.scale)));
+  if (room < PREDICTION_ROOM_BITS) {
+    throw new TrainerError(
+      op,
+      `the model or the features are at level ${level}: the scores would have ${Math.max(0, room).toFixed(1)} bits of room above their scale, ${PREDICTION_ROOM_BITS} needed (refresh the model first, as EncryptedTrainer.predictScores does)`,
+    );
+  }
   const Xl = X.map((c) => ev.dropLevelNew(c, c.level - level));
   const Wl = W.map((parts) => parts.map((w) => (w instanceof Ciphertext && w.level > level ? ev.dropLevelNew(w, w.level - level) : w)));
   return new MatrixOps(ev).productABt(layout, Xl, Wl);

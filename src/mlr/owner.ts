@@ -23,6 +23,42 @@ import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCAL
 import { type Matrix, computeBbar } from './plain.js';
 
 /**
+ * Default precision of {@link roundForSharing}: 16 bits after the binary
+ * point (multiples of 2^-16, about 1.5e-5). The trainer's weights are
+ * decrypted at scale 2^40 and one decryption adds an error of about 2^-26;
+ * 2^-16 lies ten bits above it, and far below what the model's accuracy
+ * depends on (the weights differ from the plaintext mirror's by 1e-7 to 1e-3).
+ */
+export const DEFAULT_SHARE_BITS = 16;
+
+/**
+ * Round decrypted values to multiples of 2^-bits before they leave the key
+ * owner (Lattigo's `DecodePublic` idea): the low-order bits of a CKKS
+ * decryption carry its error, which depends on the secret key (Li and
+ * Micciancio, EUROCRYPT 2021); rounding to a precision well above the error
+ * removes most of them. A heuristic, not a proof: a value near a rounding
+ * boundary still reveals on which side its error fell, and an error larger
+ * than 2^-bits survives. The proven route is `Decryptor.decryptForSharing`
+ * (noise flooding).
+ * @param values decrypted values
+ * @param bits bits kept after the binary point, an integer in [1, 52] (default {@link DEFAULT_SHARE_BITS})
+ * @returns a new array: round(x 2^bits) / 2^bits for every x
+ * @throws TrainerError if bits is not an integer in [1, 52] or a value is not finite
+ */
+export function roundForSharing(values: Float64Array, bits: number = DEFAULT_SHARE_BITS): Float64Array {
+  const op = 'roundForSharing';
+  if (!Number.isInteger(bits) || bits < 1 || bits > 52) throw new TrainerError(op, `bits must be an integer in [1, 52], got ${String(bits)}`);
+  const q = 2 ** bits;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!Number.isFinite(x)) throw new TrainerError(op, `value ${i} is not finite: ${x}`);
+    out[i] = Math.round(x * q) / q + 0; // + 0: no -0 in the output
+  }
+  return out;
+}
+
+/**
  * The data owner: secret key, upload, evaluation keys, refresh and decryption.
  */
 export class DataOwner implements Refresher {
@@ -188,6 +224,23 @@ export class DataOwner implements Refresher {
       });
     });
     return { rows: shape.K, cols: shape.d, data: out };
+  }
+
+  /**
+   * Decrypt the weights for someone other than the key owner: {@link decryptWeights}
+   * rounded to multiples of 2^-bits ({@link roundForSharing}, a heuristic; see there).
+   * @param W the server's W (per pair, per part)
+   * @param bits bits kept after the binary point (default {@link DEFAULT_SHARE_BITS})
+   * @returns K x d weights, row-major, rounded
+   * @throws TrainerError as {@link decryptWeights}, or for bits outside [1, 52]
+   */
+  decryptWeightsForSharing(W: readonly (readonly Ciphertext[])[], bits: number = DEFAULT_SHARE_BITS): Matrix {
+    const exact = this.decryptWeights(W);
+    try {
+      return { ...exact, data: roundForSharing(exact.data, bits) };
+    } finally {
+      exact.data.fill(0);
+    }
   }
 
   /**

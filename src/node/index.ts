@@ -34,9 +34,11 @@ export interface NodePairPoolOptions {
   workerUrl?: URL;
 }
 
-/** Where the worker entry is: built next to this module or the CLI, or the TypeScript source (run under tsx). */
+/** Where the worker entry is: built next to this module, its chunk or the CLI, or the TypeScript source (run under tsx). */
 function defaultWorker(): URL {
-  for (const rel of ['./pair-worker.js', '../node/pair-worker.js', './pair-worker.ts', '../node/pair-worker.ts']) {
+  // dist/node/index.js, a shared chunk in dist/ (the built package splits the
+  // library into chunks), dist/cli/hecnn.js, or src/node/index.ts under tsx.
+  for (const rel of ['./pair-worker.js', './node/pair-worker.js', '../node/pair-worker.js', './pair-worker.ts', '../node/pair-worker.ts']) {
     const url = new URL(rel, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url;
   }
@@ -58,7 +60,7 @@ type Pending = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void 
 
 /**
  * A pool of worker threads running {@link PairJob}s: a {@link PairExecutor}
- * for {@link EncryptedTrainer.stepWith}. Jobs go to whichever thread is free
+ * for `EncryptedTrainer.stepWith`. Jobs go to whichever thread is free
  * (pairs cost the same, so the slowest thread runs ceil(pairs / threads)).
  * Call {@link close} when done (the threads keep the process alive otherwise).
  */
@@ -80,7 +82,7 @@ export class NodePairPool implements PairExecutor {
    * Start the threads and hand them the trainer's context and the keys.
    * Keys not on SharedArrayBuffers are copied there once (generate them with
    * the KeyGenerator option `shared: true` to avoid the copy).
-   * @param context the trainer's {@link EncryptedTrainer.context}
+   * @param context the trainer's `EncryptedTrainer.context()`
    * @param keys the evaluation keys the trainer's evaluator holds
    * @param options thread count, worker entry
    * @returns a ready pool

@@ -10,11 +10,12 @@
  * valid object that serializes back to exactly the input bytes (the encoding is
  * canonical). Truncated and extended inputs must always fail.
  *
- * FUZZ_SEED=<n> changes the fast-check seed; FUZZ_REPORT=1 prints the counts.
+ * FC_SEED=<n> changes the fast-check seed (test/setup.ts); FUZZ_REPORT=1 prints the counts.
  */
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzSeed } from '../setup.js';
 import {
   CkksError,
   Encoder,
@@ -49,7 +50,7 @@ import {
 } from '../../src/ckks/index.js';
 
 const RUNS = 10_000;
-const SEED = Number(process.env.FUZZ_SEED ?? 0x5e71a1);
+const SEED = fuzzSeed(0x5e71a1); // FC_SEED, when set (test/setup.ts)
 /** Largest length a size-consistent lie may resize an input to. */
 const MAX_RESIZE = 1 << 20;
 

@@ -19,18 +19,21 @@
  * was never interrupted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Evaluator, INSECURE_OPT_IN, SecretKey, createParameters } from '../../src/ckks/index.js';
+import { Evaluator, INSECURE_OPT_IN, KeyGenerator, PN12QP180_INSECURE, SecretKey, createParameters, randomSeed } from '../../src/ckks/index.js';
 import { EXIT_NEEDS_REFRESH, main } from '../../src/cli/hecnn.js';
 import {
   DataOwner,
   EncryptedTrainer,
+  KEY_ID_BYTES,
   PlainTrainerState,
   buildDesign,
   decodeCheckpoint,
+  encodeEvaluationKeysFile,
+  encodeSecretKeyFile,
   parseCsv,
   predict,
   selectRows,
@@ -201,10 +204,20 @@ describe('hecnn owner and server as separate processes', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('crash.bin') && !n.startsWith('crash.bin.tmp-'))).toEqual(['crash.bin']);
   });
 
-  it('parameters too short for one iteration: the server exits 2 naming the levels, not 3', async () => {
+  it('parameters too short for one iteration: keygen refuses them before any key is made; the server exits 2 naming the levels, not 3', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      expect(await main(['keygen', '--preset', 'PN12QP180_INSECURE', insecure, '--width', '64', '--out', f('short')])).toBe(0);
+      expect(await main(['keygen', '--preset', 'PN12QP180_INSECURE', insecure, '--width', '64', '--out', f('short')])).toBe(2);
+      expect(err.mock.calls.flat().join('\n')).toMatch(/3 levels; training needs at least 6 levels/);
+      expect(existsSync(f('short/secret.key'))).toBe(false);
+      // A key set made by other means (the library, as keygen does) still meets the server's own check.
+      const params = createParameters(PN12QP180_INSECURE);
+      const sk = new KeyGenerator(params).genSecretKey();
+      const owner = DataOwner.fromSecretKey(params, sk);
+      const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width: 64 };
+      mkdirSync(f('short'), { recursive: true });
+      writeFileSync(f('short/eval.keys'), encodeEvaluationKeysFile(params, owner.evaluationKeys(trainingLayout(params, { n: 1, d: 64, K: 1 }, 64)), plan));
+      writeFileSync(f('short/secret.key'), encodeSecretKeyFile(params, sk, plan), { mode: 0o600 });
       expect(await main(['encrypt', '--secret-key', f('short/secret.key'), '--data', csv, '--train-rows', '1:16', '--out', f('short/u.bin'), insecure])).toBe(0);
       expect(await main(['train', '--keys', f('short/eval.keys'), '--upload', f('short/u.bin'), '--checkpoint', f('short/c.bin'), insecure])).toBe(2);
       expect(err.mock.calls.flat().join('\n')).toMatch(/3 levels; one iteration needs 6/);
@@ -230,7 +243,7 @@ describe('hecnn owner and server as separate processes', () => {
       await run(['encrypt', '--secret-key', f('keys/secret.key'), '--data', csv, '--train-rows', '1:16', '--out', f('upload2.bin'), insecure]);
       await run(['refresh', '--secret-key', f('keys/secret.key'), '--checkpoint', f('to-refresh.bin'), insecure]);
       await run(['decrypt', '--secret-key', f('keys/secret.key'), '--checkpoint', f('to-refresh.bin'), '--out', f('w2.csv'), insecure]);
-      await run(['keygen', '--params', JSON.stringify({ ...LITERAL, logQ: [30, 30, 30] }), insecure, '--width', '64', '--out', f('keys2')]);
+      await run(['keygen', '--params', JSON.stringify({ ...LITERAL, logQ: new Array<number>(8).fill(30) }), insecure, '--width', '64', '--out', f('keys2')]);
     } finally {
       spy.mockRestore();
     }

@@ -14,6 +14,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fuzzSeed } from '../setup.js';
 import { CkksError, Evaluator, INSECURE_OPT_IN, type Parameters, createParameters } from '../../src/ckks/index.js';
 import {
   BundleError,
@@ -33,7 +34,7 @@ import {
 } from '../../src/mlr/index.js';
 
 const RUNS = 10_000;
-const SEED = Number(process.env.FUZZ_SEED ?? 0xb0d1e);
+const SEED = fuzzSeed(0xb0d1e); // FC_SEED, when set (test/setup.ts)
 const OPTS = { unsafeAllowInsecure: INSECURE_OPT_IN } as const;
 
 type Kind = 'secret-key file' | 'evaluation-key file' | 'upload' | 'checkpoint';

@@ -1,0 +1,310 @@
+/**
+ * `hecnn train` (data owner and server in one process): encrypted training on
+ * CSV data (default: the bundled REGNET_X_400MF features of 256 MNIST images,
+ * train rows 1-128, test rows 129-256, the paper's setting), with a plaintext
+ * mirror, a metrics table, encrypted prediction on the test rows, and optional
+ * JSON report and SVG chart.
+ *
+ * @module
+ */
+
+import { Evaluator, PRESETS, createParameters } from '../ckks/index.js';
+import {
+  type CsvData,
+  DataOwner,
+  EncryptedTrainer,
+  PlainTrainerState,
+  accuracy,
+  buildDesign,
+  predict,
+  selectRows,
+  sle,
+  trainingLayout,
+} from '../mlr/index.js';
+import { NodePairPool } from '../node/index.js';
+import { UsageError, parseOptions, parsePositiveInt, parseRange, parseThreads } from './args.js';
+import { parseTrainPreset, trainablePresets } from './presets.js';
+import { DEFAULT_PRESET, showHelp } from './help.js';
+import { Progress, bundledData, readData, writeAtomic } from './io.js';
+import { checkOutputs } from './outputs.js';
+import { type AccuracyPoint, svgPlot } from './plot.js';
+
+/** The options of `hecnn train` (in one process). */
+export const TRAIN_OPTIONS = {
+  data: { type: 'string' },
+  'train-rows': { type: 'string' },
+  'test-rows': { type: 'string' },
+  test: { type: 'string' },
+  pixels: { type: 'boolean' },
+  iterations: { type: 'string' },
+  preset: { type: 'string' },
+  threads: { type: 'string' },
+  'no-mirror': { type: 'boolean' },
+  json: { type: 'string' },
+  plot: { type: 'string' },
+  force: { type: 'boolean' },
+} as const;
+
+/** The usage line of `hecnn train` (in one process). */
+export const TRAIN_USAGE = 'hecnn train [options]';
+
+/** `hecnn train --help`, and the first half of `hecnn --help`. */
+export const TRAIN_HELP = `usage: ${TRAIN_USAGE}
+
+Encrypted training of multiclass logistic regression (Chiang 2023: SLE loss,
+degree-3 sigmoid, quadratic gradient, Nesterov) on CSV data: label, then
+features, one sample per row. The data owner and the server run in one
+process; the server only holds evaluation keys and ciphertexts.
+
+options:
+  --data FILE          training CSV (default: the bundled REGNET_X_400MF features
+                       of the first 256 MNIST training images)
+  --train-rows A:B     1-based inclusive rows to train on (default 1:128)
+  --test-rows C:D      rows of the same file to test on (default 129:256 for the
+                       bundled data, none otherwise)
+  --test FILE          a separate test CSV (all its rows)
+  --pixels             the file is raw MNIST pixels (.csv or .csv.gz, label then 784
+                       values in [0,1]); features are used as they are
+  --iterations N       iterations (default 50)
+  --preset NAME        parameter preset (default ${DEFAULT_PRESET}); the presets
+                       that can train: ${trainablePresets().join(', ')}
+  --threads N          worker threads for the pairs of classes (default: available
+                       cores, at most 5; 1 = no workers)
+  --no-mirror          skip the plaintext mirror comparison
+  --json FILE          write {params, iterations, rotationsPerIteration, refreshes, peakRssMB}
+  --plot FILE.svg      draw accuracy per iteration, encrypted against plaintext
+  --force              let --json / --plot replace a key, upload or checkpoint file
+                       or an input (they are checked before the run starts)
+  -h, --help           this text`;
+
+/** The checked options of `hecnn train`. */
+interface TrainOptions {
+  data: string;
+  trainRows: [number, number];
+  testRows: [number, number] | undefined;
+  testFile: string | undefined;
+  iterations: number;
+  preset: string;
+  json: string | undefined;
+  plot: string | undefined;
+  force: boolean;
+  pixels: boolean;
+  mirror: boolean;
+  threads: number;
+}
+
+/** One iteration's metrics. */
+interface Row extends AccuracyPoint {
+  iteration: number;
+  sle: number;
+  seconds: number;
+  levelsLeft: number;
+  maxAbsDiffVsPlain: number | null;
+  refreshed: boolean;
+  rotations: number;
+}
+
+/**
+ * Parse and check the options (default data: the bundled file, with test rows
+ * 129:256 unless --test-rows or --test is given).
+ * @param argv the arguments after `train`
+ * @returns the options, or 'help'
+ * @throws UsageError on bad arguments
+ */
+function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
+  const v = parseOptions(argv, TRAIN_OPTIONS, TRAIN_USAGE);
+  if (v === 'help') return 'help';
+  const o: TrainOptions = {
+    data: v.data ?? '',
+    trainRows: v['train-rows'] === undefined ? [1, 128] : parseRange('--train-rows', v['train-rows']),
+    testRows: v['test-rows'] === undefined ? undefined : parseRange('--test-rows', v['test-rows']),
+    testFile: v.test,
+    iterations: v.iterations === undefined ? 50 : parsePositiveInt('--iterations', v.iterations),
+    preset: parseTrainPreset(v.preset ?? DEFAULT_PRESET),
+    json: v.json,
+    plot: v.plot,
+    force: v.force === true,
+    pixels: v.pixels === true,
+    mirror: v['no-mirror'] !== true,
+    threads: parseThreads(v.threads),
+  };
+  if (o.data === '') {
+    o.data = bundledData();
+    if (o.testRows === undefined && o.testFile === undefined) o.testRows = [129, 256];
+  }
+  return o;
+}
+
+/**
+ * Run `hecnn train` in one process: prints the setting, progress on stderr,
+ * the metrics per iteration and the encrypted prediction; writes the JSON
+ * report (--json) and the chart (--plot) at the end (their paths are checked
+ * before the run starts).
+ * @param argv the arguments after `train`
+ * @returns the exit code (0)
+ * @throws UsageError on bad arguments, unreadable files or report paths that cannot or may not be written; DataError on unusable data; TrainerError, CkksError or LayoutError when the parameters cannot train on the data
+ */
+export async function runTrain(argv: readonly string[]): Promise<number> {
+  const o = trainOptions(argv);
+  if (o === 'help') return showHelp(TRAIN_HELP);
+  // The report's paths are checked now, not after the run (which may take half an hour).
+  const outputs = [
+    ...(o.json === undefined ? [] : [{ flag: '--json', path: o.json, kind: 'report' as const }]),
+    ...(o.plot === undefined ? [] : [{ flag: '--plot', path: o.plot, kind: 'report' as const }]),
+  ];
+  checkOutputs(outputs, { force: o.force, inputs: [o.data, o.testFile] });
+  await train(o);
+  return 0;
+}
+
+/**
+ * Training rows, and test rows or file, as design matrices.
+ * @param o the options
+ * @returns training and test data (test undefined without test rows)
+ * @throws UsageError if rows run past the file or the feature counts differ
+ */
+function designs(o: TrainOptions): { tr: ReturnType<typeof buildDesign>; te: ReturnType<typeof buildDesign> | undefined } {
+  const all = readData(o.data, o.pixels);
+  const [a, b] = o.trainRows;
+  if (b > all.n) throw new UsageError(`--train-rows ${a}:${b}: ${o.data} has ${all.n} rows`);
+  const trainData = selectRows(all, a - 1, b);
+  let testData: CsvData | undefined;
+  if (o.testFile !== undefined) testData = readData(o.testFile, o.pixels);
+  else if (o.testRows !== undefined) {
+    const [c, d] = o.testRows;
+    if (d > all.n) throw new UsageError(`--test-rows ${c}:${d}: ${o.data} has ${all.n} rows`);
+    testData = selectRows(all, c - 1, d);
+  }
+  const tr = buildDesign(trainData);
+  const te = testData === undefined ? undefined : buildDesign(testData);
+  if (te !== undefined && te.X.cols !== tr.X.cols) throw new UsageError(`the test data has ${te.X.cols - 1} features, the training data ${tr.X.cols - 1}`);
+  return { tr, te };
+}
+
+/**
+ * The metrics table on stdout.
+ * @param rows the metrics per iteration
+ * @param test whether the metrics are on test data (else on the training data)
+ */
+function printTable(rows: readonly Row[], test: boolean): void {
+  console.log(`\n${test ? 'test' : 'training'} metrics per iteration (SLE with the exact sigmoid, a total):`);
+  console.log('iter  accuracy  plain acc      SLE      seconds  levels left  max|W - mirror|  refresh');
+  for (const r of rows) {
+    console.log(
+      `${String(r.iteration).padStart(4)}  ${(r.accuracy * 100).toFixed(2).padStart(7)}%  ${r.plainAccuracy === null ? '      -' : `${(r.plainAccuracy * 100).toFixed(2).padStart(7)}%`}  ${r.sle.toFixed(2).padStart(10)}  ${r.seconds.toFixed(1).padStart(8)}  ${String(r.levelsLeft).padStart(11)}  ${r.maxAbsDiffVsPlain === null ? '              -' : r.maxAbsDiffVsPlain.toExponential(2).padStart(15)}  ${r.refreshed ? 'yes' : ''}`,
+    );
+  }
+}
+
+/**
+ * The training run itself (owner and server in this process).
+ * @param o the checked options
+ */
+async function train(o: TrainOptions): Promise<void> {
+  const { tr, te } = designs(o);
+  const params = createParameters(PRESETS[o.preset]);
+  console.log(`hecnn train: ${tr.X.rows} samples x ${tr.X.cols - 1} features (+ bias), ${tr.Y.cols} classes, ${te ? te.X.rows : 0} test samples`);
+  console.log(`preset ${o.preset}: N = ${params.N}, ${params.slots} slots, log2(QP) = ${params.logQP.toFixed(0)}, ${params.maxLevel} levels, ${params.securityLevel}-bit security`);
+  const layout = trainingLayout(params, { n: tr.X.rows, d: tr.X.cols, K: tr.Y.cols });
+  console.log(`layout: ${layout}`);
+
+  // Data owner: keys and upload.
+  let p = new Progress('key generation', 1);
+  p.update(0);
+  // Keys on SharedArrayBuffers when worker threads will read them.
+  const owner = new DataOwner(params, { shared: o.threads > 1 });
+  const keys = owner.evaluationKeys(layout);
+  p.done(`(${keys.galois.size} Galois keys + relinearization)`);
+  p = new Progress('encryption', 1);
+  p.update(0);
+  const upload = owner.encryptDataset(tr.X, tr.Y);
+  p.done(`(${upload.X.length + upload.Xt.length + upload.Y.length + 1} ciphertexts)`);
+
+  // Server.
+  const ev = new Evaluator(params, keys);
+  const trainer = new EncryptedTrainer(ev, upload, owner, { maxIterations: o.iterations });
+  const pool = o.threads > 1 ? await NodePairPool.create(trainer.context(), keys, { threads: o.threads }) : undefined;
+  console.log(pool === undefined ? 'one thread' : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)`);
+  const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
+  const rows: Row[] = [];
+  const prog = new Progress('training', o.iterations);
+  prog.update(0);
+  try {
+    for (let i = 0; i < o.iterations; i++) {
+      const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
+      const W = owner.decryptWeights(trainer.weights.W);
+      const m = mirror?.step();
+      let diff: number | null = null;
+      if (m !== undefined) {
+        diff = 0;
+        for (let j = 0; j < W.data.length; j++) diff = Math.max(diff, Math.abs(W.data[j] - m.W[j]));
+      }
+      const evalOn = te ?? tr;
+      rows.push({
+        iteration: st.iteration,
+        accuracy: accuracy(evalOn.X, evalOn.labels, W.data),
+        sle: sle(evalOn.X, evalOn.Y, W.data),
+        seconds: st.seconds,
+        levelsLeft: trainer.weights.W[0][0].level,
+        maxAbsDiffVsPlain: diff,
+        plainAccuracy: m === undefined ? null : accuracy(evalOn.X, evalOn.labels, m.W),
+        refreshed: st.refreshed,
+        rotations: st.rotations,
+      });
+      prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
+    }
+  } finally {
+    // The threads would keep the process alive after an error.
+    await pool?.close();
+  }
+  prog.done();
+
+  printTable(rows, te !== undefined);
+  // Encrypted prediction: the owner encrypts the test features, the server computes the class
+  // scores with the encrypted model, the owner decrypts them.
+  let encryptedPrediction: { samples: number; accuracy: number; agreesWithDecryptedModel: number; seconds: number } | null = null;
+  if (te !== undefined) {
+    const t0 = performance.now();
+    const q = owner.encryptFeatures(te.X);
+    // The trainer refreshes the model first when its level leaves the scores too little room
+    // (after an iteration that ended at the lowest level, e.g. every 3rd on the default preset).
+    const refreshesBefore = trainer.refreshes;
+    const scores = owner.decryptScores(trainer.predictScores(q.shape, q.width, q.X), q.shape, q.width);
+    if (trainer.refreshes > refreshesBefore) console.log('\n(the model was at its lowest level: refreshed before the encrypted prediction)');
+    const seconds = (performance.now() - t0) / 1000;
+    const W = owner.decryptWeights(trainer.weights.W);
+    const plainPred = predict(te.X, W.data);
+    let correct = 0;
+    let agree = 0;
+    for (let r = 0; r < te.X.rows; r++) {
+      let best = 0;
+      for (let c = 1; c < scores.cols; c++) if (scores.data[r * scores.cols + c] > scores.data[r * scores.cols + best]) best = c;
+      if (best === te.labels[r]) correct++;
+      if (best === plainPred[r]) agree++;
+    }
+    encryptedPrediction = { samples: te.X.rows, accuracy: correct / te.X.rows, agreesWithDecryptedModel: agree / te.X.rows, seconds };
+    console.log(`\nencrypted prediction on the ${te.X.rows} test samples (encrypted features x encrypted model, ${seconds.toFixed(1)} s): accuracy ${(encryptedPrediction.accuracy * 100).toFixed(2)}%, same class as the decrypted model for ${agree} of ${te.X.rows}`);
+  }
+  const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const secs = rows.map((r) => r.seconds);
+  console.log(`\nrefresh round trips: ${trainer.refreshes}; rotations per iteration: ${rows[0].rotations}; mean ${(secs.reduce((s, x) => s + x, 0) / secs.length).toFixed(1)} s per iteration; peak RSS ${peakRssMB} MB`);
+  if (o.json !== undefined) {
+    const report = {
+      params: { preset: o.preset, logN: params.logN, slots: params.slots, logQP: params.logQP, levels: params.maxLevel, securityLevel: params.securityLevel, logScale: Math.log2(params.defaultScale) },
+      data: { file: o.data, trainRows: o.trainRows, testRows: o.testRows ?? null, testFile: o.testFile ?? null, samples: tr.X.rows, features: tr.X.cols - 1, classes: tr.Y.cols },
+      iterations: rows.map(({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain }) => ({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain })),
+      rotationsPerIteration: rows[0].rotations,
+      refreshes: trainer.refreshes,
+      threads: o.threads,
+      encryptedPrediction,
+      peakRssMB,
+    };
+    writeAtomic(o.json, JSON.stringify(report, null, 2) + '\n');
+    console.log(`wrote ${o.json}`);
+  }
+  if (o.plot !== undefined) {
+    writeAtomic(o.plot, svgPlot(rows));
+    console.log(`wrote ${o.plot}`);
+  }
+  owner.wipe();
+}
