@@ -18,15 +18,7 @@
  */
 
 import { Ciphertext, CkksError, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
-
-/** a * b mod q for a, b in [0, q), q < 2^30 (float quotient estimate, exact int32 remainder, one correction each way). */
-function mulModQ(a: number, b: number, q: number, qInv: number): number {
-  const t = (a * b * qInv) | 0;
-  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0;
-  r += (r >> 31) & q;
-  r = (r - q) | 0;
-  return r + ((r >> 31) & q);
-}
+import { mulAddLimbs, mulScalarAddLimbs } from '../ntt/index.js';
 
 /**
  * The residue in [0, q) of an integer-valued float64 of any magnitude (`%` is exact on doubles).
@@ -75,21 +67,9 @@ export function mulIntThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, M: 
   ev.counters.constMultiplications++;
   if (M === 0) return acc;
   const params = ev.params;
-  const N = params.N;
-  for (let i = 0; i <= acc.level; i++) {
-    const q = params.Q[i];
-    const qInv = 1 / q;
-    const m = residueMod(M, q);
-    const off = i * N;
-    for (let k = 0; k <= x.degree; k++) {
-      const A = acc.c[k].data;
-      const X = x.c[k].data;
-      for (let j = off; j < off + N; j++) {
-        const s = (A[j] + mulModQ(X[j], m, q, qInv) - q) | 0;
-        A[j] = s + ((s >> 31) & q);
-      }
-    }
-  }
+  const limbs = acc.level + 1;
+  const m = params.Q.slice(0, limbs).map((q) => residueMod(M, q));
+  for (let k = 0; k <= x.degree; k++) mulScalarAddLimbs(acc.c[k].data, x.c[k].data, m, acc.c[k].data, params.Q, params.N, limbs);
   acc.seed = undefined;
   if (x.slots > acc.slots) acc.slots = x.slots;
   return acc;
@@ -111,70 +91,10 @@ export function mulPlainThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, p
     throw new CkksError('INVALID_ARGUMENT', op, `operands must be at level >= ${acc.level} (degree <= ${acc.degree}), got ${x.level} / ${pt.level} (degree ${x.degree})`);
   }
   const params = ev.params;
-  const N = params.N;
-  const P = pt.poly.data;
-  for (let i = 0; i <= acc.level; i++) {
-    const q = params.Q[i];
-    const qInv = 1 / q;
-    const off = i * N;
-    for (let k = 0; k <= x.degree; k++) {
-      const A = acc.c[k].data;
-      const X = x.c[k].data;
-      for (let j = off; j < off + N; j++) {
-        const s = (A[j] + mulModQ(X[j], P[j], q, qInv) - q) | 0;
-        A[j] = s + ((s >> 31) & q);
-      }
-    }
-  }
+  const limbs = acc.level + 1;
+  for (let k = 0; k <= x.degree; k++) mulAddLimbs(acc.c[k].data, x.c[k].data, pt.poly.data, acc.c[k].data, params.Q, params.N, limbs);
   acc.seed = undefined;
   if (pt.slots > acc.slots) acc.slots = pt.slots;
   ev.counters.ptMultiplications++;
   return acc;
-}
-
-/**
- * O += C on nL limbs of N residues modulo Q[i], reading C through an NTT slot
- * permutation when given (C[off + perm[c]]: the automorphism's action).
- * @param O destination limbs (modified)
- * @param C source limbs
- * @param perm NTT permutation of an automorphism, or undefined for none
- * @param Q the moduli (Q[i] for limb i)
- * @param nL number of limbs
- * @param N ring degree
- */
-export function addPermutedInto(O: Uint32Array, C: Uint32Array, perm: Uint32Array | undefined, Q: ArrayLike<number>, nL: number, N: number): void {
-  for (let i = 0; i < nL; i++) {
-    const q = Q[i];
-    const off = i * N;
-    for (let c = 0; c < N; c++) {
-      const s = (O[off + c] + C[off + (perm === undefined ? c : perm[c])] - q) | 0;
-      O[off + c] = s + ((s >> 31) & q);
-    }
-  }
-}
-
-/**
- * One limb of a key-switching inner product through an automorphism,
- * accumulated: A0 += D[perm] * B and A1 += D[perm] * A (mod q), values in [0, q)
- * (Halevi-Shoup 2018's hoisted automorphism: the digit is permuted, not recomputed).
- * @param A0 first accumulator (limb at aOff)
- * @param A1 second accumulator (limb at aOff)
- * @param D a decomposition digit (limb at aOff, read through perm)
- * @param perm NTT permutation of the automorphism
- * @param B key component b_j (limb at kOff)
- * @param A key component a_j (limb at kOff)
- * @param aOff offset of the limb in A0, A1 and D
- * @param kOff offset of the limb in B and A
- * @param q the limb's modulus
- * @param N ring degree
- */
-export function galoisMacLimb(A0: Uint32Array, A1: Uint32Array, D: Uint32Array, perm: Uint32Array, B: Uint32Array, A: Uint32Array, aOff: number, kOff: number, q: number, N: number): void {
-  const qInv = 1 / q;
-  for (let c = 0; c < N; c++) {
-    const x = D[aOff + perm[c]];
-    let s = (A0[aOff + c] + mulModQ(x, B[kOff + c], q, qInv) - q) | 0;
-    A0[aOff + c] = s + ((s >> 31) & q);
-    s = (A1[aOff + c] + mulModQ(x, A[kOff + c], q, qInv) - q) | 0;
-    A1[aOff + c] = s + ((s >> 31) & q);
-  }
 }

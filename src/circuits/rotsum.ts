@@ -10,8 +10,8 @@
  * (level + 1 + |P|) NTTs each, about a third of a key switching. The
  * rounding of the single division is no larger than one key switching's.
  *
- * Built on the scheme's public key-switching API (KeySwitcher.decompose and
- * modDownInto, the Galois keys of the evaluator, the automorphism's NTT
+ * Built on the RLWE key switcher's public API (KeySwitcher.decompose,
+ * innerProductAdd and modDownInto, the Galois keys of the evaluator, the automorphism's NTT
  * permutation); the evaluator's counters are bumped as its own rotations
  * would (one rotation, key switching and decomposition per term).
  *
@@ -19,8 +19,7 @@
  */
 
 import { Ciphertext, CkksError, type Evaluator, KeySwitcher, MissingKeyError, SCALE_TOLERANCE } from '../ckks/index.js';
-import { RnsPoly, automorphismNttIndex, galoisElementForRotation } from '../ntt/index.js';
-import { addPermutedInto, galoisMacLimb } from './kernels.js';
+import { RnsPoly, addPermutedLimbs, automorphismNttIndex, galoisElementForRotation } from '../ntt/index.js';
 
 const switchers = new WeakMap<Evaluator, KeySwitcher>();
 const permutations = new WeakMap<Evaluator, Map<number, Uint32Array>>();
@@ -110,8 +109,8 @@ export class LazyRotationSum {
     const C = ct.c[0].data;
     if (g === 1) {
       this.c1 ??= new Uint32Array(nL * N);
-      addPermutedInto(this.c1, ct.c[1].data, undefined, prm.Q, nL, N);
-      addPermutedInto(this.c0, C, undefined, prm.Q, nL, N);
+      addPermutedLimbs(this.c1, ct.c[1].data, undefined, prm.Q, N, nL);
+      addPermutedLimbs(this.c0, C, undefined, prm.Q, N, nL);
       this.absorbSlots(ct.slots);
       return;
     }
@@ -119,18 +118,8 @@ export class LazyRotationSum {
     if (key === undefined) throw new MissingKeyError(op, `no Galois key for rotation by ${step} (Galois element ${g})`);
     const perm = permutationOf(ev, g);
     const dec = switcherOf(ev).decompose(ct.c[1]);
-    const nQ = prm.Q.length;
-    const ext = nL + prm.P.length;
-    const A0 = this.acc0.data;
-    const A1 = this.acc1.data;
-    for (let i = 0; i < ext; i++) {
-      const kl = i < nL ? i : nQ + (i - nL);
-      const q = prm.basisQP.moduli[kl];
-      for (let j = 0; j < dec.digits.length; j++) {
-        galoisMacLimb(A0, A1, dec.digits[j].data, perm, key.b[j].data, key.a[j].data, i * N, kl * N, q, N);
-      }
-    }
-    addPermutedInto(this.c0, C, perm, prm.Q, nL, N);
+    switcherOf(ev).innerProductAdd(dec, key, perm, this.acc0, this.acc1);
+    addPermutedLimbs(this.c0, C, perm, prm.Q, N, nL);
     this.absorbSlots(ct.slots);
     this.terms++;
     ev.counters.decompositions++;
@@ -158,8 +147,8 @@ export class LazyRotationSum {
       ks.modDownInto(this.acc0, this.level, out.c[0]);
       ks.modDownInto(this.acc1, this.level, out.c[1]);
     }
-    addPermutedInto(out.c[0].data, this.c0, undefined, prm.Q, this.level + 1, N);
-    if (this.c1 !== undefined) addPermutedInto(out.c[1].data, this.c1, undefined, prm.Q, this.level + 1, N);
+    addPermutedLimbs(out.c[0].data, this.c0, undefined, prm.Q, N, this.level + 1);
+    if (this.c1 !== undefined) addPermutedLimbs(out.c[1].data, this.c1, undefined, prm.Q, N, this.level + 1);
     return out;
   }
 }

@@ -198,19 +198,13 @@ export class Encoder {
    */
   private specialFft(re: Float64Array, im: Float64Array, n: number): void {
     bitReverseInPlace(re, im, n);
-    const rot = this.rotGroup;
-    const wr = this.rootsRe;
-    const wi = this.rootsIm;
-    const logM = this.logM;
-    for (let len = 2, logLen = 1; len <= n; len <<= 1, logLen++) {
+    const [wr, wi] = this.stageTwiddles(n, false);
+    for (let len = 2, base = 0; len <= n; base += len >> 1, len <<= 1) {
       const lenh = len >> 1;
-      const mask = (len << 2) - 1;
-      const shift = logM - 2 - logLen;
       for (let i = 0; i < n; i += len) {
         for (let j = 0; j < lenh; j++) {
-          const idx = (rot[j] & mask) << shift;
-          const cr = wr[idx];
-          const ci = wi[idx];
+          const cr = wr[base + j];
+          const ci = wi[base + j];
           const k = i + j;
           const l = k + lenh;
           const xr = re[l];
@@ -234,22 +228,13 @@ export class Encoder {
    * conjugate twiddles, then division by n and bit reversal; Lattigo's SpecialiFFT.
    */
   private specialInvFft(re: Float64Array, im: Float64Array, n: number): void {
-    const rot = this.rotGroup;
-    const wr = this.rootsRe;
-    const wi = this.rootsIm;
-    const logM = this.logM;
-    let logLen = 0;
-    while (1 << logLen < n) logLen++;
-    for (let len = n; len >= 2; len >>= 1, logLen--) {
+    const [wr, wi] = this.stageTwiddles(n, true);
+    for (let len = n, base = n - 1 - (n >> 1); len >= 2; len >>= 1, base -= len >> 1) {
       const lenh = len >> 1;
-      const lenq = len << 2;
-      const mask = lenq - 1;
-      const shift = logM - 2 - logLen;
       for (let i = 0; i < n; i += len) {
         for (let j = 0; j < lenh; j++) {
-          const idx = (lenq - (rot[j] & mask)) << shift;
-          const cr = wr[idx];
-          const ci = wi[idx];
+          const cr = wr[base + j];
+          const ci = wi[base + j];
           const k = i + j;
           const l = k + lenh;
           const ar = re[k];
@@ -271,6 +256,40 @@ export class Encoder {
       im[i] *= inv;
     }
     bitReverseInPlace(re, im, n);
+  }
+
+  /** Twiddles of the special FFT on n slots, stage after stage, by n and direction. */
+  private readonly twiddles = new Map<number, [Float64Array, Float64Array]>();
+
+  /**
+   * The twiddles of every stage of the special FFT on n slots, contiguous
+   * (stage len = 2, 4, ..., n takes len/2 entries, in that order, from offset
+   * len/2 - 1): xi^(5^j mod 4 len) for the forward transform, its conjugate
+   * xi^(4 len - 5^j mod 4 len) for the inverse, read from the same root tables
+   * as before (the values, hence the results, are bit for bit the same; the
+   * loops read them sequentially instead of gathering them).
+   */
+  private stageTwiddles(n: number, inverse: boolean): [Float64Array, Float64Array] {
+    const key = inverse ? -n : n;
+    let t = this.twiddles.get(key);
+    if (t === undefined) {
+      const wr = new Float64Array(Math.max(1, n - 1));
+      const wi = new Float64Array(Math.max(1, n - 1));
+      const rot = this.rotGroup;
+      for (let len = 2, logLen = 1, base = 0; len <= n; base += len >> 1, len <<= 1, logLen++) {
+        const lenq = len << 2;
+        const mask = lenq - 1;
+        const shift = this.logM - 2 - logLen;
+        for (let j = 0; j < len >> 1; j++) {
+          const idx = (inverse ? lenq - (rot[j] & mask) : rot[j] & mask) << shift;
+          wr[base + j] = this.rootsRe[idx];
+          wi[base + j] = this.rootsIm[idx];
+        }
+      }
+      t = [wr, wi];
+      this.twiddles.set(key, t);
+    }
+    return t;
   }
 
   private scratch(): [Float64Array, Float64Array] {
@@ -373,15 +392,34 @@ export class Encoder {
     const gap = N / (2 * n);
     const off2 = n * gap; // = N/2
     const data = poly.data;
+    // Residues: below 2^52 in magnitude (always, at the usual scales) by a
+    // float64 quotient estimate, exact: t = floor(a / q) +- 1, t q < 2^52 + 2^30
+    // is an exact product and a - t q is exact in [-q, 2q); else by `%` (exact on
+    // integer-valued doubles, but several times slower).
+    const small = maxAbs < 2 ** 52;
     for (let l = 0; l <= level; l++) {
       const q = params.Q[l];
+      const qInv = 1 / q;
       const base = l * N;
       if (gap !== 1) data.fill(0, base, base + N);
-      for (let i = 0, p = base; i < n; i++, p += gap) {
-        const a = re[i] % q; // exact, in (-q, q)
-        data[p] = a < 0 ? a + q : a;
-        const b = im[i] % q;
-        data[p + off2] = b < 0 ? b + q : b;
+      if (small) {
+        for (let i = 0, p = base; i < n; i++, p += gap) {
+          let a = re[i] - Math.floor(re[i] * qInv) * q; // [-q, 2q)
+          if (a < 0) a += q;
+          else if (a >= q) a -= q;
+          data[p] = a;
+          let b = im[i] - Math.floor(im[i] * qInv) * q;
+          if (b < 0) b += q;
+          else if (b >= q) b -= q;
+          data[p + off2] = b;
+        }
+      } else {
+        for (let i = 0, p = base; i < n; i++, p += gap) {
+          const a = re[i] % q; // exact, in (-q, q)
+          data[p] = a < 0 ? a + q : a;
+          const b = im[i] % q;
+          data[p + off2] = b < 0 ? b + q : b;
+        }
       }
     }
     polyForwardNtt(poly, params.basisQ);

@@ -12,11 +12,24 @@
  * @module
  */
 
-import { RnsPoly, automorphismNttIndex, galoisElementForConjugation, galoisElementForRotation, polyForwardNtt } from '../ntt/index.js';
+import {
+  RnsPoly,
+  addLimbs,
+  addPermutedLimbs,
+  addScalarLimbs,
+  automorphismNttIndex,
+  galoisElementForConjugation,
+  galoisElementForRotation,
+  mulLimbs,
+  mulScalarLimbs,
+  negateLimbs,
+  polyForwardNtt,
+  tensorLimbs,
+} from '../ntt/index.js';
 import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
-import { addLimbs, addPermutedLimbs, addScalarLimbs, mulLimbs, mulScalarLimbs, negateLimbs, rescaleComponent, tensorLimbs } from './kernels.js';
+import { rescaleComponent } from './kernels.js';
 import { levelModulus } from './params.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
 

@@ -18,6 +18,7 @@
 import { shake256 } from '@noble/hashes/sha3';
 import {
   type RnsBasis,
+  MAX_CONVERSION_PRIMES,
   MAX_LOG_N,
   MAX_MODULUS_BITS,
   createRnsBasis,
@@ -221,12 +222,15 @@ export function createParameters(lit: ParametersLiteral): Parameters {
   }
   const all = [...Q, ...P];
   if (new Set(all).size !== all.length) invalid('the primes of Q and P must all be distinct');
-  let basisQP: RnsBasis;
-  try {
-    basisQP = createRnsBasis(all, logN);
-  } catch (e) {
-    invalid((e as Error).message);
-  }
+  // Cheap checks first (issue: a crafted literal must not make the loader build
+  // tables): the primes are integers of the supported size, the count fits the
+  // basis conversion, and the security bound holds, before any NTT table exists.
+  all.forEach((q, i) => {
+    if (typeof q !== 'number' || !Number.isSafeInteger(q) || q < 3 || q >= 2 ** MAX_MODULUS_BITS) {
+      invalid(`${i < Q.length ? `Q[${i}]` : `P[${i - Q.length}]`} must be an integer in [3, 2^${MAX_MODULUS_BITS}), got ${String(q)}`);
+    }
+  });
+  if (P.length > MAX_CONVERSION_PRIMES) invalid(`at most ${MAX_CONVERSION_PRIMES} special primes are supported (the fast basis conversion sums at most ${MAX_CONVERSION_PRIMES} limbs exactly), got ${P.length}`);
   const log2 = (xs: number[]): number => xs.reduce((s, x) => s + Math.log2(x), 0);
   const logQ = log2(Q);
   const logP = log2(P);
@@ -241,11 +245,18 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     citeStandard: true,
     remedy: `pass unsafeAllowInsecure: "${INSECURE_OPT_IN}" to use it anyway`,
   });
+  let basisQP: RnsBasis;
+  try {
+    basisQP = createRnsBasis(all, logN);
+  } catch (e) {
+    invalid((e as Error).message);
+  }
   const logDefaultScale = lit.logDefaultScale;
   if (typeof logDefaultScale !== 'number' || !Number.isFinite(logDefaultScale) || logDefaultScale <= 0 || logDefaultScale >= logQ) {
     invalid(`logDefaultScale must be a positive number below log2(Q) = ${logQ.toFixed(2)}, got ${String(logDefaultScale)}`);
   }
   const digitSize = lit.digitSize === undefined ? Math.min(Q.length, Math.max(1, P.length - 1)) : checkIntIn('digitSize', lit.digitSize, 1, Q.length);
+  if (digitSize > MAX_CONVERSION_PRIMES) invalid(`digitSize must be at most ${MAX_CONVERSION_PRIMES} (the fast basis conversion sums at most ${MAX_CONVERSION_PRIMES} limbs exactly), got ${digitSize}`);
   // P must exceed every digit's product, or key switching noise is not reduced.
   for (let d = 0; d < Q.length; d += digitSize) {
     const digitBits = log2(Q.slice(d, d + digitSize));

@@ -12,4 +12,5 @@ export * from './modular.js';
 export * from './primes.js';
 export * from './ntt.js';
 export * from './rns.js';
+export * from './pointwise.js';
 export * from './automorphism.js';

@@ -12,34 +12,17 @@
  *   (b u + e_0, a u + e_1) over Q_l ∪ P, divided by P (as SEAL does).
  * - {@link decryptInto}: c_0 + c_1 s (+ c_2 s^2).
  *
- * All polynomials are in NTT form with values in [0, q). Products use the
- * module-local {@link mulModLocal} (bounds there).
+ * All polynomials are in NTT form with values in [0, q). The pointwise
+ * products are the ring layer's kernels (src/ntt/pointwise.ts, bounds there).
  *
  * @module
  */
 
-import { RnsPoly, type RnsBasis, createRnsBasis, mulConst, polyForwardNtt, polySetSmall } from '../ntt/index.js';
+import { RnsPoly, type RnsBasis, createRnsBasis, mulAddLimbs, mulConst, mulLimbs, polyForwardNtt, polySetSmall } from '../ntt/index.js';
 import type { KeySwitcher } from './keyswitch.js';
 import type { RlweParameters } from './params.js';
 import { type RandomSource, wipe } from './random.js';
 import { sampleGaussian, sampleTernary } from './sampling.js';
-
-/**
- * Modular product a b mod q for a, b in [0, q), q < 2^30 (as mulMod in
- * src/ntt/modular.ts): the float64 estimate t = floor(a b / q) +- 1 < 2^30;
- * Math.imul(a, b) - Math.imul(t, q) is exact modulo 2^32 and the true value
- * lies in [-q, 2q), so the int32 result is exact; two corrections give [0, q).
- * Largest intermediate: a b < 2^60 in float64 (rounded, only for the estimate).
- * A module-local copy on purpose: the imported function was measured 8x
- * slower in these loops (an imported binding is not inlined under every loader).
- */
-function mulModLocal(a: number, b: number, q: number, qInv: number): number {
-  const t = (a * b * qInv) | 0;
-  let r = (Math.imul(a, b) - Math.imul(t, q)) | 0;
-  r += (r >> 31) & q;
-  r = (r - q) | 0;
-  return r + ((r >> 31) & q);
-}
 
 /**
  * The one secret-key encryption of zero: out <- -a s + e on the first
@@ -60,17 +43,7 @@ export function encryptZeroInto(source: RandomSource, s: RnsPoly, a: RnsPoly, ou
   polySetSmall(e, out, basis);
   wipe(e);
   polyForwardNtt(out, basis);
-  const A = a.data;
-  const S = s.data;
-  const B = out.data;
-  for (let i = 0; i < out.limbs; i++) {
-    const q = basis.moduli[i];
-    const qInv = 1 / q;
-    for (let c = i * N, end = c + N; c < end; c++) {
-      const d = (B[c] - mulModLocal(A[c], S[c], q, qInv)) | 0; // (-q, q): int32
-      B[c] = d + ((d >> 31) & q);
-    }
-  }
+  mulAddLimbs(out.data, a.data, s.data, out.data, basis.moduli, N, out.limbs, true);
 }
 
 /**
@@ -106,12 +79,7 @@ export function addGadgetInto(params: RlweParameters, out: RnsPoly, sPrime: RnsP
  * @param basis Q ∪ P
  */
 export function squareInto(s: RnsPoly, out: RnsPoly, basis: RnsBasis): void {
-  const N = s.N;
-  for (let i = 0; i < basis.moduli.length; i++) {
-    const q = basis.moduli[i];
-    const qInv = 1 / q;
-    for (let c = i * N, end = c + N; c < end; c++) out.data[c] = mulModLocal(s.data[c], s.data[c], q, qInv);
-  }
+  mulLimbs(s.data, s.data, out.data, basis.moduli, s.N, basis.moduli.length);
   out.isNtt = true;
 }
 
@@ -145,9 +113,7 @@ export function encryptZeroPublicInto(
   const nQ = params.Q.length;
   const ext = nL + params.P.length;
   // Limb t of the extended polynomials is prime Q_t for t < nL, P_{t - nL} otherwise.
-  const keyLimb = new Int32Array(ext);
-  for (let t = 0; t < ext; t++) keyLimb[t] = t < nL ? t : nQ + (t - nL);
-  const moduliExt = Array.from(keyLimb, (t) => params.basisQP.moduli[t]);
+  const moduliExt = [...params.Q.slice(0, nL), ...params.P];
   const basisExt = createRnsBasis(moduliExt, params.logN);
   const u = sampleTernary(source, N);
   const uP = new RnsPoly(N, ext);
@@ -161,15 +127,10 @@ export function encryptZeroPublicInto(
     wipe(e);
     polyForwardNtt(acc, basisExt);
     const key = (k === 0 ? pk.b : pk.a).data;
-    const dst = acc.data;
-    for (let t = 0; t < ext; t++) {
-      const q = moduliExt[t];
-      const qInv = 1 / q;
-      for (let c = t * N, end = c + N, j = keyLimb[t] * N; c < end; c++, j++) {
-        const s = (dst[c] + mulModLocal(key[j], uP.data[c], q, qInv) - q) | 0; // [-q, q): int32
-        dst[c] = s + ((s >> 31) & q);
-      }
-    }
+    // acc += key * u: the Q_0..Q_l limbs of the key, then its P limbs (limbs |Q|.. of the key).
+    mulAddLimbs(acc.data, key, uP.data, acc.data, moduliExt, N, nL);
+    const tail = nL * N;
+    mulAddLimbs(acc.data.subarray(tail), key.subarray(nQ * N), uP.data.subarray(tail), acc.data.subarray(tail), params.P, N, params.P.length);
     switcher.modDownInto(acc, level, k === 0 ? c0 : c1);
     wipe(acc.data);
   }
@@ -187,28 +148,13 @@ export function encryptZeroPublicInto(
  */
 export function decryptInto(params: RlweParameters, s: RnsPoly, c: readonly RnsPoly[], level: number, out: RnsPoly): void {
   const N = params.N;
-  const S = s.data;
-  const m = out.data;
-  const c0 = c[0].data;
-  const c1 = c[1].data;
-  for (let i = 0; i <= level; i++) {
-    const q = params.Q[i];
-    const qInv = 1 / q;
-    const off = i * N;
-    if (c.length === 2) {
-      for (let k = off; k < off + N; k++) {
-        const x = (c0[k] + mulModLocal(c1[k], S[k], q, qInv) - q) | 0; // [-q, q): int32
-        m[k] = x + ((x >> 31) & q);
-      }
-    } else {
-      const c2 = c[2].data;
-      for (let k = off; k < off + N; k++) {
-        let x = (mulModLocal(c2[k], S[k], q, qInv) + c1[k] - q) | 0; // [-q, q): int32
-        x += (x >> 31) & q;
-        x = (mulModLocal(x, S[k], q, qInv) + c0[k] - q) | 0;
-        m[k] = x + ((x >> 31) & q);
-      }
-    }
+  const limbs = level + 1;
+  if (c.length === 2) {
+    mulAddLimbs(c[0].data, c[1].data, s.data, out.data, params.Q, N, limbs);
+  } else {
+    // Horner: (c2 s + c1) s + c0.
+    mulAddLimbs(c[1].data, c[2].data, s.data, out.data, params.Q, N, limbs);
+    mulAddLimbs(c[0].data, out.data, s.data, out.data, params.Q, N, limbs);
   }
   out.isNtt = true;
 }

@@ -222,6 +222,35 @@ export class KeySwitcher {
   }
 
   /**
+   * The lazy half of key switching: acc0 += sum_j sigma(d~_j) b_j and
+   * acc1 += sum_j sigma(d~_j) a_j over Q_l ∪ P, without ModDown. Key-switched
+   * terms that are summed anyway (the giant steps of a linear transform, a
+   * rotate-and-add) can be accumulated here and divided by P once with
+   * {@link modDownInto}, saving a ModDown per extra term (Halevi and Shoup,
+   * Crypto 2018, section 5; Bossuat et al., Eurocrypt 2021, section 6.1).
+   * The rounding of the single division is that of one key switching.
+   * @param dec the decomposition of d (from {@link decompose})
+   * @param key the switching key (s' -> s)
+   * @param perm optional NTT slot permutation of an automorphism sigma (the term then switches sigma(d))
+   * @param acc0 accumulator with level + 1 + |P| limbs (Q_0..Q_level then P), values in [0, 2q); zero to start
+   * @param acc1 accumulator like acc0
+   */
+  innerProductAdd(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly): void {
+    const prm = this.params;
+    const N = prm.N;
+    const nL = dec.level + 1;
+    const nQ = prm.Q.length;
+    const ext = nL + prm.P.length;
+    for (let i = 0; i < ext; i++) {
+      const keyLimb = i < nL ? i : nQ + (i - nL);
+      const q = prm.basisQP.moduli[keyLimb];
+      for (let j = 0; j < dec.digits.length; j++) {
+        macLimb(dec.digits[j].data, i * N, perm ?? this.identity(), key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
+      }
+    }
+  }
+
+  /**
    * ModDown: acc over Q_l ∪ P (NTT form, values in [0, 2q)) to
    * round(acc / P) = (acc - lift([acc]_P)) * P^-1 over Q_l, fully reduced, into out
    * (the lift is centered, so the division rounds to nearest up to the fast

@@ -5,7 +5,7 @@
  * float64, at logN 12 (insecure test parameters).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CkksError, INSECURE_OPT_IN, LevelMismatchError, type ParametersLiteral, createParameters } from '../../src/ckks/index.js';
+import { CkksError, INSECURE_OPT_IN, LevelMismatchError, type ParametersLiteral, SerializationError, createParameters, deserializeParameters, serializeParameters } from '../../src/ckks/index.js';
 import { THRESHOLDS, type Ctx, bitsOf, decryptVec, encryptVec, makeCtx, mapVec, maxErr, randomVec } from './helpers.js';
 
 const NAME = 'PN12_HP55_INSECURE';
@@ -103,4 +103,30 @@ describe('high-precision levels (two 30-bit primes per level, scale 2^55)', () =
     expect(mid.level).toBe(ctx.params.maxLevel - 1);
     expect(() => ctx.ev.rescaleNew(mid)).toThrow(/inside a high-precision level/);
   });
+
+  it('serialization keeps the grouping (header flag, then the levels after the primes); tampered groupings are refused', () => {
+    const bytes = serializeParameters(ctx.params);
+    const back = deserializeParameters(bytes, { unsafeAllowInsecure: INSECURE_OPT_IN });
+    expect(back.fingerprint).toBe(ctx.params.fingerprint);
+    expect(back.levelPrimes).toEqual([2, 2, 2, 2]);
+    expect(bytes[7] & 0x02).toBe(2);
+    const n = ctx.params.Q.length + ctx.params.P.length;
+    expect(bytes.length).toBe(24 + 18 + 4 * n + 2 + 4);
+    // One prime per level: no flag, no tail (the format of ungrouped parameters is unchanged).
+    const single = serializeParameters(createParameters({ ...LIT, levelPrimes: undefined, logDefaultScale: 30 }));
+    expect(single[7]).toBe(0);
+    expect(single.length).toBe(24 + 18 + 4 * n);
+    const load = (b: Uint8Array): unknown => deserializeParameters(b, { unsafeAllowInsecure: INSECURE_OPT_IN });
+    const edit = (f: (b: Uint8Array) => void): Uint8Array => {
+      const b = bytes.slice();
+      f(b);
+      return b;
+    };
+    expect(() => load(edit((b) => (b[b.length - 1] = 3)))).toThrow(SerializationError); // sums to 9, not 8
+    expect(() => load(edit((b) => (b[b.length - 4] = 0)))).toThrow(SerializationError); // an empty level
+    expect(() => load(bytes.subarray(0, bytes.length - 1))).toThrow(SerializationError); // truncated
+    expect(() => load(edit((b) => (b[7] = 0)))).toThrow(SerializationError); // flag cleared: length no longer fits
+    expect(() => load(edit((b) => (b[b.length - 1] = 1, b[b.length - 2] = 3)))).toThrow(/fingerprint/); // another valid grouping
+  });
 });
+

@@ -6,7 +6,7 @@
  * |      0 |    4 | magic `HECK` (48 45 43 4b)                                   |
  * |      4 |    2 | format version, u16 (1)                                      |
  * |      6 |    1 | object type, u8 ({@link SerializedType})                     |
- * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), others 0    |
+ * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), bit 1 = level groups ({@link FLAG_LEVEL_GROUPS}), others 0 |
  * |      8 |   16 | parameter fingerprint (the raw bytes of `params.fingerprint`)|
  *
  * then the object's body (one codec per object type, in the sibling modules).
@@ -31,6 +31,12 @@ export const HEADER_BYTES = 24;
 
 /** Header flag: the object is stored in seeded (compressed) form. */
 export const FLAG_SEEDED = 0x01;
+
+/**
+ * Header flag of parameters only: the chain groups its primes into
+ * high-precision levels (`levelPrimes`), stored after the primes.
+ */
+export const FLAG_LEVEL_GROUPS = 0x02;
 
 /** The magic bytes 'HECK'. */
 const MAGIC = [0x48, 0x45, 0x43, 0x4b] as const;
@@ -238,9 +244,12 @@ export function parseHeader(r: Reader, what: string, expected: SerializedTypeCod
   }
   if (!known) r.fail('type', `unknown object type ${type}`);
   const flags = r.u8('flags');
-  if ((flags & ~FLAG_SEEDED) !== 0) r.fail('flags', `unknown flag bits 0x${(flags & ~FLAG_SEEDED).toString(16).padStart(2, '0')}`);
+  const knownFlags = FLAG_SEEDED | FLAG_LEVEL_GROUPS;
+  if ((flags & ~knownFlags) !== 0) r.fail('flags', `unknown flag bits 0x${(flags & ~knownFlags).toString(16).padStart(2, '0')}`);
   const seeded = (flags & FLAG_SEEDED) !== 0;
   if (seeded && !SEEDABLE.has(type)) r.fail('flags', `the seeded flag is not valid for ${article(TYPE_NAMES[type])}`);
+  const levelGroups = (flags & FLAG_LEVEL_GROUPS) !== 0;
+  if (levelGroups && type !== SerializedType.Parameters) r.fail('flags', `the level-groups flag is not valid for ${article(TYPE_NAMES[type])}`);
   const fingerprint = toHex(r.view(16, 'fingerprint'));
   return { version, type: type as SerializedTypeCode, typeName: TYPE_NAMES[type], seeded, fingerprint };
 }
@@ -289,15 +298,16 @@ export function readHeader(bytes: Uint8Array): SerializedHeader {
  * @param type its type code
  * @param seeded whether to set the seeded flag
  * @param fingerprint the parameters' fingerprint (32 hex digits)
+ * @param extraFlags further flag bits (e.g. {@link FLAG_LEVEL_GROUPS} for parameters; default none)
  * @returns the writer, at offset {@link HEADER_BYTES}
  * @throws CkksError (OUT_OF_RANGE) if `total` bytes cannot be allocated
  */
-export function objectWriter(op: string, total: number, type: SerializedTypeCode, seeded: boolean, fingerprint: string): Writer {
+export function objectWriter(op: string, total: number, type: SerializedTypeCode, seeded: boolean, fingerprint: string, extraFlags = 0): Writer {
   const w = new Writer(total, (problem) => new CkksError('OUT_OF_RANGE', op, problem));
   w.bytes(Uint8Array.from(MAGIC));
   w.u16(SERIALIZATION_VERSION);
   w.u8(type);
-  w.u8(seeded ? FLAG_SEEDED : 0);
+  w.u8((seeded ? FLAG_SEEDED : 0) | extraFlags);
   w.bytes(fromHex(fingerprint));
   return w;
 }

@@ -68,7 +68,7 @@ export {
   type SerializedTypeCode,
   readHeader,
 } from './container.js';
-export { type DeserializeParametersOptions, MAX_SERIALIZED_PRIMES, deserializeParameters, serializeParameters } from './params.js';
+export { type DeserializeParametersOptions, MAX_LOADED_RING_WORDS, MAX_SERIALIZED_PRIMES, deserializeParameters, serializeParameters } from './params.js';
 export { deserializePlaintext, serializePlaintext } from './plaintext.js';
 export { type SerializeCiphertextOptions, deserializeCiphertext, serializeCiphertext } from './ciphertext.js';
 export {
