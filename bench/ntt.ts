@@ -24,6 +24,16 @@
  * Pointwise multiplication and basis conversion do not modify their inputs,
  * so they need no re-fill.
  *
+ * Per ring degree (logN 12..17) the suite reports forward and inverse NTT in
+ * ms per limb and in ns per butterfly ((N/2) log2 N butterflies per limb), and
+ * their ratio; the inverse is timed exactly as the forward (re-fill subtracted,
+ * with a chained cross-check), on NTT-domain input in [0, q). The basis
+ * conversion (8 -> 8 primes at N = 2^16, plain and centered as key switching
+ * calls it) is reported per output limb and as a ratio to the forward NTT per
+ * limb measured in the same run (issue 11: at most 0.5). The same figures are
+ * also taken in CPU time (process.cpuUsage, field cpuTime), which stays
+ * meaningful when other processes share the cores.
+ *
  * The BASELINE (bench/baseline.ts) is the textbook negacyclic NTT in BigInt,
  * timed in the same run on the same data, so the gain is visible.
  */
@@ -44,6 +54,8 @@ import { baselineForwardNtt, createBaselineTables } from './baseline.js';
 import { DEFAULT_SEED, type Measurement, SplitMix32, fmt, measure, round } from './util.js';
 
 const LOG_N = 16;
+/** Ring degrees timed for the per-butterfly figures (issue 11: all within 10 %). */
+const LOGN_RANGE = [12, 13, 14, 15, 16, 17];
 const N = 2 ** LOG_N;
 const MODULUS_BITS = 30;
 const BATCH = 8;
@@ -112,6 +124,95 @@ function timeForward(logN: number, tables: readonly NttTables[], rng: SplitMix32
   return out;
 }
 
+interface InverseTimings {
+  refill: Measurement;
+  inverseBatch: Measurement;
+  inverseMsPerLimb: number;
+  inverseChained: Measurement;
+}
+
+/** Inverse-NTT timings for one ring degree, as {@link timeForward} (input: NTT-domain limbs in [0, q)). */
+function timeInverse(logN: number, tables: readonly NttTables[], rng: SplitMix32): InverseTimings {
+  const n = 2 ** logN;
+  const src = randomLimbs(
+    rng,
+    tables.map((t) => t.q),
+    n,
+  );
+  const work = src.slice();
+  const w = views(work, n, BATCH);
+  const tag = `logN=${logN}`;
+  const refill = measure(`${tag} re-fill ${BATCH} limbs (work.set(src))`, () => work.set(src));
+  const inverseBatch = measure(`${tag} re-fill + inverseNtt x${BATCH}`, () => {
+    work.set(src);
+    for (let i = 0; i < BATCH; i++) inverseNtt(w[i], tables[i]);
+  });
+  const inverseMsPerLimb = (inverseBatch.medianMs - refill.medianMs) / BATCH;
+  work.set(src);
+  const inverseChained = measure(
+    `${tag} inverseNtt chained, no re-fill`,
+    () => {
+      for (let i = 0; i < BATCH; i++) inverseNtt(w[i], tables[i]);
+    },
+    { per: BATCH },
+  );
+  console.log(`  => ${tag}: inverse NTT ${fmt(inverseMsPerLimb)} ms per limb (chained cross-check ${fmt(inverseChained.medianMs)} ms)`);
+  return { refill, inverseBatch, inverseMsPerLimb, inverseChained };
+}
+
+/**
+ * Median CPU time (user + system of this process, process.cpuUsage) of one call of fn, in ms.
+ * A cross-check that is robust to other processes on a shared machine: time spent waiting for
+ * the CPU is not counted (cache pollution by other processes still is). Each sample runs fn
+ * enough times for about 20 ms of CPU time; the median of `samples` samples is returned.
+ */
+function cpuMs(fn: () => void, samples = 15): number {
+  for (let i = 0; i < 3; i++) fn();
+  let reps = 1;
+  for (;;) {
+    const c0 = process.cpuUsage();
+    for (let r = 0; r < reps; r++) fn();
+    const c = process.cpuUsage(c0);
+    if (c.user + c.system >= 20_000 || reps >= 1 << 16) break;
+    reps *= 2;
+  }
+  const xs: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    const c0 = process.cpuUsage();
+    for (let r = 0; r < reps; r++) fn();
+    const c = process.cpuUsage(c0);
+    xs.push((c.user + c.system) / 1000 / reps);
+  }
+  xs.sort((a, b) => a - b);
+  return xs[xs.length >> 1];
+}
+
+/** CPU-time figures for one ring degree: chained forward and inverse transforms (no re-fill; valid, see the header), ms per limb. */
+function cpuTransforms(logN: number, tables: readonly NttTables[], rng: SplitMix32): { forwardMsPerLimb: number; inverseMsPerLimb: number } {
+  const n = 2 ** logN;
+  const work = randomLimbs(
+    rng,
+    tables.map((t) => t.q),
+    n,
+  );
+  const w = views(work, n, BATCH);
+  const forwardMsPerLimb =
+    cpuMs(() => {
+      for (let i = 0; i < BATCH; i++) forwardNtt(w[i], tables[i]);
+    }) / BATCH;
+  const inverseMsPerLimb =
+    cpuMs(() => {
+      for (let i = 0; i < BATCH; i++) inverseNtt(w[i], tables[i]);
+    }) / BATCH;
+  console.log(`  => logN=${logN} (CPU time): forward ${fmt(forwardMsPerLimb)} ms, inverse ${fmt(inverseMsPerLimb)} ms per limb`);
+  return { forwardMsPerLimb, inverseMsPerLimb };
+}
+
+/** ns per butterfly of one transform of one limb: (N/2) log2 N butterflies. */
+function nsPerButterfly(msPerLimb: number, logN: number): number {
+  return (msPerLimb * 1e6) / (2 ** (logN - 1) * logN);
+}
+
 function check(name: string, ok: boolean, checks: Record<string, boolean>): void {
   checks[name] = ok;
   console.log(`  check ${name}: ${ok ? 'ok' : 'FAILED'}`);
@@ -149,38 +250,39 @@ export async function run(): Promise<object> {
   // ---- Forward NTT at N = 2^16 (with the lazy-only variant) and at smaller N for context.
   console.log('forward NTT');
   const fwd16 = timeForward(LOG_N, tables, rng, true);
+  // ---- Forward and inverse NTT for every ring degree from 2^12 to 2^17 (ns per butterfly).
   const byLogN: Record<string, number> = {};
   const byLogNChained: Record<string, number> = {};
-  for (const logN of [12, 13, 14, 15]) {
-    const ps = generateNttPrimes(logN, new Array<number>(BATCH).fill(MODULUS_BITS));
-    const ts = ps.map((q) => createNttTables(q, logN));
-    const r = timeForward(logN, ts, rng, false);
-    byLogN[logN] = round(r.forwardMsPerLimb);
-    byLogNChained[logN] = round(r.forwardChained.medianMs);
+  const inverseByLogN: Record<string, number> = {};
+  const inverseByLogNChained: Record<string, number> = {};
+  const forwardNsByLogN: Record<string, number> = {};
+  const inverseNsByLogN: Record<string, number> = {};
+  const inverseOverForwardByLogN: Record<string, number> = {};
+  const cpuForwardNsByLogN: Record<string, number> = {};
+  const cpuInverseNsByLogN: Record<string, number> = {};
+  const cpuInverseOverForwardByLogN: Record<string, number> = {};
+  let cpuForward16 = NaN;
+  let inv16: InverseTimings | undefined;
+  for (const logN of LOGN_RANGE) {
+    const ts = logN === LOG_N ? tables : generateNttPrimes(logN, new Array<number>(BATCH).fill(MODULUS_BITS)).map((q) => createNttTables(q, logN));
+    const cpu = cpuTransforms(logN, ts, rng);
+    if (logN === LOG_N) cpuForward16 = cpu.forwardMsPerLimb;
+    cpuForwardNsByLogN[logN] = round(nsPerButterfly(cpu.forwardMsPerLimb, logN));
+    cpuInverseNsByLogN[logN] = round(nsPerButterfly(cpu.inverseMsPerLimb, logN));
+    cpuInverseOverForwardByLogN[logN] = round(cpu.inverseMsPerLimb / cpu.forwardMsPerLimb, 3);
+    console.log(`forward and inverse NTT, logN = ${logN}`);
+    const f = logN === LOG_N ? fwd16 : timeForward(logN, ts, rng, false);
+    const inv = timeInverse(logN, ts, rng);
+    if (logN === LOG_N) inv16 = inv;
+    byLogN[logN] = round(f.forwardMsPerLimb);
+    byLogNChained[logN] = round(f.forwardChained.medianMs);
+    inverseByLogN[logN] = round(inv.inverseMsPerLimb);
+    inverseByLogNChained[logN] = round(inv.inverseChained.medianMs);
+    forwardNsByLogN[logN] = round(nsPerButterfly(f.forwardMsPerLimb, logN));
+    inverseNsByLogN[logN] = round(nsPerButterfly(inv.inverseMsPerLimb, logN));
+    inverseOverForwardByLogN[logN] = round(inv.inverseMsPerLimb / f.forwardMsPerLimb, 3);
   }
-  byLogN[LOG_N] = round(fwd16.forwardMsPerLimb);
-  byLogNChained[LOG_N] = round(fwd16.forwardChained.medianMs);
-
-  // ---- Inverse NTT at N = 2^16: input is a batch of NTT-domain limbs in [0, q).
-  console.log('inverse NTT');
-  const invSrc = randomLimbs(rng, basisQ.moduli, N);
-  const invWork = invSrc.slice();
-  const iw = views(invWork, N, BATCH);
-  const invRefill = measure(`re-fill ${BATCH} limbs (work.set(src))`, () => invWork.set(invSrc));
-  const invBatch = measure(`re-fill + inverseNtt x${BATCH}`, () => {
-    invWork.set(invSrc);
-    for (let i = 0; i < BATCH; i++) inverseNtt(iw[i], tables[i]);
-  });
-  const inverseMsPerLimb = (invBatch.medianMs - invRefill.medianMs) / BATCH;
-  invWork.set(invSrc);
-  const invChained = measure(
-    'inverseNtt chained, no re-fill',
-    () => {
-      for (let i = 0; i < BATCH; i++) inverseNtt(iw[i], tables[i]);
-    },
-    { per: BATCH },
-  );
-  console.log(`  => inverse NTT ${fmt(inverseMsPerLimb)} ms per limb`);
+  const { refill: invRefill, inverseBatch: invBatch, inverseMsPerLimb, inverseChained: invChained } = inv16 as InverseTimings;
 
   // ---- Pointwise product (NTT domain), 8 limbs per call.
   console.log('pointwise multiplication');
@@ -231,6 +333,13 @@ export async function run(): Promise<object> {
   const basisConversion = measure(`BasisConverter.convert ${BATCH} -> ${BATCH} primes`, () => conv.convert(cin, cout), {
     per: BATCH,
   });
+  // Centered, as ModUp and ModDown call it.
+  const basisConversionCentered = measure(`BasisConverter.convert centered ${BATCH} -> ${BATCH} primes`, () => conv.convert(cin, cout, true), {
+    per: BATCH,
+  });
+  const cpuConversion = cpuMs(() => conv.convert(cin, cout)) / BATCH;
+  const cpuConversionCentered = cpuMs(() => conv.convert(cin, cout, true)) / BATCH;
+  console.log(`  => conversion (CPU time): ${fmt(cpuConversion)} ms per output limb (centered ${fmt(cpuConversionCentered)}), x${fmt(cpuConversion / cpuForward16)} forward`);
 
   // ---- Baseline: textbook BigInt NTT, one limb (its input is not modified: no re-fill needed).
   console.log('baseline (textbook BigInt NTT)');
@@ -265,10 +374,55 @@ export async function run(): Promise<object> {
     nsPerButterfly: round((forwardMsPerLimb * 1e6) / butterflies),
     pointwiseMulMsPerLimb: round(pointwise.medianMs),
     basisConversionMsPerOutputLimb: round(basisConversion.medianMs),
-    basisConversion: { fromLimbs: BATCH, toLimbs: BATCH, msPerCall: round(basisConversion.medianMs * BATCH) },
+    basisConversion: {
+      fromLimbs: BATCH,
+      toLimbs: BATCH,
+      msPerCall: round(basisConversion.medianMs * BATCH),
+      msPerOutputLimb: round(basisConversion.medianMs),
+      centeredMsPerOutputLimb: round(basisConversionCentered.medianMs),
+      // per output limb over one forward NTT of one limb at N = 2^16, same run (issue 11 target: <= 0.5)
+      ratioToForwardNtt: round(basisConversion.medianMs / forwardMsPerLimb, 3),
+      centeredRatioToForwardNtt: round(basisConversionCentered.medianMs / forwardMsPerLimb, 3),
+    },
     msPerModulusBit: round(msPerModulusBit),
     forwardMsPerLimbByLogN: byLogN,
     forwardChainedMsPerLimbByLogN: byLogNChained,
+    inverseMsPerLimbByLogN: inverseByLogN,
+    inverseChainedMsPerLimbByLogN: inverseByLogNChained,
+    forwardNsPerButterflyByLogN: forwardNsByLogN,
+    inverseNsPerButterflyByLogN: inverseNsByLogN,
+    inverseOverForwardByLogN,
+    inverseNsPerButterfly: round(nsPerButterfly(inverseMsPerLimb, LOG_N)),
+    cpuTime: {
+      method:
+        'process.cpuUsage (user + system CPU time of this process), median of 15 samples of about 20 ms each, after warm-up; transforms chained (no re-fill). Robust to waiting for the CPU on a loaded machine, unlike the wall-clock medians above.',
+      forwardMsPerLimb: round(cpuForward16),
+      forwardNsPerButterflyByLogN: cpuForwardNsByLogN,
+      inverseNsPerButterflyByLogN: cpuInverseNsByLogN,
+      inverseOverForwardByLogN: cpuInverseOverForwardByLogN,
+      basisConversionMsPerOutputLimb: round(cpuConversion),
+      basisConversionCenteredMsPerOutputLimb: round(cpuConversionCentered),
+      basisConversionRatioToForwardNtt: round(cpuConversion / cpuForward16, 3),
+      basisConversionCenteredRatioToForwardNtt: round(cpuConversionCentered / cpuForward16, 3),
+      issue11: {
+        inverseVsForwardMaxDeviation: round(Math.max(...Object.values(cpuInverseOverForwardByLogN).map((r) => Math.abs(r - 1))), 3),
+        inverseWithin10PercentOfForward: Object.values(cpuInverseOverForwardByLogN).every((r) => Math.abs(r - 1) <= 0.1),
+        forwardNsPerButterflySpread: round(Math.max(...Object.values(cpuForwardNsByLogN)) / Math.min(...Object.values(cpuForwardNsByLogN)), 3),
+        inverseNsPerButterflySpread: round(Math.max(...Object.values(cpuInverseNsByLogN)) / Math.min(...Object.values(cpuInverseNsByLogN)), 3),
+        conversionAtMostHalfForward: cpuConversion <= 0.5 * cpuForward16,
+      },
+    },
+    issue11: {
+      // forward and inverse within 10 % of each other in ns per butterfly, for every logN
+      inverseVsForwardMaxDeviation: round(Math.max(...Object.values(inverseOverForwardByLogN).map((r) => Math.abs(r - 1))), 3),
+      inverseWithin10PercentOfForward: Object.values(inverseOverForwardByLogN).every((r) => Math.abs(r - 1) <= 0.1),
+      // every logN within 10 % in ns per butterfly (max over min), forward and inverse
+      forwardNsPerButterflySpread: round(Math.max(...Object.values(forwardNsByLogN)) / Math.min(...Object.values(forwardNsByLogN)), 3),
+      inverseNsPerButterflySpread: round(Math.max(...Object.values(inverseNsByLogN)) / Math.min(...Object.values(inverseNsByLogN)), 3),
+      conversionRatioToForward: round(basisConversion.medianMs / forwardMsPerLimb, 3),
+      conversionCenteredRatioToForward: round(basisConversionCentered.medianMs / forwardMsPerLimb, 3),
+      conversionAtMostHalfForward: basisConversion.medianMs <= 0.5 * forwardMsPerLimb,
+    },
     bar: {
       metric: 'forwardMsPerLimb at N = 2^16',
       maxMs: BAR_FORWARD_MS,
@@ -287,7 +441,7 @@ export async function run(): Promise<object> {
     },
     checks,
     method:
-      'Medians over benchmark.js samples (run synchronously, after untimed warm-up). NTT: a batch of 8 limbs in one Uint32Array is re-filled with one set() and transformed limb by limb; the re-fill, timed alone, is subtracted and the rest divided by 8. "Chained" figures apply the transform to its own output with no re-fill (valid: output range is inside the input range, kernels are branch-free). Pointwise and basis conversion: 8 limbs per call, divided by 8. Baseline: bench/baseline.ts, textbook radix-2 Cooley-Tukey with BigInt % on every operation, one limb per call.',
+      'Medians over benchmark.js samples (run synchronously, after untimed warm-up). NTT: a batch of 8 limbs in one Uint32Array is re-filled with one set() and transformed limb by limb; the re-fill, timed alone, is subtracted and the rest divided by 8. "Chained" figures apply the transform to its own output with no re-fill (valid: output range is inside the input range, kernels are branch-free). Inverse NTT per logN: timed the same way on NTT-domain input in [0, q); ns per butterfly = ms per limb / ((N/2) log2 N). Pointwise and basis conversion: 8 limbs per call, divided by 8; the conversion ratio is its ms per output limb over forwardMsPerLimb of the same run. Baseline: bench/baseline.ts, textbook radix-2 Cooley-Tukey with BigInt % on every operation, one limb per call.',
     measurements: {
       refill8Limbs: summary(fwd16.refill),
       forwardBatch8: summary(fwd16.forwardBatch),
@@ -298,13 +452,15 @@ export async function run(): Promise<object> {
       inverseChainedPerLimb: summary(invChained),
       pointwisePerLimb: summary(pointwise),
       basisConversionPerOutputLimb: summary(basisConversion),
+      basisConversionCenteredPerOutputLimb: summary(basisConversionCentered),
       baselinePerLimb: summary(baseline),
     },
   };
   console.log(
     `ntt: forward ${fmt(forwardMsPerLimb)} ms/limb (bar ${BAR_FORWARD_MS} ms: ${result.bar.pass ? 'PASS' : 'FAIL'}), ` +
       `inverse ${fmt(inverseMsPerLimb)} ms/limb, baseline ${fmt(baseline.medianMs)} ms/limb (x${fmt(result.speedupOverBaseline)}), ` +
-      `${fmt(result.nsPerButterfly)} ns/butterfly`,
+      `${fmt(result.nsPerButterfly)} ns/butterfly (inverse ${fmt(result.inverseNsPerButterfly)}), ` +
+      `conversion ${fmt(basisConversion.medianMs)} ms per output limb (x${fmt(result.basisConversion.ratioToForwardNtt)} forward)`,
   );
   return result;
 }

@@ -19,6 +19,8 @@ import { shake256 } from '@noble/hashes/sha3';
 import {
   type RnsBasis,
   MAX_CONVERSION_PRIMES,
+  indexRange,
+  selectBasis,
   MAX_LOG_N,
   MAX_MODULUS_BITS,
   createRnsBasis,
@@ -274,7 +276,7 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     levelTops.push(top);
   }
   const basisQ = subBasis(basisQP, Q.length);
-  const basisP = createRnsBasis(P, logN);
+  const basisP = selectBasis(basisQP, indexRange(Q.length, Q.length + P.length)); // shares basisQP's tables
   const rescaleInv: Uint32Array[] = [new Uint32Array(0)];
   const rescaleInvShoup: Float64Array[] = [new Float64Array(0)];
   for (let l = 1; l < Q.length; l++) {
@@ -309,10 +311,7 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     securityLevel: required,
     ...(optIn ? { unsafeAllowInsecure: optIn } : {}),
   });
-  // The grouping enters the fingerprint only when it is not the default, so
-  // that parameter sets of one prime per level keep their fingerprints.
-  const fpInput = new TextEncoder().encode(JSON.stringify({ v: 1, logN, Q, P, logDefaultScale, logSlots, digitSize, ...(grouped ? { levelPrimes } : {}) }));
-  const fingerprint = Array.from(shake256(fpInput, { dkLen: 16 }), (b) => b.toString(16).padStart(2, '0')).join('');
+  const fingerprint = parametersFingerprint({ logN, Q, P, logDefaultScale, logSlots, digitSize, levelPrimes: grouped ? levelPrimes : undefined });
   return Object.freeze({
     logN,
     N,
@@ -364,3 +363,31 @@ export function levelModulus(params: Parameters, level: number): number {
   for (let j = 0; j < k && level - j >= 0; j++) m *= params.Q[level - j];
   return m;
 }
+
+/** The fields a parameter set's fingerprint covers. */
+export interface FingerprintFields {
+  readonly logN: number;
+  readonly Q: readonly number[];
+  readonly P: readonly number[];
+  readonly logDefaultScale: number;
+  readonly logSlots: number;
+  readonly digitSize: number;
+  /** Only when some level has more than one prime. */
+  readonly levelPrimes?: readonly number[];
+}
+
+/**
+ * The fingerprint of a parameter set: SHAKE256 (16 bytes, hex) of its defining
+ * fields, computed without building any table, so that a loader can check a
+ * stored fingerprint before it spends memory on the parameters. The grouping
+ * enters only when it is not the default, so that parameter sets of one prime
+ * per level keep their fingerprints.
+ * @param f the fields (as createParameters normalizes them)
+ * @returns 32 hex digits
+ */
+export function parametersFingerprint(f: FingerprintFields): string {
+  const { logN, Q, P, logDefaultScale, logSlots, digitSize } = f;
+  const input = new TextEncoder().encode(JSON.stringify({ v: 1, logN, Q, P, logDefaultScale, logSlots, digitSize, ...(f.levelPrimes ? { levelPrimes: f.levelPrimes } : {}) }));
+  return Array.from(shake256(input, { dkLen: 16 }), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+

@@ -13,4 +13,5 @@ export * from './primes.js';
 export * from './ntt.js';
 export * from './rns.js';
 export * from './pointwise.js';
+export * from './select.js';
 export * from './automorphism.js';

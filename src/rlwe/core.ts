@@ -18,7 +18,7 @@
  * @module
  */
 
-import { RnsPoly, type RnsBasis, createRnsBasis, mulAddLimbs, mulConst, mulLimbs, polyForwardNtt, polySetSmall } from '../ntt/index.js';
+import { RnsPoly, type RnsBasis, indexRange, mulAddLimbs, mulConst, mulLimbs, polyForwardNtt, polySetSmall, selectBasis } from '../ntt/index.js';
 import type { KeySwitcher } from './keyswitch.js';
 import type { RlweParameters } from './params.js';
 import { type RandomSource, wipe } from './random.js';
@@ -113,8 +113,8 @@ export function encryptZeroPublicInto(
   const nQ = params.Q.length;
   const ext = nL + params.P.length;
   // Limb t of the extended polynomials is prime Q_t for t < nL, P_{t - nL} otherwise.
-  const moduliExt = [...params.Q.slice(0, nL), ...params.P];
-  const basisExt = createRnsBasis(moduliExt, params.logN);
+  const basisExt = selectBasis(params.basisQP, [...indexRange(0, nL), ...indexRange(nQ, nQ + params.P.length)]);
+  const moduliExt = basisExt.moduli;
   const u = sampleTernary(source, N);
   const uP = new RnsPoly(N, ext);
   polySetSmall(u, uP, basisExt);

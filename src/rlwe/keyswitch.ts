@@ -19,10 +19,12 @@
 import {
   BasisConverter,
   RnsPoly,
-  createRnsBasis,
+  indexRange,
+  selectBasis,
+  subBasis,
+  forwardNtt,
   forwardNttLazy,
   inverseNttLazyInput,
-  reduceFrom4q,
 } from '../ntt/index.js';
 import type { SwitchingKey } from './keys.js';
 import type { RlweParameters as Parameters } from './params.js';
@@ -99,9 +101,11 @@ export class KeySwitcher {
       const prm = this.params;
       const lo = j * prm.digitSize;
       const hi = Math.min(level + 1, lo + prm.digitSize);
-      const from = prm.Q.slice(lo, hi);
-      const to = [...prm.Q.slice(0, lo), ...prm.Q.slice(hi, level + 1), ...prm.P];
-      c = new BasisConverter(createRnsBasis(from, prm.logN), createRnsBasis(to, prm.logN));
+      // Sub-bases of the parameters' own basis Q ∪ P: no table is built.
+      const nQ = prm.Q.length;
+      const from = indexRange(lo, hi);
+      const to = [...indexRange(0, lo), ...indexRange(hi, level + 1), ...indexRange(nQ, nQ + prm.P.length)];
+      c = new BasisConverter(selectBasis(prm.basisQP, from), selectBasis(prm.basisQP, to));
       this.modUp.set(key, c);
     }
     return c;
@@ -111,7 +115,7 @@ export class KeySwitcher {
     let c = this.modDown.get(level);
     if (c === undefined) {
       const prm = this.params;
-      c = new BasisConverter(prm.basisP, createRnsBasis(prm.Q.slice(0, level + 1), prm.logN));
+      c = new BasisConverter(prm.basisP, subBasis(prm.basisQ, level + 1));
       this.modDown.set(level, c);
     }
     return c;
@@ -182,8 +186,7 @@ export class KeySwitcher {
         const limb = dst.subarray(i * N, (i + 1) * N);
         limb.set(tmp.subarray(t * N, (t + 1) * N));
         const tables = i < nL ? prm.basisQP.tables[i] : prm.basisQP.tables[prm.Q.length + (i - nL)];
-        forwardNttLazy(limb, tables);
-        reduceFrom4q(limb, tables.q);
+        forwardNtt(limb, tables); // fully reduced
         t++;
       }
       digits[j].isNtt = true;

@@ -50,6 +50,7 @@ import {
   serializePublicKey,
   serializeSecretKey,
   serializeSwitchingKey,
+  parametersFingerprint,
 } from '../../src/ckks/index.js';
 import type { RnsPoly } from '../../src/ntt/index.js';
 
@@ -550,7 +551,13 @@ describe('serialization refusals', () => {
       const twoN = 2 * b.params.N;
       let composite = 1 + twoN * 3;
       while (isPrime(composite)) composite += twoN;
-      expectError(() => load(mutate(bytes, (v) => v.setUint32(o + 18, composite, true))), SerializationError, /parameters, field literal: createParameters/);
+      // (The fingerprint is recomputed for the edited primes, as a forger would, so that the
+      // blob passes the loader's early fingerprint check and reaches createParameters.)
+      const forged = mutate(bytes, (v) => v.setUint32(o + 18, composite, true));
+      const lit = b.params.literal;
+      const fp = parametersFingerprint({ logN: b.params.logN, Q: [composite, ...b.params.Q.slice(1)], P: b.params.P, logDefaultScale: lit.logDefaultScale, logSlots: b.params.logSlots, digitSize: b.params.digitSize });
+      forged.set(Uint8Array.from(fp.match(/../g) as string[], (h) => parseInt(h, 16)), 8);
+      expectError(() => load(forged), SerializationError, /parameters, field literal: createParameters/);
       expectError(() => load(mutate(bytes, (_, u) => (u[10] ^= 1))), SerializationError, /field fingerprint/);
     });
   });

@@ -19,12 +19,14 @@ import {
 import { arr, big, lazyValue, nums, polyArb, randomPoly, residue } from './helpers.js';
 import {
   brev,
+  inttFastRef,
   inttRef,
   mod,
   modmul,
   modpow,
   minimalPsiRef,
   negacyclicRef,
+  nttFastRef,
   nttPrimesRef,
   nttRef,
   nttSlotRef,
@@ -389,6 +391,113 @@ describe('large ring degrees', () => {
       for (let j = 0; j < N; j++) want[j] = j >= k ? a[j - k] : a[j - k + N] === 0 ? 0 : q - a[j - k + N];
       expect(prod).toEqual(want);
     });
+  }
+});
+
+/**
+ * The unrolled kernels (issue 11): inverse NTT fused on 16-value blocks (even logN) or 8-value blocks
+ * (odd logN), radix-4 passes written out four times, the last two layers with N^-1 merged; the forward
+ * transform fused on 8-value blocks for odd logN. Checked at every supported ring degree against BigInt
+ * references that share nothing with the kernels (direct interpolation for small N, a textbook
+ * O(N log N) DFT for every N), on inputs over the whole accepted range.
+ */
+describe('unrolled NTT kernels at every supported N (logN 4..17)', () => {
+  const ALL_LOGN = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  /** Residues in [0, bound) as a deterministic vector, with the edge values of every q-window at fixed places. */
+  function vectorBelow(N: number, q: number, bound: number, seed: number): Uint32Array {
+    const a = randomPoly(N, bound, seed);
+    const edges = [0, 1, q - 1, q, q + 1, bound - 1].filter((e) => e < bound);
+    edges.forEach((e, k) => {
+      a[k] = e;
+      a[N - 1 - k] = e;
+      a[N / 2 + k] = e;
+    });
+    return a;
+  }
+
+  it('the O(N log N) references agree with direct evaluation and interpolation (N <= 64)', () => {
+    for (const logN of [4, 5, 6]) {
+      for (const q of moduliFor(logN)) {
+        const N = 2 ** logN;
+        const psi = B(createNttTables(q, logN).psi);
+        const a = big(randomPoly(N, q, 99 + logN));
+        expect(nttFastRef(a, psi, B(q), logN)).toEqual(nttRef(a, psi, B(q), logN));
+        expect(inttFastRef(a, psi, B(q), logN)).toEqual(inttRef(a, psi, B(q), logN));
+      }
+    }
+  });
+
+  for (const logN of ALL_LOGN) {
+    const N = 2 ** logN;
+    // small N: the smallest prime, one near 2^20, the largest 30-bit one; large N: the largest 30-bit one
+    const moduli = logN <= 10 ? moduliFor(logN) : [Number(nttPrimesRef(logN, [30])[0])];
+    for (const q of moduli) {
+      it(`logN = ${logN}, q = ${q}: inverse (both entry points) and forward against the BigInt references`, () => {
+        const t = tables(q, logN);
+        const Q = B(q);
+        const psi = B(t.psi);
+        // small N: fast-check properties on the whole accepted input range, edges drawn often
+        if (logN <= 6) {
+          fc.assert(
+            fc.property(fc.array(lazyValue(q, 2 * q), { minLength: N, maxLength: N }), (xs) => {
+              const A = Uint32Array.from(xs);
+              const want = inttRef(big(A).map((v) => mod(v, Q)), psi, Q, logN);
+              const x = A.slice();
+              inverseNtt(x, t);
+              expect(big(x)).toEqual(want);
+              const y = A.slice();
+              inverseNttLazyInput(y, t);
+              expect(y).toEqual(x);
+            }),
+            { numRuns: logN <= 5 ? 40 : 15 },
+          );
+          fc.assert(
+            fc.property(fc.array(lazyValue(q, 4 * q), { minLength: N, maxLength: N }), (xs) => {
+              const a = Uint32Array.from(xs);
+              const x = a.slice();
+              forwardNtt(x, t);
+              expect(big(x)).toEqual(nttRef(big(a).map((v) => mod(v, Q)), psi, Q, logN));
+            }),
+            { numRuns: logN <= 5 ? 40 : 15 },
+          );
+        }
+        // every N: deterministic vectors over [0, 2q) (inverse) and [0, 4q) (forward), edge values included
+        const seeds = logN <= 12 ? [1, 2, 3] : [1];
+        for (const seed of seeds) {
+          const A = vectorBelow(N, q, 2 * q, 1000 * logN + seed);
+          const want = inttFastRef(big(A), psi, Q, logN);
+          const x = A.slice();
+          inverseNtt(x, t);
+          expect(big(x)).toEqual(want);
+          const y = A.slice();
+          inverseNttLazyInput(y, t);
+          expect(y).toEqual(x);
+          const a = vectorBelow(N, q, 4 * q, 2000 * logN + seed);
+          const f = a.slice();
+          forwardNtt(f, t);
+          expect(big(f)).toEqual(nttFastRef(big(a), psi, Q, logN));
+          // and the round trip on fully reduced values
+          const r = x.slice();
+          forwardNtt(r, t);
+          inverseNtt(r, t);
+          expect(r).toEqual(x);
+        }
+        // constant inputs at the ends of the accepted ranges
+        const top = new Uint32Array(N).fill(2 * q - 1);
+        inverseNtt(top, t);
+        const want = new Uint32Array(N).fill(q - 1);
+        inverseNtt(want, t);
+        expect(top).toEqual(want);
+        const top4 = new Uint32Array(N).fill(4 * q - 1);
+        forwardNtt(top4, t);
+        const ones = new Uint32Array(N).fill(q - 1);
+        forwardNtt(ones, t);
+        expect(top4).toEqual(ones);
+        const zero = new Uint32Array(N);
+        inverseNtt(zero, t);
+        expect(zero.every((v) => v === 0)).toBe(true);
+      });
+    }
   }
 });
 

@@ -200,6 +200,55 @@ export function inttRef(A: readonly bigint[], psi: bigint, q: bigint, logN: numb
   return out;
 }
 
+/**
+ * Negacyclic NTT in O(N log N) BigInt operations, for large N, independent of the
+ * library's merged-twiddle kernels: b_k = a_k psi^k, then a textbook iterative
+ * radix-2 cyclic DFT of b with omega = psi^2 (so B_m = a(psi^(2m+1))), then slot i
+ * takes B_brev(i). Same output as {@link nttRef}.
+ */
+export function nttFastRef(a: readonly bigint[], psi: bigint, q: bigint, logN: number): bigint[] {
+  const N = 1 << logN;
+  const b: bigint[] = new Array<bigint>(N);
+  let p = 1n;
+  for (let k = 0; k < N; k++, p = (p * psi) % q) b[k] = mod(a[k] * p, q);
+  const B = dftRef(b, modmul(psi, psi, q), q, logN);
+  return Array.from({ length: N }, (_, i) => B[brev(i, logN)]);
+}
+
+/** Inverse of {@link nttFastRef}: the inverse DFT with omega^-1 and N^-1, then a_k = b_k psi^-k. Same output as {@link inttRef}. */
+export function inttFastRef(A: readonly bigint[], psi: bigint, q: bigint, logN: number): bigint[] {
+  const N = 1 << logN;
+  const B = Array.from({ length: N }, (_, m) => mod(A[brev(m, logN)], q));
+  const psiInv = modinv(psi, q);
+  const b = dftRef(B, modmul(psiInv, psiInv, q), q, logN);
+  const nInv = modinv(BigInt(N), q);
+  const out: bigint[] = new Array<bigint>(N);
+  let p = nInv;
+  for (let k = 0; k < N; k++, p = (p * psiInv) % q) out[k] = (b[k] * p) % q;
+  return out;
+}
+
+/** Cyclic DFT X_m = sum_k x_k w^(mk) mod q, iterative radix-2 (bit-reversal permutation, then log N layers). */
+function dftRef(x: readonly bigint[], w: bigint, q: bigint, logN: number): bigint[] {
+  const N = 1 << logN;
+  const a: bigint[] = Array.from({ length: N }, (_, i) => x[brev(i, logN)]);
+  for (let len = 2; len <= N; len <<= 1) {
+    const wl = modpow(w, BigInt(N / len), q);
+    const half = len >> 1;
+    const ws: bigint[] = [1n];
+    for (let k = 1; k < half; k++) ws.push((ws[k - 1] * wl) % q);
+    for (let s = 0; s < N; s += len) {
+      for (let k = 0; k < half; k++) {
+        const u = a[s + k];
+        const v = (a[s + k + half] * ws[k]) % q;
+        a[s + k] = (u + v) % q;
+        a[s + k + half] = (u - v + q) % q;
+      }
+    }
+  }
+  return a;
+}
+
 /** Schoolbook product a*b mod (X^N + 1) with coefficients mod q (q = 0n: over the integers). */
 export function negacyclicRef(a: readonly bigint[], b: readonly bigint[], q: bigint): bigint[] {
   const N = a.length;

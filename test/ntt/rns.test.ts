@@ -18,6 +18,7 @@ import {
   subBasis,
 } from '../../src/ntt/index.js';
 import { centered, crtRef, fastBaseConvCenteredIntegerRef, fastBaseConvIntegerRef, mod, modinv, negacyclicRef, nttPrimesRef, product } from './reference.js';
+import { residue } from './helpers.js';
 
 const B = BigInt;
 
@@ -506,6 +507,117 @@ describe('BasisConverter (FastBConv) against exact CRT', () => {
     for (let c = 0; c < n; c++) {
       const y = fastBaseConvIntegerRef(xs[c], fromQ.map(B));
       for (let j = 0; j < 2; j++) expect(B(out[j * n + c])).toBe(mod(y, B(toP[j])));
+    }
+  });
+});
+
+/**
+ * The blocked conversion kernel (issue 11): y_i computed once per block, four source rows per pass
+ * over the float64 accumulators, single rows for k mod 4, the last eight (k >= 8) or four (4 <= k < 8)
+ * rows fused with the reduction, a separate reduction pass below four rows. Checked on residue vectors
+ * drawn directly (every residue independently 0, 1, q_i - 1 or uniform), with the source and target
+ * primes the largest 30-bit NTT primes, against the exact CRT integer computed in BigInt.
+ */
+describe('BasisConverter kernel: 30-bit primes at the top of the range, every path', () => {
+  /** The exact integer the conversion computes, from the residues: sum_i [x_i (Q/q_i)^-1]_{q_i} (Q/q_i), y_i centered if asked. */
+  function convIntegerFromResidues(xs: readonly bigint[], qs: readonly bigint[], centeredMode: boolean): bigint {
+    const QQ = product(qs);
+    let y = 0n;
+    qs.forEach((q, i) => {
+      const h = QQ / q;
+      let yi = mod(xs[i] * modinv(h, q), q);
+      if (centeredMode && 2n * yi >= q) yi -= q;
+      y += yi * h;
+    });
+    return y;
+  }
+
+  /** Residues x_i such that y_i = [x_i (Q/q_i)^-1]_{q_i} is the given value (to reach the extreme products). */
+  function residuesForY(ys: readonly bigint[], qs: readonly bigint[]): number[] {
+    const QQ = product(qs);
+    return qs.map((q, i) => Number(mod(ys[i] * (QQ / q), q)));
+  }
+
+  function checkConversion(n: number, fromQ: number[], toP: number[], cols: number[][], centeredMode: boolean, conv: BasisConverter): void {
+    const k = fromQ.length;
+    const l = toP.length;
+    const input = new Uint32Array(k * n);
+    cols.forEach((col, c) => col.forEach((v, i) => (input[i * n + c] = v)));
+    const inputCopy = input.slice();
+    const out = new Uint32Array(l * n).fill(0xffffffff);
+    conv.convert(input, out, centeredMode);
+    expect(input).toEqual(inputCopy);
+    const qs = fromQ.map(B);
+    const bad: string[] = [];
+    cols.forEach((col, c) => {
+      const y = convIntegerFromResidues(col.map(B), qs, centeredMode);
+      for (let j = 0; j < l; j++) if (B(out[j * n + c]) !== mod(y, B(toP[j]))) bad.push(`c=${c} j=${j}`);
+    });
+    expect(bad.slice(0, 5)).toEqual([]);
+  }
+
+  const TOP = nttPrimesRef(LOGN, new Array<number>(24).fill(30)).map(Number); // the 24 largest 30-bit NTT primes
+  // source sizes around the four-row chunks: k mod 4 = 0..3, one chunk, two chunks, more
+  const configs: [number, number][] = [
+    [1, 3],
+    [2, 2],
+    [3, 5],
+    [4, 4],
+    [5, 3],
+    [7, 2],
+    [8, 8],
+    [9, 4],
+    [12, 6],
+    [13, 1],
+  ];
+
+  it.each(configs)('k = %i source primes -> %i target primes, plain and centered, residues with edges', (k, l) => {
+    const fromQ = TOP.slice(0, k);
+    const toP = TOP.slice(k, k + l);
+    const conv = new BasisConverter(createRnsBasis(fromQ, LOGN), createRnsBasis(toP, LOGN));
+    const col = fc.tuple(...fromQ.map((q) => residue(q)));
+    fc.assert(
+      fc.property(fc.array(col, { minLength: N, maxLength: N }), fc.boolean(), (cols, centeredMode) => {
+        checkConversion(N, fromQ, toP, cols, centeredMode, conv);
+      }),
+      { numRuns: 40 },
+    );
+    // all residues at an edge, every y_i at the top of its range (q_i - 1, or (q_i - 1)/2 and -(q_i - 1)/2 when centered)
+    const qs = fromQ.map(B);
+    const cols: number[][] = [
+      fromQ.map(() => 0),
+      fromQ.map(() => 1),
+      fromQ.map((q) => q - 1),
+      residuesForY(qs.map((q) => q - 1n), qs),
+      residuesForY(qs.map((q) => (q - 1n) / 2n), qs),
+      residuesForY(qs.map((q) => (q + 1n) / 2n), qs),
+      residuesForY(qs.map(() => 1n), qs),
+    ];
+    while (cols.length < N) cols.push(cols[cols.length % 7]);
+    for (const centeredMode of [false, true]) checkConversion(N, fromQ, toP, cols, centeredMode, conv);
+  });
+
+  it('several cache blocks (N = 2^12, k = 5, 8 and 16) with 30-bit primes, and small target primes (20 and 17 bits)', () => {
+    const logN = 12;
+    const n = 2 ** logN;
+    const top = nttPrimesRef(logN, new Array<number>(26).fill(30)).map(Number);
+    const small = nttPrimesRef(logN, [20, 17], top.map(B)).map(Number); // small p: the quotient estimates see larger t/p
+    const lcg = (seed: number) => () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    for (const [k, toP] of [
+      [8, top.slice(8, 16)],
+      [16, [...top.slice(16, 26), ...small]],
+      [5, small],
+    ] as [number, number[]][]) {
+      const fromQ = top.slice(0, k);
+      const conv = new BasisConverter(createRnsBasis(fromQ, logN), createRnsBasis(toP, logN));
+      const r = lcg(k);
+      const cols = Array.from({ length: n }, (_, c) =>
+        fromQ.map((q) => {
+          const e = (c * 7 + r()) % 8;
+          return e === 0 ? 0 : e === 1 ? 1 : e === 2 ? q - 1 : (r() * 4 + (r() & 3)) % q;
+        }),
+      );
+      for (const centeredMode of [false, true]) checkConversion(n, fromQ, toP, cols, centeredMode, conv);
     }
   });
 });

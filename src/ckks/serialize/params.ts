@@ -13,7 +13,7 @@
 import { HecnnError } from '../../core/errors.js';
 import { MAX_LOG_N, MIN_LOG_N } from '../../ntt/index.js';
 import { InsecureParametersError } from '../errors.js';
-import { INSECURE_OPT_IN, type Parameters, type ParametersLiteral, createParameters } from '../params.js';
+import { INSECURE_OPT_IN, type Parameters, type ParametersLiteral, createParameters, parametersFingerprint } from '../params.js';
 import { type SecurityLevel, checkSecurity } from '../security.js';
 import { FLAG_LEVEL_GROUPS, HEADER_BYTES, SerializedType, argError, checkBytes, checkParams, objectReader, objectWriter, parseHeader } from './container.js';
 
@@ -157,6 +157,8 @@ export function deserializeParameters(bytes: Uint8Array, opts: DeserializeParame
     levelPrimes = [];
     for (let g = 0; g < G; g++) levelPrimes.push(r.inRange(`levelPrimes[${g}]`, r.u8(`levelPrimes[${g}]`), 1, nQ));
     if (levelPrimes.reduce((a, b) => a + b, 0) !== nQ) r.fail('levelPrimes', `the levels do not add up to the ${nQ} ciphertext primes`);
+    // Canonical form: one prime per level is written without the flag.
+    if (levelPrimes.every((k) => k === 1)) r.fail('levelPrimes', 'one prime per level is stored without the level-groups flag');
   }
   // The security check of createParameters, before it builds any table.
   const log2 = (xs: number[]): number => xs.reduce((s, x) => s + Math.log2(x), 0);
@@ -165,6 +167,11 @@ export function deserializeParameters(bytes: Uint8Array, opts: DeserializeParame
     prefix: `${what}, field Q/P: `,
     remedy: 'pass { unsafeAllowInsecure: INSECURE_OPT_IN } to load them anyway',
   });
+  // The stored fingerprint, checked before any table is built (it hashes the fields just read).
+  const expected = parametersFingerprint({ logN, Q, P, logDefaultScale, logSlots, digitSize, levelPrimes });
+  if (expected !== h.fingerprint) {
+    r.fail('fingerprint', `the stored parameters hash to ${expected.slice(0, 8)}…, not to the stored fingerprint ${h.fingerprint.slice(0, 8)}… (corrupted data)`);
+  }
   const lit: ParametersLiteral = { logN, Q, P, logDefaultScale, logSlots, digitSize, securityLevel: securityLevel as SecurityLevel, ...(levelPrimes ? { levelPrimes } : {}) };
   if (!secure) lit.unsafeAllowInsecure = INSECURE_OPT_IN;
   let params: Parameters;
