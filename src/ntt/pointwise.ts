@@ -15,6 +15,9 @@
  * one); Math.imul(a, b) - Math.imul(t, q) is exact modulo 2^32 and the true
  * remainder lies in [-q, 2q), so the int32 value is exact; two corrections
  * give [0, q). Sums of two values in [0, q) stay below 2q < 2^31 (int32).
+ * Integer parameters are marked `| 0` (int32) at the top of each kernel: a
+ * prime that arrived as a heap number otherwise keeps V8 in float64 for the
+ * index and integer arithmetic (measured on the basis conversion: a third of its time).
  *
  * @module
  */
@@ -39,8 +42,10 @@ function mulModLocal(a: number, b: number, q: number, qInv: number): number {
  * @param subtract compute X - Y
  */
 export function addLimbs(X: Uint32Array, Y: Uint32Array, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number, subtract = false): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const end = (i + 1) * N;
     if (subtract) {
       for (let c = i * N; c < end; c++) {
@@ -65,8 +70,10 @@ export function addLimbs(X: Uint32Array, Y: Uint32Array, O: Uint32Array, moduli:
  * @param limbs number of limbs
  */
 export function negateLimbs(X: Uint32Array, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     for (let c = i * N, end = c + N; c < end; c++) O[c] = X[c] === 0 ? 0 : q - X[c];
   }
 }
@@ -81,8 +88,10 @@ export function negateLimbs(X: Uint32Array, O: Uint32Array, moduli: ArrayLike<nu
  * @param limbs number of limbs
  */
 export function mulLimbs(X: Uint32Array, Y: Uint32Array, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const qInv = 1 / q;
     for (let c = i * N, end = c + N; c < end; c++) O[c] = mulModLocal(X[c], Y[c], q, qInv);
   }
@@ -105,8 +114,10 @@ export function mulAddLimbs(
   A: Uint32Array, X: Uint32Array, Y: Uint32Array, O: Uint32Array,
   moduli: ArrayLike<number>, N: number, limbs: number, subtract = false,
 ): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const qInv = 1 / q;
     const end = (i + 1) * N;
     if (subtract) {
@@ -133,8 +144,10 @@ export function mulAddLimbs(
  * @param limbs number of limbs
  */
 export function mulScalarLimbs(X: Uint32Array, m: ArrayLike<number>, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const qInv = 1 / q;
     const r = m[i];
     for (let c = i * N, end = c + N; c < end; c++) O[c] = mulModLocal(X[c], r, q, qInv);
@@ -152,8 +165,10 @@ export function mulScalarLimbs(X: Uint32Array, m: ArrayLike<number>, O: Uint32Ar
  * @param limbs number of limbs
  */
 export function mulScalarAddLimbs(A: Uint32Array, X: Uint32Array, m: ArrayLike<number>, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const qInv = 1 / q;
     const r = m[i];
     for (let c = i * N, end = c + N; c < end; c++) {
@@ -173,8 +188,10 @@ export function mulScalarAddLimbs(A: Uint32Array, X: Uint32Array, m: ArrayLike<n
  * @param limbs number of limbs
  */
 export function addScalarLimbs(X: Uint32Array, m: ArrayLike<number>, O: Uint32Array, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const r = m[i];
     for (let c = i * N, end = c + N; c < end; c++) {
       const s = (X[c] + r - q) | 0; // [-q, q)
@@ -202,8 +219,10 @@ export function tensorLimbs(
   o0: Uint32Array, o1: Uint32Array, o2: Uint32Array,
   moduli: ArrayLike<number>, N: number, limbs: number,
 ): void {
+  N |= 0;
+  limbs |= 0;
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const qInv = 1 / q;
     for (let j = i * N, end = j + N; j < end; j++) {
       const x0 = a0[j];
@@ -229,12 +248,14 @@ export function tensorLimbs(
  * @param limbs number of limbs
  */
 export function addPermutedLimbs(U: Uint32Array, X: Uint32Array, perm: Uint32Array | undefined, moduli: ArrayLike<number>, N: number, limbs: number): void {
+  N |= 0;
+  limbs |= 0;
   if (perm === undefined) {
     addLimbs(U, X, U, moduli, N, limbs);
     return;
   }
   for (let i = 0; i < limbs; i++) {
-    const q = moduli[i];
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
     const off = i * N;
     for (let c = 0; c < N; c++) {
       const s = (U[off + c] + X[off + perm[c]] - q) | 0; // [-q, q)

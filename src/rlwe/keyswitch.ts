@@ -31,20 +31,27 @@ import type { RlweParameters as Parameters } from './params.js';
 
 /**
  * One limb of the key-switching inner product: acc0 (+)= x * b and acc1 (+)= x * a, where
- * x = D[off + perm[c]] (perm is the identity when no automorphism is applied). Products as in mulMod (bounds
+ * x = D[off + perm[c]] (D[off + c] when no automorphism is applied). Products as in mulMod (bounds
  * there): float estimate, remainder in [-q, 2q), one correction to [0, 2q); accumulators stay
  * in [0, 2q) (sum of two values in [0, 2q) minus 2q is in [-2q, 2q): int32).
  */
 function macLimb(
-  D: Uint32Array, off: number, perm: Uint32Array,
+  D: Uint32Array, off: number, perm: Uint32Array | undefined,
   B: Uint32Array, A: Uint32Array, kOff: number,
   A0: Uint32Array, A1: Uint32Array, aOff: number,
   N: number, q: number, first: boolean,
 ): void {
+  // int32-marked parameters: a prime or an offset that arrived as a heap number would
+  // otherwise keep V8's index and integer arithmetic in float64.
+  off |= 0;
+  kOff |= 0;
+  aOff |= 0;
+  N |= 0;
+  q |= 0;
   const qInv = 1 / q;
   const q2 = 2 * q;
   for (let c = 0; c < N; c++) {
-    const x = D[off + perm[c]];
+    const x = perm === undefined ? D[off + c] : D[off + perm[c]];
     const kb = B[kOff + c];
     let e = (x * kb * qInv) | 0;
     let r0 = (Math.imul(x, kb) - Math.imul(e, q)) | 0;
@@ -119,14 +126,6 @@ export class KeySwitcher {
       this.modDown.set(level, c);
     }
     return c;
-  }
-
-  private identityPerm: Uint32Array | undefined;
-
-  /** The identity permutation of [0, N). */
-  private identity(): Uint32Array {
-    if (this.identityPerm === undefined) this.identityPerm = Uint32Array.from({ length: this.params.N }, (_, i) => i);
-    return this.identityPerm;
   }
 
   /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */
@@ -217,7 +216,7 @@ export class KeySwitcher {
       const keyLimb = i < nL ? i : nQ + (i - nL);
       const q = prm.basisQP.moduli[keyLimb];
       for (let j = 0; j < beta; j++) {
-        macLimb(dec.digits[j].data, i * N, perm ?? this.identity(), key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
+        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
       }
     }
     this.modDownInto(acc0, level, u0);
@@ -248,7 +247,7 @@ export class KeySwitcher {
       const keyLimb = i < nL ? i : nQ + (i - nL);
       const q = prm.basisQP.moduli[keyLimb];
       for (let j = 0; j < dec.digits.length; j++) {
-        macLimb(dec.digits[j].data, i * N, perm ?? this.identity(), key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
+        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
       }
     }
   }
@@ -276,13 +275,13 @@ export class KeySwitcher {
     const O = out.data;
     for (let i = 0; i < nL; i++) {
       const t = prm.basisQ.tables[i];
-      const q = t.q;
+      const q = t.q | 0; // int32-marked (see macLimb)
       const limb = lifted.subarray(i * N, (i + 1) * N);
       forwardNttLazy(limb, t); // [0, 4q)
       const w = prm.pInvModQ[i];
       const ws = prm.pInvModQShoup[i];
       const q2 = 2 * q;
-      const off = i * N;
+      const off = (i * N) | 0;
       for (let c = 0; c < N; c++) {
         // acc in [0, 2q), lifted in [0, 4q): d = acc - lifted + 4q in (0, 6q) -> reduce to [0, 2q) first? Keep < 2^32:
         let l = (limb[c] - q2) | 0; // [-2q, 2q)
