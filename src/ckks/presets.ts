@@ -153,6 +153,46 @@ export const PN12QP180_INSECURE: Readonly<ParametersLiteral> = Object.freeze({
   unsafeAllowInsecure: INSECURE_OPT_IN,
 });
 
+/**
+ * Bootstrapping chain at logN 16 for a sparse secret of Hamming weight 192
+ * (use `new KeyGenerator(params, { hammingWeight: 192 })`), with the
+ * Bootstrapper options `BOOTSTRAP_PN16QP1530_H192` of src/circuits/bootstrap:
+ * 41 ciphertext primes and 10 special primes of 30 bits, log2(QP) ~ 1530,
+ * 128-bit secure under the sparse-secret bound 1553 (SPARSE_SECRET_MAX_LOG_QP_128,
+ * src/rlwe/sampling.ts) and the dense bound 1747. Levels from the base up
+ * (`levelPrimes`):
+ *
+ * - base q_0: 2 primes (~60 bits). ModRaise reads the message modulo q_0, and
+ *   the message is scaled to q_0 / 2^12 before it, so the base must sit ~12
+ *   bits above the message and keep its noise small;
+ * - residual circuit: 9 levels of 1 prime at scale 2^30 (the output of a
+ *   bootstrapping, >= 9 levels at >= 2^30 scale);
+ * - SlotsToCoeffs: 3 levels of 2 primes: the last transform's diagonals are
+ *   encoded at ~2^40 to bring the EvalMod scale (~2^50) down to the caller's 2^30;
+ * - EvalMod: 9 levels of 2 primes (scale ~2^60: the message is 2^-12 of the
+ *   values, so 60-bit levels keep ~35 bits on it): a cosine of degree 63 on
+ *   [-32, 32] (6 levels) and 3 double angles; K = 32 is 8 standard deviations
+ *   of the integer part I (sigma = sqrt(h / 12) = 4 for h = 192), a failure
+ *   probability about 2^-32 per bootstrapping of 2^16 coefficients (no
+ *   ephemeral secret, unlike Lattigo's H192H32 sets, so K must cover h = 192);
+ * - CoeffsToSlots: 3 levels of 2 primes (its diagonals multiply I + m / q_0,
+ *   |I| up to 32, so they need ~50 bits to keep 2^-30 on m / q_0);
+ * - P: 10 primes (300 bits) above each key-switching digit of 9 primes (270
+ *   bits), dnum 5.
+ *
+ * Not in {@link PRESETS} (whose list the parameter tests pin). Its Galois keys
+ * are large (5 digits x 2 x 51 limbs x 2^16 words, ~134 MB each, about 40 of
+ * them for full slots).
+ */
+export const PN16QP1530_BOOT_H192: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(41, 30),
+  levelPrimes: Object.freeze([2, ...rep(9, 1), ...rep(3, 2), ...rep(9, 2), ...rep(3, 2)]) as number[],
+  logP: rep(10, 30),
+  digitSize: 9,
+  logDefaultScale: 30,
+});
+
 /** All presets by name. */
 export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Object.freeze({
   PN12QP90_SEC128,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { InsecureParametersError } from './errors.js';
+import { InsecureParametersError, maxLogQPSparse } from '../rlwe/index.js';
 
 /** Supported classical security levels. */
 export type SecurityLevel = 128 | 192 | 256;
@@ -81,6 +81,35 @@ export function checkSecurity(op: string, logN: number, logQP: number, level: Se
         : `log2(QP) = ${logQP.toFixed(2)} exceeds the ${level}-bit bound ${bound} for logN = ${logN}` +
           (wording.citeStandard ? ' (HomomorphicEncryption.org, ternary secret)' : '');
     throw new InsecureParametersError(op, `${wording.prefix ?? ''}${finding}; ${wording.remedy}`);
+  }
+  return secure;
+}
+
+/**
+ * The security check for a sparse ternary secret of Hamming weight h (the
+ * bootstrapping secret; Cheon, Han, Kim, Kim and Song, Eurocrypt 2018): its
+ * 128-bit bound is {@link maxLogQPSparse} (table and sources in
+ * src/rlwe/sampling.ts, SPARSE_SECRET_MAX_LOG_QP_128). KeyGenerator runs the
+ * same test when given `hammingWeight`.
+ * @param op the operation that checks, named by the error
+ * @param logN log2 of the ring degree
+ * @param logQP log2 of the product of all ciphertext and special primes
+ * @param h the Hamming weight of the secret
+ * @param allowInsecure whether the caller gave the insecure opt-in
+ * @returns whether the parameters are within the bound (false only when allowInsecure)
+ * @throws InsecureParametersError if log2(QP) exceeds the bound, or none is known for (logN, h),
+ *   and allowInsecure is false
+ */
+export function checkSparseSecurity(op: string, logN: number, logQP: number, h: number, allowInsecure: boolean): boolean {
+  const bound = maxLogQPSparse(logN, h);
+  const secure = bound !== undefined && logQP <= bound;
+  if (!secure && !allowInsecure) {
+    throw new InsecureParametersError(
+      op,
+      bound === undefined
+        ? `no 128-bit bound is known for a sparse secret of Hamming weight ${h} at logN = ${logN}`
+        : `log2(QP) = ${logQP.toFixed(2)} exceeds the 128-bit bound ${bound} for a sparse secret of Hamming weight ${h} at logN = ${logN}`,
+    );
   }
   return secure;
 }

@@ -122,16 +122,16 @@ export function encryptZeroPublicInto(
   polyForwardNtt(uP, basisExt);
   const acc = new RnsPoly(N, ext);
   for (let k = 0; k < 2; k++) {
+    // acc = key * u over Q_l ∪ P; the Gaussian error e_k joins inside the ModDown in
+    // coefficient form (the same result as adding NTT(e_k) here, without its NTTs).
     const e = sampleGaussian(source, N);
-    polySetSmall(e, acc, basisExt);
-    wipe(e);
-    polyForwardNtt(acc, basisExt);
     const key = (k === 0 ? pk.b : pk.a).data;
-    // acc += key * u: the Q_0..Q_l limbs of the key, then its P limbs (limbs |Q|.. of the key).
-    mulAddLimbs(acc.data, key, uP.data, acc.data, moduliExt, N, nL);
+    mulLimbs(key, uP.data, acc.data, moduliExt, N, nL);
     const tail = nL * N;
-    mulAddLimbs(acc.data.subarray(tail), key.subarray(nQ * N), uP.data.subarray(tail), acc.data.subarray(tail), params.P, N, params.P.length);
-    switcher.modDownInto(acc, level, k === 0 ? c0 : c1);
+    mulLimbs(key.subarray(nQ * N), uP.data.subarray(tail), acc.data.subarray(tail), params.P, N, params.P.length);
+    acc.isNtt = true;
+    switcher.modDownInto(acc, level, k === 0 ? c0 : c1, e);
+    wipe(e);
     wipe(acc.data);
   }
   wipe(uP.data);

@@ -30,10 +30,10 @@ import {
   polySetSmall,
 } from '../ntt/index.js';
 import { addGadgetInto, encryptZeroInto, squareInto } from './core.js';
-import { CkksError } from './errors.js';
+import { CkksError, InsecureParametersError } from './errors.js';
 import { type RlweParameters as Parameters, checkFingerprint } from './params.js';
 import { CsprngSource, type RandomSource, XofSource, randomSeed, wipe } from './random.js';
-import { sampleTernary, sampleUniform } from './sampling.js';
+import { maxLogQPSparse, sampleTernary, sampleTernarySparse, sampleUniform } from './sampling.js';
 
 /** Domain-separation labels of the XOF streams. */
 export const XOF_LABEL_SWITCHING_KEY = 'hecnn/ckks switching-key a v1';
@@ -132,6 +132,18 @@ export interface KeyGeneratorOptions {
   source?: RandomSource;
   /** Allocate key material on SharedArrayBuffers (default false). */
   shared?: boolean;
+  /**
+   * Sample secret keys with exactly this many nonzero coefficients (a sparse
+   * ternary secret of fixed Hamming weight h, {@link sampleTernarySparse}), as
+   * bootstrapping parameters do (h = 192 at N = 2^16 in Lattigo's and the 2024
+   * guidelines' sparse-secret sets); default: the dense uniform ternary secret.
+   * Security: a sparse secret is easier to find than a dense one, so the
+   * parameters must also meet the sparse-secret bound
+   * ({@link SPARSE_SECRET_MAX_LOG_QP_128}, 128 bits): the generator refuses
+   * them (InsecureParametersError) unless they were created with the insecure
+   * opt-in.
+   */
+  hammingWeight?: number;
 }
 
 /**
@@ -142,15 +154,37 @@ export class KeyGenerator {
   readonly params: Parameters;
   private readonly source: RandomSource;
   private readonly shared: boolean;
+  /** Hamming weight of the secret keys (undefined: dense uniform ternary). */
+  readonly hammingWeight: number | undefined;
 
   /**
    * @param params parameters
-   * @param options randomness source and memory placement
+   * @param options randomness source, memory placement, Hamming weight of the secret
+   * @throws CkksError (INVALID_ARGUMENT) on a Hamming weight outside [1, N]; InsecureParametersError
+   *   if log2(QP) exceeds the sparse-secret bound for that weight (or none is known) and the
+   *   parameters were not created with the insecure opt-in
    */
   constructor(params: Parameters, options: KeyGeneratorOptions = {}) {
     this.params = params;
     this.source = options.source ?? new CsprngSource();
     this.shared = options.shared ?? false;
+    const h = options.hammingWeight;
+    if (h !== undefined && (typeof h !== 'number' || !Number.isInteger(h) || h < 1 || h > params.N)) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeyGenerator', `hammingWeight must be an integer in [1, N = ${params.N}], got ${String(h)}`);
+    }
+    this.hammingWeight = h;
+    if (h !== undefined) {
+      const logQP = params.basisQP.moduli.reduce((acc, q) => acc + Math.log2(q), 0);
+      const bound = maxLogQPSparse(params.logN, h);
+      const optIn = (params as { literal?: { unsafeAllowInsecure?: unknown } }).literal?.unsafeAllowInsecure !== undefined;
+      if ((bound === undefined || logQP > bound) && !optIn) {
+        throw new InsecureParametersError(
+          'KeyGenerator',
+          (bound === undefined ? `no 128-bit bound is known for a sparse secret of Hamming weight ${h} at logN = ${params.logN}` : `log2(QP) = ${logQP.toFixed(2)} exceeds the 128-bit bound ${bound} for a sparse secret of Hamming weight ${h} at logN = ${params.logN}`) +
+            '; create the parameters with unsafeAllowInsecure to use it anyway',
+        );
+      }
+    }
   }
 
   private alloc(limbs: number): RnsPoly {
@@ -168,11 +202,13 @@ export class KeyGenerator {
   }
 
   /**
-   * Sample a secret key with coefficients uniform in {-1, 0, 1}.
+   * Sample a secret key with coefficients uniform in {-1, 0, 1}, or, with the
+   * `hammingWeight` option, exactly h coefficients in {-1, 1} at uniform positions.
    * @returns the secret key (NTT form over QP, plus its coefficients)
    */
   genSecretKey(): SecretKey {
-    const s = sampleTernary(this.source, this.params.N);
+    const h = this.hammingWeight;
+    const s = h === undefined ? sampleTernary(this.source, this.params.N) : sampleTernarySparse(this.source, this.params.N, h);
     return new SecretKey(this.params, s, this.smallToQP(s));
   }
 

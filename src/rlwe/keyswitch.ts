@@ -72,6 +72,20 @@ function macLimb(
   }
 }
 
+/**
+ * x <- x + sign * e mod q, for x in [0, q) and small signed e (|e| < q): the
+ * sum lies in (-q, 2q) and one correction each way brings it back to [0, q).
+ */
+function addSmallInto(x: Uint32Array, e: Int32Array, q: number, sign: 1 | -1): void {
+  q |= 0;
+  for (let c = 0; c < x.length; c++) {
+    let v = (x[c] + sign * e[c]) | 0; // (-q, 2q): int32
+    v += (v >> 31) & q;
+    v -= q;
+    x[c] = v + ((v >> 31) & q);
+  }
+}
+
 /** The ModUp of one polynomial: one extended polynomial per digit, over Q_l ∪ P, NTT form. */
 export interface Decomposition {
   readonly level: number;
@@ -260,17 +274,27 @@ export class KeySwitcher {
    * @param acc level + 1 + |P| limbs, Q_0..Q_level then P_0..P_{K-1}
    * @param level the level of the result
    * @param out destination with at least level + 1 limbs
+   * @param small optional small polynomial e (coefficient form, |e_c| < min(q)) that counts
+   *   as added to acc before the division: the result is that of ModDown(acc + NTT(e)),
+   *   bit for bit, without any NTT of e (e is added to the P part after its inverse NTT
+   *   and subtracted from the lifted part before its forward NTT). Public-key
+   *   encryption uses it for its Gaussian errors.
    */
-  modDownInto(acc: RnsPoly, level: number, out: RnsPoly): void {
+  modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array): void {
     const prm = this.params;
     const N = prm.N;
     const nL = level + 1;
     const K = prm.P.length;
     const nQ = prm.Q.length;
     const pPart = acc.data.subarray(nL * N, (nL + K) * N);
-    for (let k = 0; k < K; k++) inverseNttLazyInput(pPart.subarray(k * N, (k + 1) * N), prm.basisQP.tables[nQ + k]);
+    for (let k = 0; k < K; k++) {
+      const limb = pPart.subarray(k * N, (k + 1) * N);
+      inverseNttLazyInput(limb, prm.basisQP.tables[nQ + k]); // [0, p)
+      if (small !== undefined) addSmallInto(limb, small, prm.P[k], 1);
+    }
     const lifted = this.scratch(nL * N, 'conv');
     this.modDownConverter(level).convert(pPart, lifted, true);
+    if (small !== undefined) for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
     const A = acc.data;
     const O = out.data;
     for (let i = 0; i < nL; i++) {

@@ -154,6 +154,94 @@ export function sampleTernary(src: RandomSource, N: number, out?: Int8Array): In
   return out;
 }
 
+/**
+ * Largest log2(QP) at 128-bit classical security for a sparse ternary secret
+ * of Hamming weight h, by h then logN. Only figures this project could check
+ * are listed (the sparse-secret tables of Bossuat et al., "Security Guidelines
+ * for Implementing Homomorphic Encryption", ePrint 2024/463, could not be read
+ * from the build environment, so none of their entries is encoded here):
+ * h = 192 at logN 16: 1553, the largest log2(QP) of Lattigo's default
+ * sparse-secret bootstrapping sets (N16QP1546H192H32, N16QP1547H192H32,
+ * N16QP1553H192H32, bootstrapping/default_parameters.go; Set III of Bossuat,
+ * Mouchet, Troncoso-Pastoriza and Hubaux, Eurocrypt 2021, which that paper
+ * gives as 128-bit secure); logN 15: 768, Lattigo's N15QP768H192H32. These
+ * are the library's 128-bit claims for sparse secrets, not an independent
+ * estimate. A larger weight is at least as hard, so an entry applies to every
+ * h above it (see {@link maxLogQPSparse}).
+ */
+export const SPARSE_SECRET_MAX_LOG_QP_128: Readonly<Record<number, Readonly<Record<number, number>>>> = Object.freeze({
+  192: Object.freeze({ 15: 768, 16: 1553 }),
+});
+
+/**
+ * The 128-bit bound on log2(QP) for a sparse secret of Hamming weight h: the
+ * entry of {@link SPARSE_SECRET_MAX_LOG_QP_128} with the largest tabulated
+ * weight <= h (a heavier secret is at least as hard to find).
+ * @param logN log2 of the ring degree
+ * @param h Hamming weight of the secret
+ * @returns the largest admissible log2(QP), or undefined when no entry applies
+ * @throws nothing
+ */
+export function maxLogQPSparse(logN: number, h: number): number | undefined {
+  let best: number | undefined;
+  let bestH = -1;
+  for (const [k, row] of Object.entries(SPARSE_SECRET_MAX_LOG_QP_128)) {
+    const w = Number(k);
+    if (w <= h && w > bestH && row[logN] !== undefined) {
+      best = row[logN];
+      bestH = w;
+    }
+  }
+  return best;
+}
+
+/**
+ * A sparse ternary vector of fixed Hamming weight h: exactly h coefficients
+ * in {-1, 1} (each sign uniform and independent) at h positions uniform among
+ * the N choose h subsets, the rest 0 (the secret distribution of CKKS
+ * bootstrapping: Cheon, Han, Kim, Kim and Song, Eurocrypt 2018, section 2;
+ * Bossuat et al., "Security Guidelines for Implementing Homomorphic
+ * Encryption", ePrint 2024/463, sparse-secret tables).
+ *
+ * Method: a partial Fisher-Yates shuffle of the positions 0..N-1; step i
+ * draws j uniform in [i, N) by rejection of 32-bit words (a word w is kept
+ * when below the largest multiple of N - i that fits 32 bits, so j - i =
+ * w mod (N - i) is exactly uniform), swaps positions i and j and gives
+ * position i a sign from one more word's low bit. No Math.random.
+ *
+ * @param src random source (a {@link WordReader} is used directly; any other source is read through a private, wiped buffer)
+ * @param N number of coefficients, in [1, 2^26]
+ * @param h Hamming weight, an integer in [1, N]
+ * @param out optional destination of length N (overwritten)
+ * @returns out, or a new Int8Array(N)
+ * @throws CkksError (INVALID_ARGUMENT) on a bad source, N, h or out
+ */
+export function sampleTernarySparse(src: RandomSource, N: number, h: number, out?: Int8Array): Int8Array {
+  const op = 'sampleTernarySparse';
+  checkLength(op, N);
+  if (typeof h !== 'number' || !Number.isInteger(h) || h < 1 || h > N) invalid(op, `h must be an integer in [1, ${N}], got ${String(h)}`);
+  if (out === undefined) out = new Int8Array(N);
+  else if (!(out instanceof Int8Array) || out.length !== N) invalid(op, `out must be an Int8Array of length ${N}`);
+  out.fill(0);
+  const { reader, owned } = asReader(op, src);
+  const pos = new Uint32Array(N);
+  for (let i = 0; i < N; i++) pos[i] = i;
+  for (let i = 0; i < h; i++) {
+    const range = N - i;
+    const limit = 2 ** 32 - (2 ** 32 % range);
+    let w = reader.next();
+    while (w >= limit) w = reader.next();
+    const j = i + (w % range);
+    const t = pos[i];
+    pos[i] = pos[j];
+    pos[j] = t;
+    out[pos[i]] = (reader.next() & 1) === 0 ? 1 : -1;
+  }
+  pos.fill(0);
+  if (owned) reader.wipe();
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Discrete Gaussian
 // ---------------------------------------------------------------------------

@@ -1,0 +1,113 @@
+/**
+ * Bootstrapping benchmark (`npm run bench -- bootstrap`): the preset
+ * PN16QP1530_BOOT_H192 (logN 16, sparse secret h = 192, 128-bit under the
+ * sparse-secret bound) with BOOTSTRAP_PN16QP1530_H192, for full slots (2^15)
+ * and 2^13 sparse slots (CHKKS 2018; CCS 2019; BMTH 2021). Per run: the
+ * seconds of one bootstrapping (the first one, which also encodes the last
+ * SlotsToCoeffs transform, or the best of BOOT_REPEAT more), the precision
+ * against the input values (precisionStats, min and mean bits over the real
+ * and imaginary parts; `bits*`), the input's own precision after encryption
+ * (`inputBits*`: at scale 2^30 and logN 16 the fresh encryption noise alone
+ * leaves about 21 bits), the bootstrapping's own error against the decrypted
+ * input (`bootBits*`), the levels left, the evaluation keys' size and the
+ * process's peak RSS so far.
+ *
+ * Heavy: ~40 Galois keys of ~134 MiB for full slots. BOOT_LOGN (default 16)
+ * runs the same chain at a smaller ring, insecure, for a smoke test; such a
+ * run is labelled by its logN.
+ */
+import {
+  Decryptor,
+  Encoder,
+  Encryptor,
+  type EvaluationKeys,
+  Evaluator,
+  INSECURE_OPT_IN,
+  KeyGenerator,
+  PN16QP1530_BOOT_H192,
+  XofSource,
+  createParameters,
+} from '../src/ckks/index.js';
+import { BOOTSTRAP_PN16QP1530_H192, Bootstrapper, precisionStats } from '../src/circuits/index.js';
+import { SplitMix32, peakRssMiB } from './util.js';
+
+function keyMiB(keys: EvaluationKeys): number {
+  let bytes = 0;
+  const add = (k: { b: { data: Uint32Array }[]; a: { data: Uint32Array }[] } | undefined): void => {
+    if (k === undefined) return;
+    for (const p of [...k.b, ...k.a]) bytes += p.data.byteLength;
+  };
+  add(keys.relin as never);
+  for (const k of keys.galois.values()) add(k as never);
+  return bytes / 2 ** 20;
+}
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** @returns the suite's figures */
+export async function run(): Promise<object> {
+  const logN = Number(process.env.BOOT_LOGN ?? 16);
+  const repeat = Number(process.env.BOOT_REPEAT ?? 0);
+  const runs: object[] = [];
+  for (const logSlots of [logN - 1, logN - 3]) {
+    // let the previous run's keys go before this run's (node --expose-gc, e.g. NODE_OPTIONS=--expose-gc)
+    (globalThis as { gc?: () => void }).gc?.();
+    const n = 2 ** logSlots;
+    const params = createParameters({ ...PN16QP1530_BOOT_H192, logN, logSlots, ...(logN < 16 ? { unsafeAllowInsecure: INSECURE_OPT_IN } : {}) });
+    const opts = { ...BOOTSTRAP_PN16QP1530_H192, slots: n };
+    const cost = Bootstrapper.cost(params, opts);
+    console.log(`bootstrap: logN ${logN}, ${n} slots, log2(QP) ${params.logQP.toFixed(1)}, cost ${JSON.stringify(cost)}`);
+    let t = performance.now();
+    const kg = new KeyGenerator(params, { source: new XofSource(new Uint8Array(32).fill(7), 'hecnn/bench bootstrap keys'), hammingWeight: 192 });
+    const sk = kg.genSecretKey();
+    const keys = kg.genEvaluationKeys(sk, { relin: true, conjugate: true, steps: Bootstrapper.rotationSteps(params, opts) });
+    const keygenSeconds = (performance.now() - t) / 1000;
+    console.log(`bootstrap:   keys ${keys.galois.size} Galois + relin, ${keyMiB(keys).toFixed(0)} MiB, ${keygenSeconds.toFixed(1)} s`);
+    const encoder = new Encoder(params);
+    const ev = new Evaluator(params, keys);
+    t = performance.now();
+    const bt = new Bootstrapper(ev, encoder, opts);
+    const setupSeconds = (performance.now() - t) / 1000;
+    const enc = new Encryptor(params, sk, new XofSource(new Uint8Array(32).fill(8), 'hecnn/bench bootstrap enc'));
+    const dec = new Decryptor(params, sk);
+    const rng = new SplitMix32(0x5eed);
+    const re = Float64Array.from({ length: n }, () => (rng.nextU32() / 2 ** 32) * 2 - 1);
+    const im = Float64Array.from({ length: n }, () => (rng.nextU32() / 2 ** 32) * 2 - 1);
+    const ct = enc.encrypt(encoder.encode({ re, im }, params.levelTops[0], 2 ** 30, n));
+    const input = encoder.decodeComplex(dec.decrypt(ct)); // the input's own (encryption) error
+    const s0 = precisionStats(input, { re, im });
+    t = performance.now();
+    let out = bt.bootstrap(ct);
+    let seconds = (performance.now() - t) / 1000;
+    for (let r = 0; r < repeat; r++) {
+      t = performance.now();
+      out = bt.bootstrap(ct);
+      seconds = Math.min(seconds, (performance.now() - t) / 1000);
+    }
+    const got = encoder.decodeComplex(dec.decrypt(out));
+    const s = precisionStats(got, { re, im });
+    const sb = precisionStats(got, input); // the bootstrapping's own error
+    const fig = {
+      logN,
+      slots: n,
+      seconds: round(seconds),
+      bitsMin: round(Math.min(s.real.minBits, s.imag.minBits)),
+      bitsMean: round((s.real.meanBits + s.imag.meanBits) / 2),
+      inputBitsMin: round(Math.min(s0.real.minBits, s0.imag.minBits)),
+      inputBitsMean: round((s0.real.meanBits + s0.imag.meanBits) / 2),
+      bootBitsMin: round(Math.min(sb.real.minBits, sb.imag.minBits)),
+      bootBitsMean: round((sb.real.meanBits + sb.imag.meanBits) / 2),
+      logMessageRatio: bt.logMessageRatio,
+      levelsLeft: params.levelTops.indexOf(out.level),
+      scaleLog2: round(Math.log2(out.scale)),
+      keyMiB: round(keyMiB(keys), 0),
+      keygenSeconds: round(keygenSeconds),
+      setupSeconds: round(setupSeconds),
+      rotations: cost.rotations,
+      peakRssMB: round(peakRssMiB(), 0),
+    };
+    console.log(`bootstrap:   ${JSON.stringify(fig)}`);
+    runs.push(fig);
+  }
+  return { suite: 'bootstrap', preset: 'PN16QP1530_BOOT_H192', runs };
+}
