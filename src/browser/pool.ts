@@ -20,14 +20,13 @@
 import type { EvaluationKeys } from '../ckks/index.js';
 import {
   type PairContext,
+  PairDispatcher,
   type PairExecutor,
   type PairJob,
   type PairResult,
   TrainerError,
   type WorkerFailure,
   type WorkerResult,
-  jobToWire,
-  resultFromWire,
   shareKeys,
   workerInit,
 } from '../mlr/index.js';
@@ -63,7 +62,6 @@ export function canShareMemory(): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && g.crossOriginIsolated !== false;
 }
 
-type Pending = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
 
 /**
  * A pool of Web Workers running {@link PairJob}s: a {@link PairExecutor} for
@@ -78,13 +76,13 @@ export class BrowserPairPool implements PairExecutor {
   readonly sharedKeys: boolean;
   private readonly workers: WorkerLike[];
   private readonly context: PairContext;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly dispatch: PairDispatcher;
   private closed = false;
 
   private constructor(context: PairContext, workers: WorkerLike[], threads: number, sharedKeys: boolean) {
     this.context = context;
     this.workers = workers;
+    this.dispatch = new PairDispatcher('BrowserPairPool', context.params, workers);
     this.threads = threads;
     this.sharedKeys = sharedKeys;
   }
@@ -130,12 +128,12 @@ export class BrowserPairPool implements PairExecutor {
                   else reject(new TrainerError('BrowserPairPool.create', `a worker failed to start: ${(m as { message?: string }).message ?? m.type}`));
                   return;
                 }
-                pool.settle(m as WorkerResult | WorkerFailure);
+                pool.dispatch.settle(m as WorkerResult | WorkerFailure);
               });
               w.addEventListener('error', (ev) => {
                 const e = new TrainerError('BrowserPairPool', `a worker failed: ${ev.message ?? 'error event'}`);
                 if (!started) reject(e);
-                else pool.failAll(e);
+                else pool.dispatch.failAll(e);
               });
               w.postMessage(init);
             }),
@@ -148,19 +146,6 @@ export class BrowserPairPool implements PairExecutor {
     return pool;
   }
 
-  private settle(m: WorkerResult | WorkerFailure): void {
-    const p = this.pending.get(m.id);
-    if (p === undefined) return;
-    this.pending.delete(m.id);
-    if (m.type === 'result') p.resolve(m);
-    else p.reject(new TrainerError('BrowserPairPool', `a worker failed: ${m.message}`));
-  }
-
-  private failAll(e: TrainerError): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-  }
-
   /**
    * Run the jobs, at most one per worker at a time, each on the next free worker.
    * @param jobs one per pair
@@ -169,21 +154,7 @@ export class BrowserPairPool implements PairExecutor {
    */
   async run(jobs: readonly PairJob[]): Promise<PairResult[]> {
     if (this.closed) throw new TrainerError('BrowserPairPool.run', 'the pool is closed');
-    const results: PairResult[] = new Array(jobs.length);
-    let next = 0;
-    const lane = async (w: WorkerLike): Promise<void> => {
-      while (next < jobs.length) {
-        const i = next++;
-        const id = this.nextId++;
-        const answer = await new Promise<WorkerResult>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          w.postMessage(jobToWire(id, jobs[i]));
-        });
-        results[i] = resultFromWire(this.context.params, answer);
-      }
-    };
-    await Promise.all(this.workers.map(lane));
-    return results;
+    return this.dispatch.run(jobs);
   }
 
   /**
@@ -194,6 +165,6 @@ export class BrowserPairPool implements PairExecutor {
   close(): void {
     this.closed = true;
     for (const w of this.workers) w.terminate();
-    this.failAll(new TrainerError('BrowserPairPool', 'the pool was closed'));
+    this.dispatch.failAll(new TrainerError('BrowserPairPool', 'the pool was closed'));
   }
 }

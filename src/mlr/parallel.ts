@@ -278,3 +278,78 @@ export class PairWorker {
     return { type: 'result', id: msg.id, W: r.W.map((c) => ciphertextToWire(c)), V: r.V.map((c) => ciphertextToWire(c)), counters: r.counters };
   }
 }
+
+/** Anything jobs can be posted to: a worker thread or a Web Worker. */
+export interface JobPort {
+  /** Send a message to the worker. */
+  postMessage(message: WorkerJob): void;
+}
+
+/**
+ * The platform-neutral half of a worker pool (`NodePairPool`,
+ * `BrowserPairPool`): job ids, the answers awaited, and one lane per worker
+ * that takes the next job when its worker is free. The adapters own the
+ * workers, feed their answers to {@link settle} and their failures to
+ * {@link failAll}.
+ */
+export class PairDispatcher {
+  private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+
+  /**
+   * @param name the pool's name, for the errors
+   * @param params the parameters the results are read under
+   * @param workers the workers, one lane each
+   */
+  constructor(
+    private readonly name: string,
+    private readonly params: Parameters,
+    private readonly workers: readonly JobPort[],
+  ) {}
+
+  /**
+   * Deliver a worker's answer to the job that waits for it (unknown ids are ignored).
+   * @param m a result or a failure
+   */
+  settle(m: WorkerResult | WorkerFailure): void {
+    const p = this.pending.get(m.id);
+    if (p === undefined) return;
+    this.pending.delete(m.id);
+    if (m.type === 'result') p.resolve(m);
+    else p.reject(new TrainerError(this.name, `a worker failed: ${m.message}`));
+  }
+
+  /**
+   * Fail every job still waiting.
+   * @param e the cause (wrapped in a TrainerError unless it is one)
+   */
+  failAll(e: Error): void {
+    const err = e instanceof TrainerError ? e : new TrainerError(this.name, e.message);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /**
+   * Run the jobs, at most one per worker at a time, each on the next free worker.
+   * @param jobs one per pair
+   * @returns the results in job order
+   * @throws TrainerError if a worker fails
+   */
+  async run(jobs: readonly PairJob[]): Promise<PairResult[]> {
+    const results: PairResult[] = new Array(jobs.length);
+    let next = 0;
+    const lane = async (w: JobPort): Promise<void> => {
+      while (next < jobs.length) {
+        const i = next++;
+        const id = this.nextId++;
+        const answer = await new Promise<WorkerResult>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          w.postMessage(jobToWire(id, jobs[i]));
+        });
+        results[i] = resultFromWire(this.params, answer);
+      }
+    };
+    await Promise.all(this.workers.map(lane));
+    return results;
+  }
+}

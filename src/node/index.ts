@@ -14,14 +14,13 @@ import { Worker } from 'node:worker_threads';
 import type { EvaluationKeys } from '../ckks/index.js';
 import {
   type PairContext,
+  PairDispatcher,
   type PairExecutor,
   type PairJob,
   type PairResult,
   TrainerError,
   type WorkerFailure,
   type WorkerResult,
-  jobToWire,
-  resultFromWire,
   shareKeys,
   workerInit,
 } from '../mlr/index.js';
@@ -56,7 +55,6 @@ function spawn(url: URL): Worker {
   return new Worker(code, { eval: true });
 }
 
-type Pending = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
 
 /**
  * A pool of worker threads running {@link PairJob}s: a {@link PairExecutor}
@@ -68,13 +66,13 @@ export class NodePairPool implements PairExecutor {
   readonly threads: number;
   private readonly workers: Worker[];
   private readonly context: PairContext;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly dispatch: PairDispatcher;
   private closed = false;
 
   private constructor(context: PairContext, workers: Worker[]) {
     this.context = context;
     this.workers = workers;
+    this.dispatch = new PairDispatcher('NodePairPool', context.params, workers);
     this.threads = workers.length;
   }
 
@@ -121,26 +119,13 @@ export class NodePairPool implements PairExecutor {
     }
     const pool = new NodePairPool(context, workers);
     for (const w of workers) {
-      w.on('message', (m: WorkerResult | WorkerFailure) => pool.settle(m));
-      w.on('error', (e) => pool.failAll(e));
+      w.on('message', (m: WorkerResult | WorkerFailure) => pool.dispatch.settle(m));
+      w.on('error', (e) => pool.dispatch.failAll(e));
       w.on('exit', (code) => {
-        if (!pool.closed) pool.failAll(new Error(`a worker exited with code ${code}`));
+        if (!pool.closed) pool.dispatch.failAll(new Error(`a worker exited with code ${code}`));
       });
     }
     return pool;
-  }
-
-  private settle(m: WorkerResult | WorkerFailure): void {
-    const p = this.pending.get(m.id);
-    if (p === undefined) return;
-    this.pending.delete(m.id);
-    if (m.type === 'result') p.resolve(m);
-    else p.reject(new TrainerError('NodePairPool', `a worker failed: ${m.message}`));
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e instanceof TrainerError ? e : new TrainerError('NodePairPool', e.message));
-    this.pending.clear();
   }
 
   /**
@@ -151,21 +136,7 @@ export class NodePairPool implements PairExecutor {
    */
   async run(jobs: readonly PairJob[]): Promise<PairResult[]> {
     if (this.closed) throw new TrainerError('NodePairPool.run', 'the pool is closed');
-    const results: PairResult[] = new Array(jobs.length);
-    let next = 0;
-    const lane = async (w: Worker): Promise<void> => {
-      while (next < jobs.length) {
-        const i = next++;
-        const id = this.nextId++;
-        const answer = await new Promise<WorkerResult>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          w.postMessage(jobToWire(id, jobs[i]));
-        });
-        results[i] = resultFromWire(this.context.params, answer);
-      }
-    };
-    await Promise.all(this.workers.map(lane));
-    return results;
+    return this.dispatch.run(jobs);
   }
 
   /** Stop the threads. */
