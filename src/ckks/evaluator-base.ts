@@ -9,7 +9,7 @@
  */
 
 import { CkksError, EvaluationKeys, KeySwitcher, LevelMismatchError, ScaleMismatchError } from '../rlwe/index.js';
-import type { Parameters } from './params.js';
+import { type Parameters, levelModulus } from './params.js';
 import { Ciphertext, Plaintext, checkFingerprint, reshape } from './types.js';
 
 /** Relative tolerance when comparing scales of operands that are added. */
@@ -150,6 +150,18 @@ export abstract class EvaluatorBase {
   }
 
   // ---------------------------------------------------------------- levels
+
+  /**
+   * The modulus a rescale from `level` divides by, as a float64: q_level, or
+   * the product of the primes of the high-precision level whose top is
+   * `level` (rounded to float64 when it exceeds 2^53).
+   * @param level a level of the chain
+   * @returns the divisor, or q_level where the level is not the top of a group
+   */
+  levelModulus(level: number): number {
+    return levelModulus(this.params, level);
+  }
+
 
   /**
    * Drop `levels` primes without dividing (the message and scale are unchanged).

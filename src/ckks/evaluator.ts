@@ -30,7 +30,6 @@ import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, typ
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
 import { rescaleComponent } from './kernels.js';
-import { levelModulus } from './params.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
 
 /** Residue of an integer-valued float64 (any magnitude) modulo q, in [0, q). `%` is exact on doubles. */
@@ -502,17 +501,6 @@ export class Evaluator extends EvaluatorBase {
   }
 
   // ---------------------------------------------------------------- levels
-
-  /**
-   * The modulus a rescale from `level` divides by, as a float64: q_level, or
-   * the product of the primes of the high-precision level whose top is
-   * `level` (rounded to float64 when it exceeds 2^53).
-   * @param level a level of the chain
-   * @returns the divisor, or q_level where the level is not the top of a group
-   */
-  levelModulus(level: number): number {
-    return levelModulus(this.params, level);
-  }
 
   /**
    * Rescale: divide by the primes of the top level with rounding and drop

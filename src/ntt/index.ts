@@ -12,6 +12,7 @@ export * from './modular.js';
 export * from './primes.js';
 export * from './ntt.js';
 export * from './rns.js';
+export * from './conversion.js';
 export * from './pointwise.js';
 export * from './select.js';
 export * from './automorphism.js';

@@ -1,0 +1,463 @@
+/**
+ * Fast basis conversion between RNS bases (Bajard, Eynard, Hasan and Zucca,
+ * SAC 2016; the centered variant of Cheon, Han, Kim, Kim and Song, SAC 2018):
+ * the ModUp and ModDown of hybrid key switching and of public-key
+ * encryption. The kernels are written out four or eight times per step on
+ * purpose (the unrolling is the optimization); their bounds are stated at each.
+ *
+ * @module
+ */
+
+import { checkU32, rangeError } from './errors.js';
+import { invMod, reduceBigInt, shoupConstant } from './modular.js';
+import type { RnsBasis } from './rns.js';
+
+/**
+ * y[yo + c] = [x[xo + c] * w]_q for c < n, as float64, in [0, q) or, when cq = q
+ * (centered), in [-(q-1)/2, (q-1)/2] (q odd): values above (q-1)/2 have q
+ * subtracted. cq is 0 or q, so the loop has no branch.
+ * Largest intermediates: x * ws < 2^30 in float64 (x < q, ws < 1); Math.imul
+ * wraps modulo 2^32 (int32) and the Shoup remainder minus q is in [-q, q),
+ * |.| < 2^30; halfQ - r is in (-2^30, 2^30).
+ * @param x residues in [0, q)
+ */
+function scaleBlock(x: Uint32Array, xo: number, y: Float64Array, yo: number, n: number, q: number, w: number, ws: number, cq: number): void {
+  // The int32 parameters are marked as such (`| 0`; they are integers below 2^30 already): otherwise V8
+  // may keep a prime that arrived as a heap number in a float register and do the index and the
+  // int32 arithmetic below in float64 with conversions (measured: a third of the conversion's time).
+  xo |= 0;
+  yo |= 0;
+  n |= 0;
+  q |= 0;
+  w |= 0;
+  cq |= 0;
+  const halfQ = q >>> 1;
+  // Four coefficients per step (n is a multiple of 4): the same statements written four times,
+  // so that the four independent chains overlap and the loop overhead is paid once per four.
+  for (let c = 0; c < n; c += 4) {
+    const v0 = x[xo + c];
+    const v1 = x[xo + c + 1];
+    const v2 = x[xo + c + 2];
+    const v3 = x[xo + c + 3];
+    let r0 = (Math.imul(v0, w) - Math.imul((v0 * ws) | 0, q) - q) | 0; // [-q, q)
+    let r1 = (Math.imul(v1, w) - Math.imul((v1 * ws) | 0, q) - q) | 0;
+    let r2 = (Math.imul(v2, w) - Math.imul((v2 * ws) | 0, q) - q) | 0;
+    let r3 = (Math.imul(v3, w) - Math.imul((v3 * ws) | 0, q) - q) | 0;
+    r0 += (r0 >> 31) & q; // [0, q)
+    r1 += (r1 >> 31) & q;
+    r2 += (r2 >> 31) & q;
+    r3 += (r3 >> 31) & q;
+    r0 -= ((halfQ - r0) >> 31) & cq; // centered: r > (q-1)/2 becomes r - q
+    r1 -= ((halfQ - r1) >> 31) & cq;
+    r2 -= ((halfQ - r2) >> 31) & cq;
+    r3 -= ((halfQ - r3) >> 31) & cq;
+    y[yo + c] = r0;
+    y[yo + c + 1] = r1;
+    y[yo + c + 2] = r2;
+    y[yo + c + 3] = r3;
+  }
+}
+
+/**
+ * hi[c] (+)= sum_{i < 4} y[yo + i*bs + c] * wHi[wo + i] and lo[c] likewise, for c < bs:
+ * four source rows per pass over the accumulators, the four pairs of constants in
+ * registers (the same statement written for i = 0..3; it is the optimization:
+ * one accumulator load and store per four terms instead of per term).
+ * Exact: see {@link BasisConverter.convert}.
+ * @param add false: overwrite hi and lo (first rows); true: add to them
+ */
+function accumulate4(y: Float64Array, yo: number, bs: number, wHi: Float64Array, wLo: Float64Array, wo: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  yo |= 0;
+  bs |= 0;
+  wo |= 0;
+  const h0 = wHi[wo];
+  const h1 = wHi[wo + 1];
+  const h2 = wHi[wo + 2];
+  const h3 = wHi[wo + 3];
+  const l0 = wLo[wo];
+  const l1 = wLo[wo + 1];
+  const l2 = wLo[wo + 2];
+  const l3 = wLo[wo + 3];
+  const o1 = yo + bs;
+  const o2 = o1 + bs;
+  const o3 = o2 + bs;
+  if (add) {
+    for (let c = 0; c < bs; c++) {
+      const x0 = y[yo + c];
+      const x1 = y[o1 + c];
+      const x2 = y[o2 + c];
+      const x3 = y[o3 + c];
+      hi[c] += x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3);
+      lo[c] += x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3);
+    }
+  } else {
+    for (let c = 0; c < bs; c++) {
+      const x0 = y[yo + c];
+      const x1 = y[o1 + c];
+      const x2 = y[o2 + c];
+      const x3 = y[o3 + c];
+      hi[c] = x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3);
+      lo[c] = x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3);
+    }
+  }
+}
+
+/**
+ * The last four source rows fused with the reduction (4 <= k < 8): for c < bs,
+ *   out[o + c] = (H * 2^15 + L) mod p in [0, p), with
+ *   H = (add ? hi[c] : 0) + sum_{i < 4} y[yo + i*bs + c] * wHi[wo + i] and L likewise,
+ * the sums exact (|H|, |L| < 2^52, see {@link BasisConverter.convert}), reduced as in
+ * {@link reduceBlock} (same statements, largest intermediates as there: |t| < 2^53 exact,
+ * the remainder in [-p, 2p) inside int32; written again here so that H and L never go
+ * through memory).
+ */
+function accumulate4Reduce(
+  y: Float64Array,
+  yo: number,
+  bs: number,
+  wHi: Float64Array,
+  wLo: Float64Array,
+  wo: number,
+  hi: Float64Array,
+  lo: Float64Array,
+  add: boolean,
+  p: number,
+  out: Uint32Array,
+  o: number,
+): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  yo |= 0;
+  bs |= 0;
+  wo |= 0;
+  p |= 0;
+  o |= 0;
+  const pInv = 1 / p;
+  const h0 = wHi[wo];
+  const h1 = wHi[wo + 1];
+  const h2 = wHi[wo + 2];
+  const h3 = wHi[wo + 3];
+  const l0 = wLo[wo];
+  const l1 = wLo[wo + 1];
+  const l2 = wLo[wo + 2];
+  const l3 = wLo[wo + 3];
+  const o1 = yo + bs;
+  const o2 = o1 + bs;
+  const o3 = o2 + bs;
+  const keep = add ? 1 : 0; // multiplies the accumulators: 0 discards them (exactly: they are finite)
+  for (let c = 0; c < bs; c++) {
+    const x0 = y[yo + c];
+    const x1 = y[o1 + c];
+    const x2 = y[o2 + c];
+    const x3 = y[o3 + c];
+    const h = hi[c] * keep + (x0 * h0 + x1 * h1) + (x2 * h2 + x3 * h3); // exact, |h| < 2^52
+    const l = lo[c] * keep + (x0 * l0 + x1 * l1) + (x2 * l2 + x3 * l3);
+    const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
+    const t = rh * SPLIT + l; // |t| < 2^53, exact
+    let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
+    r += (r >> 31) & p; // [-p, p)
+    out[o + c] = r + ((r >> 31) & p); // [0, p)
+  }
+}
+
+/**
+ * As {@link accumulate4Reduce} for the last eight source rows (k >= 8; for k = 8,
+ * the common case, no accumulator traffic at all): the statements written for
+ * rows 0..7, bounds as there.
+ */
+function accumulate8Reduce(
+  y: Float64Array,
+  yo: number,
+  bs: number,
+  wHi: Float64Array,
+  wLo: Float64Array,
+  wo: number,
+  hi: Float64Array,
+  lo: Float64Array,
+  add: boolean,
+  p: number,
+  out: Uint32Array,
+  o: number,
+): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  yo |= 0;
+  bs |= 0;
+  wo |= 0;
+  p |= 0;
+  o |= 0;
+  const pInv = 1 / p;
+  const h0 = wHi[wo];
+  const h1 = wHi[wo + 1];
+  const h2 = wHi[wo + 2];
+  const h3 = wHi[wo + 3];
+  const h4 = wHi[wo + 4];
+  const h5 = wHi[wo + 5];
+  const h6 = wHi[wo + 6];
+  const h7 = wHi[wo + 7];
+  const l0 = wLo[wo];
+  const l1 = wLo[wo + 1];
+  const l2 = wLo[wo + 2];
+  const l3 = wLo[wo + 3];
+  const l4 = wLo[wo + 4];
+  const l5 = wLo[wo + 5];
+  const l6 = wLo[wo + 6];
+  const l7 = wLo[wo + 7];
+  const o1 = yo + bs;
+  const o2 = o1 + bs;
+  const o3 = o2 + bs;
+  const o4 = o3 + bs;
+  const o5 = o4 + bs;
+  const o6 = o5 + bs;
+  const o7 = o6 + bs;
+  if (!add) {
+    // No earlier rows (k = 8): the accumulators are not read.
+    for (let c = 0; c < bs; c++) {
+      const x0 = y[yo + c];
+      const x1 = y[o1 + c];
+      const x2 = y[o2 + c];
+      const x3 = y[o3 + c];
+      const x4 = y[o4 + c];
+      const x5 = y[o5 + c];
+      const x6 = y[o6 + c];
+      const x7 = y[o7 + c];
+      const h = x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3) + (x4 * h4 + x5 * h5 + (x6 * h6 + x7 * h7)); // exact, |h| < 2^52
+      const l = x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3) + (x4 * l4 + x5 * l5 + (x6 * l6 + x7 * l7));
+      const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
+      const t = rh * SPLIT + l; // |t| < 2^53, exact
+      let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
+      r += (r >> 31) & p; // [-p, p)
+      out[o + c] = r + ((r >> 31) & p); // [0, p)
+    }
+    return;
+  }
+  for (let c = 0; c < bs; c++) {
+    const x0 = y[yo + c];
+    const x1 = y[o1 + c];
+    const x2 = y[o2 + c];
+    const x3 = y[o3 + c];
+    const x4 = y[o4 + c];
+    const x5 = y[o5 + c];
+    const x6 = y[o6 + c];
+    const x7 = y[o7 + c];
+    const h = hi[c] + (x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3)) + (x4 * h4 + x5 * h5 + (x6 * h6 + x7 * h7)); // exact, |h| < 2^52
+    const l = lo[c] + (x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3)) + (x4 * l4 + x5 * l5 + (x6 * l6 + x7 * l7));
+    const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
+    const t = rh * SPLIT + l; // |t| < 2^53, exact
+    let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
+    r += (r >> 31) & p; // [-p, p)
+    out[o + c] = r + ((r >> 31) & p); // [0, p)
+  }
+}
+
+/** As {@link accumulate4} for one source row. */
+function accumulate1(y: Float64Array, yo: number, bs: number, h0: number, l0: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  yo |= 0;
+  bs |= 0;
+  if (add) {
+    for (let c = 0; c < bs; c++) {
+      const x0 = y[yo + c];
+      hi[c] += x0 * h0;
+      lo[c] += x0 * l0;
+    }
+  } else {
+    for (let c = 0; c < bs; c++) {
+      const x0 = y[yo + c];
+      hi[c] = x0 * h0;
+      lo[c] = x0 * l0;
+    }
+  }
+}
+
+/**
+ * out[o + c] = (hi[c] * 2^15 + lo[c]) mod p in [0, p), for c < bs (used when
+ * k < 4; the fused kernels end with the same statements).
+ * |hi|, |lo| < 2^52 exact integers (see {@link BasisConverter.convert}). Each
+ * float quotient estimate floor(t * pInv) of an exact |t| < 2^53 is floor(t/p)
+ * or one off (relative error of t * pInv below 2^-51 and |t/p| < 2^51 for any
+ * p >= 5, so the absolute error is below 1), so each remainder is exact (the
+ * products floor(.) * p are below 2^53 + 2p) and in [-p, 2p):
+ *   rh = hi - floor(hi/p) p in [-p, 2p), |rh * 2^15| < 2^46,
+ *   t = rh * 2^15 + lo, |t| < 2^46 + 2^52 < 2^53 (exact),
+ *   r = t - floor(t/p) p in [-p, 2p) subset of int32 (2p < 2^31),
+ * then two branch-free int32 corrections.
+ */
+function reduceBlock(hi: Float64Array, lo: Float64Array, bs: number, p: number, pInv: number, out: Uint32Array, o: number): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  bs |= 0;
+  p |= 0;
+  o |= 0;
+  for (let c = 0; c < bs; c++) {
+    const h = hi[c];
+    const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
+    const t = rh * SPLIT + lo[c]; // |t| < 2^53, exact
+    let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
+    r += (r >> 31) & p; // [-p, p)
+    out[o + c] = r + ((r >> 31) & p); // [0, p)
+  }
+}
+
+/** Upper bound on the float64 scratch block of the conversion (k * block values): 64 KiB. */
+const BLOCK_VALUES = 8192;
+
+/** Split point of the conversion constants: w = wHi * 2^15 + wLo. */
+const SPLIT = 2 ** 15;
+
+/**
+ * Largest source basis of a {@link BasisConverter}: the exact float64 partial sums
+ * need k * 2^45 + 2^46 < 2^53.
+ */
+export const MAX_CONVERSION_PRIMES = 128;
+
+/**
+ * Fast (approximate) basis conversion from a basis Q = {q_i} to a basis
+ * P = {p_j}: the "FastBConv" of Bajard, Eynard, Hasan and Zucca (SAC 2016),
+ * the building block of ModUp, ModDown and rescaling in RNS-CKKS
+ * (Cheon, Han, Kim, Kim and Song, SAC 2018).
+ *
+ * For a residue vector of x in [0, Q) it returns, modulo every p_j,
+ *   y = sum_i [x_i * (Q/q_i)^-1]_{q_i} * (Q/q_i) = x + u*Q,  0 <= u < k,
+ * where k is the number of source primes: the result is exact up to a small
+ * multiple of Q (the approximation error), with u the same in every p_j.
+ *
+ * Centered variant ({@link BasisConverter.convert} with centered = true): the
+ * y_i = [x_i (Q/q_i)^-1]_{q_i} are taken in [-q_i/2, q_i/2), so the integer
+ * converted is sum_i y_i (Q/q_i), which lies in [-kQ/2, kQ/2): it equals
+ * x + u*Q with -k/2 - 1 <= u < k/2, and its distribution is symmetric about
+ * the centered representative of x. Key switching needs this: with the
+ * non-centered form, ModUp digits have mean Q_j/2 and ModDown a bias of
+ * (k-1)/2, and both turn into a fixed low-frequency error concentrated in a
+ * few CKKS slots. Taking y_i - q_i for the v entries with y_i >= q_i/2 amounts
+ * to subtracting v*Q.
+ *
+ * Arithmetic: the y_i are held as (signed) float64 and the constants
+ * [(Q/q_i)]_{p_j} < 2^30 are split as wHi * 2^15 + wLo, so every product is
+ * below 2^45 and the k-term sums are exact in float64 (k <= 128): two
+ * multiplications and two additions per term, one reduction per output.
+ *
+ * Cost per coefficient: k Shoup products for the y_i (computed once, shared by
+ * all output primes), then 2k float64 multiply-adds per output prime and one
+ * reduction. Cache-blocked: the y_i of one block of coefficients (at most
+ * 8192 float64, 64 KiB) are computed and then used for every output prime
+ * while they are in L1/L2. Per output prime the source rows are read four at
+ * a time (constants in registers, one accumulator load and store per four
+ * terms), and the last eight (k >= 8) or four rows are fused with the
+ * reduction so that the sums of the common k = 8 never go through memory
+ * (the unrolled kernels repeat their statements on purpose), and the kernels
+ * mark their integer parameters with `| 0` (see scaleBlock). Measured with
+ * bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time, same machine): 3.48 ms
+ * (centered 3.67) -> 0.73 ms (centered 0.70) per output limb, i.e. 2.5 -> 0.65
+ * times a forward NTT of one limb of the same run (0.52 times the forward NTT
+ * as it was before its own speed-up). The converter owns
+ * scratch buffers (that block and two accumulators of one block row); one
+ * converter must not be used by two callers at once.
+ */
+export class BasisConverter {
+  readonly from: RnsBasis;
+  readonly to: RnsBasis;
+  /** [(Q/q_i)^-1]_{q_i} and its Shoup constant. */
+  private readonly qHatInv: Uint32Array;
+  private readonly qHatInvShoup: Float64Array;
+  /** [(Q/q_i)]_{p_j} = wHi * 2^15 + wLo at index j*k + i, the halves as float64. */
+  private readonly qHatModPHi: Float64Array;
+  private readonly qHatModPLo: Float64Array;
+  /** Coefficients per cache block (a power of two, at most N). */
+  private readonly block: number;
+  /** y_i of one block (signed when centered), row i at i * bs, k * block float64. */
+  private readonly y: Float64Array;
+  /** Accumulators of the high and low partial sums, one block each. */
+  private readonly accHi: Float64Array;
+  private readonly accLo: Float64Array;
+
+  /**
+   * @param from source basis (all its primes are used)
+   * @param to target basis; the primes must be distinct from the source's
+   * @throws RangeError if the bases have different N or share a prime
+   */
+  constructor(from: RnsBasis, to: RnsBasis) {
+    const fn = 'BasisConverter';
+    if (from.N !== to.N) rangeError(fn, 'to', `a basis with N = ${from.N}`, `N = ${to.N}`);
+    for (const p of to.moduli) if (from.moduli.includes(p)) rangeError(fn, 'to', 'primes disjoint from the source basis', p);
+    this.from = from;
+    this.to = to;
+    const k = from.moduli.length;
+    const l = to.moduli.length;
+    const Q = from.product;
+    this.qHatInv = new Uint32Array(k);
+    this.qHatInvShoup = new Float64Array(k);
+    this.qHatModPHi = new Float64Array(k * l);
+    this.qHatModPLo = new Float64Array(k * l);
+    for (let i = 0; i < k; i++) {
+      const qi = from.moduli[i];
+      const h = Q / BigInt(qi);
+      const inv = invMod(reduceBigInt(h, qi), qi);
+      this.qHatInv[i] = inv;
+      this.qHatInvShoup[i] = shoupConstant(inv, qi);
+      for (let j = 0; j < l; j++) {
+        const pj = to.moduli[j];
+        const v = reduceBigInt(h, pj);
+        this.qHatModPHi[j * k + i] = Math.floor(v / SPLIT);
+        this.qHatModPLo[j * k + i] = v % SPLIT;
+      }
+    }
+    if (k > MAX_CONVERSION_PRIMES) rangeError(fn, 'from', `a basis of at most ${MAX_CONVERSION_PRIMES} primes`, k);
+    let block = from.N;
+    while (block > 64 && block * k > BLOCK_VALUES) block >>>= 1;
+    this.block = block;
+    this.y = new Float64Array(k * block);
+    this.accHi = new Float64Array(block);
+    this.accLo = new Float64Array(block);
+  }
+
+  /**
+   * Convert: out (|P| limbs) receives sum_i [x_i (Q/q_i)^-1]_{q_i} (Q/q_i) mod p_j,
+   * with the [.]_{q_i} in [0, q_i), or in [-q_i/2, q_i/2) when centered.
+   * Works on coefficient-form data (the conversion is not NTT-compatible).
+   * @param input k*N residues modulo the source primes, each in [0, q_i)
+   * @param out |P|*N words, overwritten with values in [0, p_j)
+   * @param centered use centered y_i (see the class comment)
+   * @throws RangeError/TypeError on arrays of the wrong length
+   */
+  convert(input: Uint32Array, out: Uint32Array, centered = false): void {
+    const k = this.from.moduli.length;
+    const l = this.to.moduli.length;
+    const N = this.from.N;
+    checkU32('BasisConverter.convert', 'input', input, k * N);
+    checkU32('BasisConverter.convert', 'out', out, l * N);
+    const y = this.y;
+    const hi = this.accHi;
+    const lo = this.accLo;
+    const wHi = this.qHatModPHi;
+    const wLo = this.qHatModPLo;
+    const bs = this.block; // divides N (both powers of two)
+    // Bounds (every kernel below): |y_i| < 2^30 (in [0, q_i) or centered), wHi, wLo < 2^15, so
+    // every product is below 2^45 and a sum of k <= 128 of them below 2^52: exact in float64, in
+    // any order of summation. The reduction (reduceBlock) keeps |t| < 2^53 exact and ends in
+    // [-p, 2p), inside int32 since p < 2^30. y_i come from Shoup products: Math.imul wraps
+    // modulo 2^32 (int32), the float estimates are below 2^30 (see scaleBlock).
+    for (let b0 = 0; b0 < N; b0 += bs) {
+      // y_i of this block, once for all output primes.
+      for (let i = 0; i < k; i++) {
+        const q = this.from.moduli[i];
+        scaleBlock(input, i * N + b0, y, i * bs, bs, q, this.qHatInv[i], this.qHatInvShoup[i], centered ? q : 0);
+      }
+      for (let j = 0; j < l; j++) {
+        const jk = j * k;
+        const p = this.to.moduli[j];
+        // Rows [0, k - 8) (or [0, k - 4) when k < 8) into the accumulators, the k mod 4 single rows
+        // first, then the last eight (four) rows fused with the reduction; below four rows, single
+        // rows and a separate reduction pass.
+        const fused = k >= 8 ? 8 : k >= 4 ? 4 : 0;
+        const r1 = k % 4;
+        let i = 0;
+        for (; i < r1; i++) accumulate1(y, i * bs, bs, wHi[jk + i], wLo[jk + i], hi, lo, i > 0);
+        for (; i < k - fused; i += 4) accumulate4(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0);
+        const o = j * N + b0;
+        if (fused === 8) accumulate8Reduce(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        else if (fused === 4) accumulate4Reduce(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        else reduceBlock(hi, lo, bs, p, 1 / p, out, o);
+      }
+    }
+  }
+}
+
