@@ -437,6 +437,7 @@ export class Encoder {
     const data = this.coefficientData(op, pt.poly, pt.level);
     this.garner(data, pt.level, 1);
     for (let i = 0; i < N; i++) out[i] = this.centeredValue(data, pt.level, i) / pt.scale;
+    data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
     return out;
   }
 
@@ -475,6 +476,7 @@ export class Encoder {
       re[i] = this.centeredValue(data, level, p) / scale;
       im[i] = this.centeredValue(data, level, p2) / scale;
     }
+    data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
     this.fft.forward(re, im, n);
   }
 

@@ -495,3 +495,17 @@ describe('Encoder', () => {
     });
   });
 });
+
+describe('Encoder scratch', () => {
+  it('decoding leaves no copy of the decrypted polynomial (m + e) in the encoder', async () => {
+    const { Encoder, INSECURE_OPT_IN, createParameters } = await import('../../src/ckks/index.js');
+    const p = createParameters({ logN: 10, logQ: [30, 30], logP: [30], logDefaultScale: 25, unsafeAllowInsecure: INSECURE_OPT_IN });
+    const enc = new Encoder(p);
+    const pt = enc.encode([0.5, -0.25, 0.125], p.maxLevel);
+    enc.decode(pt);
+    enc.decodeCoefficients(pt);
+    const scratch = (enc as unknown as { scratchPoly?: Uint32Array }).scratchPoly;
+    expect(scratch).toBeDefined();
+    expect(scratch?.every((v) => v === 0)).toBe(true);
+  });
+});
