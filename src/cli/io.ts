@@ -15,6 +15,13 @@ import { type CsvData, parseCsv, parsePixelCsv } from '../mlr/index.js';
 import { UsageError } from './args.js';
 import { fileError } from './outputs.js';
 
+/**
+ * Largest number of features per row the command reads (65,536: a row as wide
+ * as the slots of N = 2^17; the paper's rows have 400). A wider row is refused
+ * at parse time, before its cells are split or anything is encrypted.
+ */
+export const MAX_CSV_FEATURES = 65_536;
+
 /** This module's folder: src/cli, or dist/cli once bundled into dist/cli/hecnn.js. */
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +49,7 @@ export function readData(file: string, pixels: boolean): CsvData {
   const buf = readBytes(file);
   const bytes = file.endsWith('.gz') ? gunzipSync(buf) : buf;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return pixels ? parsePixelCsv(text, { source: file }) : parseCsv(text, { source: file });
+  return pixels ? parsePixelCsv(text, { source: file }) : parseCsv(text, { source: file, maxFeatures: MAX_CSV_FEATURES });
 }
 
 /**

@@ -167,6 +167,13 @@ export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvData {
   while (n > 0 && lines[n - 1].trim() === '') n--;
   if (n === 0) throw new DataError(source, 1, 'empty file: no data line');
 
+  // The feature count, from the commas of the first line, before any split: a
+  // hostile row of millions of cells is refused without allocating them.
+  if (maxFeatures !== Infinity) {
+    let commas = 0;
+    for (let at = lines[0].indexOf(','); at >= 0; at = lines[0].indexOf(',', at + 1)) commas++;
+    if (commas > maxFeatures) throw new DataError(source, 1, `too many features: ${commas} per row, more than maxFeatures = ${maxFeatures}`);
+  }
   const first = lines[0].split(',');
   const cells = first.length;
   const d = cells - 1;

@@ -38,3 +38,16 @@ describe('parseCsv: labels are integers written as such', () => {
     expect(Array.from(d.features)).toEqual([0, -0, 4.9e-324]);
   });
 });
+
+describe('wide rows', () => {
+  it('a row of millions of features is refused from its commas, before the cells are split', async () => {
+    const { parseCsv, DataError } = await import('../../src/mlr/index.js');
+    const row = '3' + ',0.5'.repeat(4_600_000);
+    const t0 = performance.now();
+    expect(() => parseCsv(row, { source: 'wide.csv', maxFeatures: 65_536 })).toThrow(DataError);
+    expect(() => parseCsv(row, { source: 'wide.csv', maxFeatures: 65_536 })).toThrow(/too many features: 4600000 per row, more than maxFeatures = 65536/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // A row at the limit still parses.
+    expect(parseCsv('1' + ',0.25'.repeat(8), { maxFeatures: 8 }).d).toBe(8);
+  });
+});
