@@ -8,7 +8,8 @@
  * @module
  */
 
-import { CkksError, EvaluationKeys, KeySwitcher, LevelMismatchError, ScaleMismatchError } from '../rlwe/index.js';
+import { RnsPoly } from '../ntt/index.js';
+import { CkksError, type Decomposition, EvaluationKeys, KeySwitcher, LevelMismatchError, ScaleMismatchError } from '../rlwe/index.js';
 import { type Parameters, levelModulus } from './params.js';
 import { Ciphertext, Plaintext, checkFingerprint, reshape } from './types.js';
 
@@ -129,6 +130,39 @@ export abstract class EvaluatorBase {
    */
   protected checkScaleFinite(op: string, scale: number): void {
     if (!(Number.isFinite(scale) && scale > 0)) throw new CkksError('OUT_OF_RANGE', op, `the result's scale overflows float64, got ${scale}`);
+  }
+
+  /** Scratch pair for key-switched components (reused, so a key switching allocates nothing). */
+  private switchScratch: [Uint32Array, Uint32Array] | undefined;
+
+  /**
+   * Two polynomials of level + 1 limbs over the evaluator's scratch pair (views,
+   * valid until the next key switching of this evaluator).
+   */
+  protected switchOutputs(level: number): [RnsPoly, RnsPoly] {
+    const N = this.params.N;
+    if (this.switchScratch === undefined) {
+      const words = this.params.Q.length * N;
+      this.switchScratch = [new Uint32Array(words), new Uint32Array(words)];
+    }
+    const len = (level + 1) * N;
+    return [new RnsPoly(N, level + 1, this.switchScratch[0].subarray(0, len), true), new RnsPoly(N, level + 1, this.switchScratch[1].subarray(0, len), true)];
+  }
+
+  /** The last decomposition's buffers, by level (reused by the next key switching at that level). */
+  private readonly decompositions = new Map<number, Decomposition>();
+
+  /**
+   * ModUp of d into this evaluator's reused digit buffers (valid until its
+   * next key switching at the same level): a key switching allocates nothing.
+   * @param d the polynomial to decompose (NTT form)
+   * @returns its decomposition
+   */
+  protected decomposeReusing(d: RnsPoly): Decomposition {
+    const level = d.limbs - 1;
+    const dec = this.ks.decompose(d, this.decompositions.get(level));
+    this.decompositions.set(level, dec);
+    return dec;
   }
 
   protected newOut(like: { scale: number; slots: number }, degree: number, level: number): Ciphertext {

@@ -394,21 +394,20 @@ export class Evaluator extends EvaluatorBase {
     if (rlk === undefined) throw new MissingKeyError(op, 'no relinearization key in the evaluation keys (generate one with KeyGenerator.genRelinKey)');
     const level = a.level;
     const N = this.params.N;
-    const u0 = new RnsPoly(N, level + 1, undefined, true);
-    const u1 = new RnsPoly(N, level + 1, undefined, true);
-    const dec = this.ks.decompose(a.c[2]);
+    const [u0, u1] = this.switchOutputs(level);
+    const dec = this.decomposeReusing(a.c[2]);
     this.counters.decompositions++;
     this.ks.innerProductModDown(dec, rlk, undefined, u0, u1);
     this.counters.keySwitches++;
-    const c0 = a.c[0].data;
-    const c1 = a.c[1].data;
     const scale = a.scale;
     const slots = a.slots;
-    // u_k <- c_k + u_k, then install u as out's components.
-    addLimbs(c0, u0.data, u0.data, this.params.Q, N, level + 1, false);
-    addLimbs(c1, u1.data, u1.data, this.params.Q, N, level + 1, false);
-    out.c.length = 0;
-    out.c.push(u0, u1);
+    // out_k = c_k + u_k (in place when out is a: c_2 was read by the decomposition already).
+    const c0 = a.c[0].data;
+    const c1 = a.c[1].data;
+    if (out !== a) reshape(this.params, out, 1, level);
+    addLimbs(c0, u0.data, out.c[0].data, this.params.Q, N, level + 1, false);
+    addLimbs(c1, u1.data, out.c[1].data, this.params.Q, N, level + 1, false);
+    if (out === a) out.c.length = 2;
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -594,15 +593,19 @@ export class Evaluator extends EvaluatorBase {
     const N = prm.N;
     const level = a.level;
     const perm = this.permFor(g);
-    const u0 = new RnsPoly(N, level + 1, undefined, true);
-    const u1 = new RnsPoly(N, level + 1, undefined, true);
+    // Into out's own buffers when it is not the input, else through the scratch pair.
+    if (out !== a) reshape(prm, out, 1, level);
+    const [u0, u1] = out === a ? this.switchOutputs(level) : [out.c[0], out.c[1]];
     this.ks.innerProductModDown(dec, key, perm, u0, u1);
     this.counters.keySwitches++;
     addPermutedLimbs(u0.data, a.c[0].data, perm, prm.Q, N, level + 1);
+    if (out === a) {
+      out.c.length = 2;
+      out.c[0].data.set(u0.data);
+      out.c[1].data.set(u1.data);
+    }
     const scale = a.scale;
     const slots = a.slots;
-    out.c.length = 0;
-    out.c.push(u0, u1);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;
@@ -628,7 +631,7 @@ export class Evaluator extends EvaluatorBase {
     const g = galoisElementForRotation(k, this.params.logN);
     if (g === 1) return this.copy(a, out);
     const key = this.galoisKey(op, g, `rotation by ${k}`);
-    const dec = this.ks.decompose(a.c[1]);
+    const dec = this.decomposeReusing(a.c[1]);
     this.counters.decompositions++;
     return this.applyGalois(a, dec, g, key, out);
   }
@@ -660,7 +663,7 @@ export class Evaluator extends EvaluatorBase {
       const out = this.newOut(a, 1, a.level);
       if (g === 1) return this.copy(a, out);
       if (dec === undefined) {
-        dec = this.ks.decompose(a.c[1]);
+        dec = this.decomposeReusing(a.c[1]);
         this.counters.decompositions++;
       }
       return this.applyGalois(a, dec, g, keys[i] as SwitchingKey, out);
@@ -677,7 +680,7 @@ export class Evaluator extends EvaluatorBase {
     this.checkCt(op, out, 'out');
     const g = galoisElementForConjugation(this.params.logN);
     const key = this.galoisKey(op, g, 'conjugation');
-    const dec = this.ks.decompose(a.c[1]);
+    const dec = this.decomposeReusing(a.c[1]);
     this.counters.decompositions++;
     return this.applyGalois(a, dec, g, key, out);
   }
