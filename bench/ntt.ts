@@ -87,8 +87,19 @@ interface NttTimings {
   forwardLazyMsPerLimb?: number;
 }
 
-/** Forward-NTT timings for one ring degree, per the method in the header. */
-function timeForward(logN: number, tables: readonly NttTables[], rng: SplitMix32, withLazy: boolean): NttTimings {
+/** Timings of one transform over BATCH limbs of one ring degree, per the method in the header. */
+interface TransformTimings {
+  refill: Measurement;
+  batch: Measurement;
+  msPerLimb: number;
+  chained: Measurement;
+}
+
+/**
+ * Time `transform` on BATCH random limbs of 2^logN values: re-fill alone, re-fill + transforms
+ * (their difference per limb is the figure), and chained without re-fill as a cross-check.
+ */
+function timeTransform(logN: number, tables: readonly NttTables[], rng: SplitMix32, name: string, transform: (a: Uint32Array, t: NttTables) => void): TransformTimings {
   const n = 2 ** logN;
   const src = randomLimbs(
     rng,
@@ -99,28 +110,32 @@ function timeForward(logN: number, tables: readonly NttTables[], rng: SplitMix32
   const w = views(work, n, BATCH);
   const tag = `logN=${logN}`;
   const refill = measure(`${tag} re-fill ${BATCH} limbs (work.set(src))`, () => work.set(src));
-  const forwardBatch = measure(`${tag} re-fill + forwardNtt x${BATCH}`, () => {
+  const batch = measure(`${tag} re-fill + ${name} x${BATCH}`, () => {
     work.set(src);
-    for (let i = 0; i < BATCH; i++) forwardNtt(w[i], tables[i]);
+    for (let i = 0; i < BATCH; i++) transform(w[i], tables[i]);
   });
-  const forwardMsPerLimb = (forwardBatch.medianMs - refill.medianMs) / BATCH;
+  const msPerLimb = (batch.medianMs - refill.medianMs) / BATCH;
   work.set(src);
-  const forwardChained = measure(
-    `${tag} forwardNtt chained, no re-fill`,
+  const chained = measure(
+    `${tag} ${name} chained, no re-fill`,
     () => {
-      for (let i = 0; i < BATCH; i++) forwardNtt(w[i], tables[i]);
+      for (let i = 0; i < BATCH; i++) transform(w[i], tables[i]);
     },
     { per: BATCH },
   );
-  const out: NttTimings = { refill, forwardBatch, forwardMsPerLimb, forwardChained };
+  console.log(`  => ${tag}: ${name} ${fmt(msPerLimb)} ms per limb (chained cross-check ${fmt(chained.medianMs)} ms)`);
+  return { refill, batch, msPerLimb, chained };
+}
+
+/** Forward-NTT timings for one ring degree (and the lazy variant when asked). */
+function timeForward(logN: number, tables: readonly NttTables[], rng: SplitMix32, withLazy: boolean): NttTimings {
+  const t = timeTransform(logN, tables, rng, 'forwardNtt', forwardNtt);
+  const out: NttTimings = { refill: t.refill, forwardBatch: t.batch, forwardMsPerLimb: t.msPerLimb, forwardChained: t.chained };
   if (withLazy) {
-    out.forwardLazyBatch = measure(`${tag} re-fill + forwardNttLazy x${BATCH}`, () => {
-      work.set(src);
-      for (let i = 0; i < BATCH; i++) forwardNttLazy(w[i], tables[i]);
-    });
-    out.forwardLazyMsPerLimb = (out.forwardLazyBatch.medianMs - refill.medianMs) / BATCH;
+    const lazy = timeTransform(logN, tables, rng, 'forwardNttLazy', forwardNttLazy);
+    out.forwardLazyBatch = lazy.batch;
+    out.forwardLazyMsPerLimb = lazy.msPerLimb;
   }
-  console.log(`  => ${tag}: forward NTT ${fmt(forwardMsPerLimb)} ms per limb (chained cross-check ${fmt(forwardChained.medianMs)} ms)`);
   return out;
 }
 
@@ -133,31 +148,8 @@ interface InverseTimings {
 
 /** Inverse-NTT timings for one ring degree, as {@link timeForward} (input: NTT-domain limbs in [0, q)). */
 function timeInverse(logN: number, tables: readonly NttTables[], rng: SplitMix32): InverseTimings {
-  const n = 2 ** logN;
-  const src = randomLimbs(
-    rng,
-    tables.map((t) => t.q),
-    n,
-  );
-  const work = src.slice();
-  const w = views(work, n, BATCH);
-  const tag = `logN=${logN}`;
-  const refill = measure(`${tag} re-fill ${BATCH} limbs (work.set(src))`, () => work.set(src));
-  const inverseBatch = measure(`${tag} re-fill + inverseNtt x${BATCH}`, () => {
-    work.set(src);
-    for (let i = 0; i < BATCH; i++) inverseNtt(w[i], tables[i]);
-  });
-  const inverseMsPerLimb = (inverseBatch.medianMs - refill.medianMs) / BATCH;
-  work.set(src);
-  const inverseChained = measure(
-    `${tag} inverseNtt chained, no re-fill`,
-    () => {
-      for (let i = 0; i < BATCH; i++) inverseNtt(w[i], tables[i]);
-    },
-    { per: BATCH },
-  );
-  console.log(`  => ${tag}: inverse NTT ${fmt(inverseMsPerLimb)} ms per limb (chained cross-check ${fmt(inverseChained.medianMs)} ms)`);
-  return { refill, inverseBatch, inverseMsPerLimb, inverseChained };
+  const t = timeTransform(logN, tables, rng, 'inverseNtt', inverseNtt);
+  return { refill: t.refill, inverseBatch: t.batch, inverseMsPerLimb: t.msPerLimb, inverseChained: t.chained };
 }
 
 /**

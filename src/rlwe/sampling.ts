@@ -207,7 +207,7 @@ export function maxLogQPSparse(logN: number, h: number): number | undefined {
  * draws j uniform in [i, N) by rejection of 32-bit words (a word w is kept
  * when below the largest multiple of N - i that fits 32 bits, so j - i =
  * w mod (N - i) is exactly uniform), swaps positions i and j and gives
- * position i a sign from one more word's low bit. No Math.random.
+ * position i a sign from one more word's low bit. Only the RandomSource is read.
  *
  * @param src random source (a {@link WordReader} is used directly; any other source is read through a private, wiped buffer)
  * @param N number of coefficients, in [1, 2^26]
