@@ -193,6 +193,63 @@ export const PN16QP1530_BOOT_H192: Readonly<ParametersLiteral> = Object.freeze({
   logDefaultScale: 30,
 });
 
+/**
+ * The trainer's bootstrapping chain at logN 16 (the server refreshes the
+ * weights itself: src/mlr/bootstrap.ts), for a sparse secret of Hamming
+ * weight 192, with the Bootstrapper options of
+ * `TRAINING_BOOTSTRAP_PRESETS.PN16QP1530_TRAIN_BOOT_H192` (src/mlr/bootstrap.ts:
+ * those of `BOOTSTRAP_PN16QP1530_H192` with 2 SlotsToCoeffs levels).
+ * 42 ciphertext primes and 9 special primes of 30 bits, log2(QP) ~ 1530,
+ * 128-bit secure under the sparse-secret bound 1553 (SPARSE_SECRET_MAX_LOG_QP_128,
+ * src/rlwe/sampling.ts) and the dense bound 1747. Levels from the base up:
+ *
+ * - base q_0: 2 primes (~60 bits), as in {@link PN16QP1530_BOOT_H192};
+ * - residual chain (13 primes), the training iterations' own levels, from the
+ *   top: 1 prime to unpack the bootstrapped weights; then two iterations of
+ *   2 + 1 + 1 + 1 primes (a level of 2 primes for Z = X V^T, so that X is
+ *   encrypted at 2^50 and not 2^20: at 2^20 the fresh-encryption noise of X,
+ *   about sqrt(N) 4 / 2^20 = 1e-3 per value, was the largest single cause of
+ *   the drift from the plaintext mirror: 2.4e-4 of the 6.2e-4 after 50
+ *   iterations, 1e-3 after 100, measured by running the mirror on the
+ *   decrypted X); 1 prime for W's lag (below) and 1 for packing the weights
+ *   before the next bootstrapping. Top limbs of the levels: 2..6, 8, 9..11, 13, 14;
+ * - SlotsToCoeffs: 2 levels, the lower of 2 primes (the last transform brings
+ *   EvalMod's scale, ~2^50, down to the weights' 2^40, so its diagonals are
+ *   encoded at q_l 2^-10: ~2^50 on 2 primes, 2^20 on one would be too coarse)
+ *   and the upper of 1 (it keeps the scale: diagonals at q_l ~ 2^30);
+ * - EvalMod: 9 levels of 2 primes, CoeffsToSlots: 3 levels of 2 primes
+ *   (as in {@link PN16QP1530_BOOT_H192});
+ * - P: 9 primes (270 bits) above key-switching digits of 8 primes (240 bits,
+ *   dnum 6 at the top): one special prime fewer than there pays for the
+ *   ciphertext prime the residual chain needs.
+ */
+export const PN16QP1530_TRAIN_BOOT_H192: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 16,
+  logQ: rep(42, 30),
+  levelPrimes: Object.freeze([2, ...rep(5, 1), 2, ...rep(3, 1), 2, 1, 2, 1, ...rep(9, 2), ...rep(3, 2)]) as number[],
+  logP: rep(9, 30),
+  digitSize: 8,
+  logDefaultScale: 30,
+});
+
+/**
+ * A small chain with the shape of {@link PN16QP1530_TRAIN_BOOT_H192}, for
+ * tests of the bootstrapping trainer (logN 11, NOT SECURE): the same base and
+ * residual chain (13 primes), SlotsToCoeffs 2 + 1 primes, EvalMod 8 levels of
+ * 2 (the default K = 12 cosine of degree 31 and 3 double angles),
+ * CoeffsToSlots 2 levels of 2; 6 special primes, digits of 5. Bootstrapper
+ * options: `TRAINING_BOOTSTRAP_PRESETS.PN11_TRAIN_BOOT_INSECURE`.
+ */
+export const PN11_TRAIN_BOOT_INSECURE: Readonly<ParametersLiteral> = Object.freeze({
+  logN: 11,
+  logQ: rep(38, 30),
+  levelPrimes: Object.freeze([2, ...rep(5, 1), 2, ...rep(3, 1), 2, 1, 2, 1, ...rep(8, 2), ...rep(2, 2)]) as number[],
+  logP: rep(6, 30),
+  digitSize: 5,
+  logDefaultScale: 30,
+  unsafeAllowInsecure: INSECURE_OPT_IN,
+});
+
 /** All presets by name. */
 export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Object.freeze({
   PN12QP90_SEC128,
@@ -203,5 +260,7 @@ export const PRESETS: Readonly<Record<string, Readonly<ParametersLiteral>>> = Ob
   PN16QP1710_HP_SEC128,
   PN16QP1200_TRAIN_SEC128,
   PN16QP690_TRAIN_SEC128,
+  PN16QP1530_TRAIN_BOOT_H192,
   PN12QP180_INSECURE,
+  PN11_TRAIN_BOOT_INSECURE,
 });

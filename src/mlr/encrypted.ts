@@ -28,7 +28,7 @@
  */
 
 import { HecnnError } from '../core/errors.js';
-import { Ciphertext, Encoder, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
+import { Ciphertext, Encoder, type Evaluator, type Parameters, type Plaintext, levelModulus } from '../ckks/index.js';
 import { MatrixLayout, MatrixOps, columnMask, tileRow } from '../encoding/index.js';
 import { SIGMOID3_C1, SIGMOID3_C3, nagSchedule } from './plain.js';
 
@@ -71,6 +71,23 @@ export interface ProblemShape {
  * 5e-5 and 7e-7).
  */
 export const TRAINING_SCALES = Object.freeze({ x: 2 ** 20, xt: 2 ** 35, weights: 2 ** 40, labels: 2 ** 40 });
+
+/**
+ * The scale X is encrypted at for Z = X V^T at `level` to land near 2^30 after
+ * its one rescale: 2^30 q_l / 2^40 rounded to a power of two, where q_l is the
+ * modulus that rescale removes. On levels of one 30-bit prime that is
+ * {@link TRAINING_SCALES}.x = 2^20; on a level of two primes (the bootstrapping
+ * chain `PN16QP1530_TRAIN_BOOT_H192` puts Z there) it is 2^50, and X's
+ * encryption noise (about sqrt(N) 4 / scale per value, 1e-3 at 2^20 and
+ * N = 2^16) no longer perturbs Z.
+ * @param params the parameters
+ * @param level the level Z = X V^T is computed at (V's level at the start of an iteration)
+ * @returns a power of two
+ * @throws never
+ */
+export function trainingXScale(params: Parameters, level: number): number {
+  return 2 ** Math.round(Math.log2((2 ** 30 * levelModulus(params, level)) / TRAINING_SCALES.weights));
+}
 
 /** Default column-part width (two parts for the paper's 401 columns). */
 export const DEFAULT_PART_WIDTH = 256;
@@ -267,7 +284,7 @@ export class EncryptedTrainer {
           // mask column c (scale q_l, so the rescale keeps y's scale), rotate it to column 0, subtract 1/2.
           const lvl = y.level;
           const mask = teamMask(L, this.shape.n, t, c, 1);
-          const m = ev.rescaleNew(ev.mulPlainNew(y, this.encoder.encode(mask, lvl, this.params.Q[lvl])));
+          const m = ev.rescaleNew(ev.mulPlainNew(y, this.encoder.encode(mask, lvl, levelModulus(this.params, lvl))));
           const shifted = this.rotateBy(m, c); // only column 0 is non-zero now
           const halfConst = this.encoder.encode(teamMask(L, this.shape.n, t, 0, 0.5), shifted.level, shifted.scale);
           return ev.subPlainNew(shifted, halfConst);
@@ -282,8 +299,8 @@ export class EncryptedTrainer {
 
   /** Whether another iteration fits the remaining levels (else a refresh is due). */
   canIterate(): boolean {
-    const v = this.weights.V[0][0].level;
-    return v - LEVELS_PER_ITERATION - 1 >= this.minLevel;
+    const after = iterationLevels(this.params, this.weights.V[0][0].level);
+    return after !== undefined && after.W >= this.minLevel;
   }
 
   /** Refresh if the levels ran out. @returns whether a refresh happened */
@@ -495,7 +512,6 @@ export class PairKernel {
     ev.resetCounters();
     const { eta, g1 } = job.constants;
     const L = this.layout;
-    const Q = this.params.Q;
     const W = job.W;
     const V = job.V;
     const u = job.pair;
@@ -506,9 +522,16 @@ export class PairKernel {
     const Xl = this.X.map((c) => ev.dropLevelNew(c, c.level - l));
     const Zp = this.ops.productABt(L, Xl, [V])[0]; // per team, packed pair
     if (probe !== undefined) Zp.forEach((z, t) => probe('Z', t, z));
-    // Scale of E such that G = E^T X~ (one rescale by q_{l-3}) lands exactly on the weights'
-    // scale: the scales of V, W and G then stay put from one iteration to the next.
-    const eScale = (TRAINING_SCALES.weights * Q[l - 3]) / this.Xt[0].scale;
+    // Z's scale must be where the sigmoid's constants were planned (2^30): X's scale at upload is
+    // chosen for the prime count of the levels Z is rescaled at (trainingXScale).
+    const zLog = Math.log2(Zp[0].scale);
+    if (!(zLog > 25 && zLog < 35)) {
+      throw new TrainerError('PairKernel.run', `Z = X V^T landed at scale 2^${zLog.toFixed(1)} (level ${l}), not near 2^30: X was encrypted for levels of another prime count (trainingXScale)`);
+    }
+    // Scale of E such that G = E^T X~ (one rescale at E's level, two below Z's) lands exactly on
+    // the weights' scale: the scales of V, W and G then stay put from one iteration to the next.
+    const eLevel0 = levelBelow(this.params, levelBelow(this.params, Zp[0].level));
+    const eScale = (TRAINING_SCALES.weights * levelModulus(this.params, eLevel0)) / this.Xt[0].scale;
 
     // t_c = (1+g) c1 mask z + (1+g) c3 mask z^3 per class, then E_u = (1+g) Ym_u - (t_2u + i t_2u+1).
     const E: Ciphertext[] = [];
@@ -519,7 +542,7 @@ export class PairKernel {
       const T = terms.length === 2 ? this.ops.pack(terms[0], terms[1]) : terms[0];
       const ym = Ym[t];
       const yl = ev.dropLevelNew(ym, ym.level - (T.level + 1));
-      const ycon = ev.rescaleNew(ev.mulConstNew(yl, g1, (T.scale * Q[yl.level]) / yl.scale));
+      const ycon = ev.rescaleNew(ev.mulConstNew(yl, g1, (T.scale * levelModulus(this.params, yl.level)) / yl.scale));
       E.push(ev.subNew(ycon, T));
     }
     if (probe !== undefined) E.forEach((e, t) => probe('E', t, e));
@@ -536,12 +559,12 @@ export class PairKernel {
     for (let p = 0; p < L.parts; p++) {
       const g = G[p];
       const w = W[p];
-      const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * Q[w.level]) / w.scale));
+      const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * levelModulus(this.params, w.level)) / w.scale));
       ev.dropLevel(wAligned, wAligned.level - g.level, wAligned);
       const vNew = ev.addNew(wAligned, g);
       const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
       const v = V[p];
-      const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * Q[v.level]) / v.scale));
+      const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * levelModulus(this.params, v.level)) / v.scale));
       ev.dropLevel(a2, a2.level - a1.level, a2);
       newW.push(ev.addNew(a1, a2));
       newV.push(vNew);
@@ -559,14 +582,13 @@ export class PairKernel {
    */
   private sigmoidTerms(z: Ciphertext, g1: number, team: number, target: number): Ciphertext {
     const ev = this.ev;
-    const Q = this.params.Q;
     const lz = z.level;
     const z2 = ev.rescaleNew(ev.relinearizeNew(ev.mulNew(z, z)));
-    const m3Scale = (target * Q[lz] * Q[lz - 1]) / (z.scale * z2.scale);
+    const m3Scale = (target * levelModulus(this.params, lz) * levelModulus(this.params, z2.level)) / (z.scale * z2.scale);
     const m3 = this.encoder.encode(teamMask(this.layout, this.shape.n, team, 0, g1 * SIGMOID3_C3), lz, m3Scale);
     const a = ev.rescaleNew(ev.mulPlainNew(z, m3));
     const b = ev.rescaleNew(ev.relinearizeNew(ev.mulNew(a, z2)));
-    const m1 = this.encoder.encode(teamMask(this.layout, this.shape.n, team, 0, g1 * SIGMOID3_C1), lz, (target * Q[lz]) / z.scale);
+    const m1 = this.encoder.encode(teamMask(this.layout, this.shape.n, team, 0, g1 * SIGMOID3_C1), lz, (target * levelModulus(this.params, lz)) / z.scale);
     const lin = ev.rescaleNew(ev.mulPlainNew(z, m1));
     ev.dropLevel(lin, lin.level - b.level, lin);
     return ev.addNew(lin, b);
@@ -595,10 +617,43 @@ export const PREDICTION_ROOM_BITS = 10;
  * @throws never
  */
 export function predictionRoomBits(params: Parameters, level: number, xScale: number, wScale: number): number {
-  if (level < 1) return -Infinity;
+  const i = params.levelTops.indexOf(level);
+  if (i < 1) return -Infinity;
+  const below = params.levelTops[i - 1];
   let logQ = -1;
-  for (let i = 0; i < level; i++) logQ += Math.log2(params.Q[i]);
-  return logQ - (Math.log2(xScale) + Math.log2(wScale) - Math.log2(params.Q[level]));
+  for (let j = 0; j <= below; j++) logQ += Math.log2(params.Q[j]);
+  return logQ - (Math.log2(xScale) + Math.log2(wScale) - Math.log2(levelModulus(params, level)));
+}
+
+/**
+ * The level a rescale at `level` lands on (one logical level down: one prime
+ * on most chains, two on a chain's 2-prime levels).
+ * @param params the parameters
+ * @param level a level of the chain (a top limb index in params.levelTops)
+ * @returns the next lower level
+ * @throws TrainerError if `level` is the base or not a level of the chain
+ */
+export function levelBelow(params: Parameters, level: number): number {
+  const i = params.levelTops.indexOf(level);
+  if (i < 1) throw new TrainerError('levelBelow', `level ${level} is ${i === 0 ? 'the base' : 'not a level of the chain'}: nothing below it`);
+  return params.levelTops[i - 1];
+}
+
+/**
+ * Where one iteration leaves the weights when V starts at `level`: V' after
+ * {@link LEVELS_PER_ITERATION} rescales (Z, the sigmoid's two, G), W one more
+ * below (docs/CIRCUIT.md).
+ * @param params the parameters
+ * @param level V's level before the iteration
+ * @returns the levels of V and W after it, or undefined if the chain ends first
+ * @throws never
+ */
+export function iterationLevels(params: Parameters, level: number): { V: number; W: number } | undefined {
+  let i = params.levelTops.indexOf(level);
+  if (i < 0) return undefined;
+  i -= LEVELS_PER_ITERATION;
+  if (i < 1) return undefined;
+  return { V: params.levelTops[i], W: params.levelTops[i - 1] };
 }
 
 /**

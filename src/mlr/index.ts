@@ -61,3 +61,4 @@ export * from './encrypted.js';
 export * from './owner.js';
 export * from './parallel.js';
 export * from './bundle.js';
+export * from './bootstrap.js';

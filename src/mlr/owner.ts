@@ -19,8 +19,9 @@ import {
   SecretKey,
 } from '../ckks/index.js';
 import { type MatrixLayout, rotationStepsFor } from '../encoding/index.js';
-import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCALES, TrainerError, type Upload, trainingLayout } from './encrypted.js';
+import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCALES, TrainerError, type Upload, trainingLayout, trainingXScale } from './encrypted.js';
 import { type Matrix, computeBbar } from './plain.js';
+import { type WeightBootstrapConfig, weightBootstrapSteps } from './bootstrap.js';
 
 /**
  * Default precision of {@link roundForSharing}: 16 bits after the binary
@@ -72,16 +73,27 @@ export class DataOwner implements Refresher {
   refreshes = 0;
   private layoutOf: MatrixLayout | undefined;
   private shapeOf: ProblemShape | undefined;
+  /**
+   * The level the owner encrypts at (the upload, refreshed weights, features): the
+   * top of the chain, or the top of the residual chain when the server bootstraps
+   * ({@link trainingDataLevel}).
+   */
+  readonly dataLevel: number;
 
   /**
    * @param params parameters (N/2 slots must hold rows of the layout)
-   * @param options randomness source for the keys (default: the platform CSPRNG);
-   *   `secretKey` to use an existing key instead of generating one (see {@link DataOwner.fromSecretKey})
-   * @throws TrainerError if the given secret key is wiped or belongs to other parameters
+   * @param options randomness source for the keys (default: the platform CSPRNG), `hammingWeight` for
+   *   a sparse secret (bootstrapping needs one: h = 192 at N = 2^16);
+   *   `secretKey` to use an existing key instead of generating one (see {@link DataOwner.fromSecretKey});
+   *   `dataLevel`, the level to encrypt at (default the top; {@link trainingDataLevel} when the server bootstraps)
+   * @throws TrainerError if the given secret key is wiped or belongs to other parameters, or dataLevel is not a level
    */
-  constructor(params: Parameters, options: KeyGeneratorOptions & { secretKey?: SecretKey } = {}) {
+  constructor(params: Parameters, options: KeyGeneratorOptions & { secretKey?: SecretKey; dataLevel?: number } = {}) {
     const op = 'DataOwner';
     this.params = params;
+    const dl = options.dataLevel ?? params.maxLevel;
+    if (!Number.isInteger(dl) || !params.levelTops.includes(dl)) throw new TrainerError(op, `dataLevel must be a level of the chain (${params.levelTops.join(', ')}), got ${String(dl)}`);
+    this.dataLevel = dl;
     this.kg = new KeyGenerator(params, options);
     const sk = options.secretKey;
     if (sk !== undefined) {
@@ -100,11 +112,12 @@ export class DataOwner implements Refresher {
    * key file). The owner shares the key object: {@link wipe} wipes it.
    * @param params the key's parameters
    * @param sk the secret key
+   * @param dataLevel the level to encrypt at (default the top)
    * @returns the owner
    * @throws TrainerError if the key is wiped or belongs to other parameters
    */
-  static fromSecretKey(params: Parameters, sk: SecretKey): DataOwner {
-    return new DataOwner(params, { secretKey: sk });
+  static fromSecretKey(params: Parameters, sk: SecretKey, dataLevel?: number): DataOwner {
+    return new DataOwner(params, dataLevel === undefined ? { secretKey: sk } : { secretKey: sk, dataLevel });
   }
 
   /** The secret key (for the owner's own storage; never give it to a server). */
@@ -133,13 +146,21 @@ export class DataOwner implements Refresher {
   /**
    * The evaluation keys the training circuit needs: relinearization, the
    * rotations of {@link rotationStepsFor} plus the small steps that extract
-   * label columns (1 .. K-1, made from powers of two), and conjugation.
+   * label columns (1 .. K-1, made from powers of two), and conjugation; with
+   * `bootstrap`, also the keys of the server's {@link BootstrapRefresher}
+   * ({@link weightBootstrapSteps}).
    * @param layout the layout of X (its width and slot count fix the rotations)
+   * @param opts `bootstrap`: the weights' bootstrapping (the secret must then be sparse, see the constructor),
+   *   `pairs`: pairs of classes it serves (default 5, the paper's 10 classes; the keys do not depend on it
+   *   unless the weights need more than one bootstrapped ciphertext)
    * @returns relinearization and Galois keys
+   * @throws TrainerError / CkksError from {@link weightBootstrapSteps} on a chain that cannot bootstrap
    */
-  evaluationKeys(layout: MatrixLayout): EvaluationKeys {
+  evaluationKeys(layout: MatrixLayout, opts: { bootstrap?: WeightBootstrapConfig; pairs?: number } = {}): EvaluationKeys {
     const { steps, conjugate } = rotationStepsFor(layout);
-    return this.kg.genEvaluationKeys(this.sk, { steps, conjugate });
+    if (opts.bootstrap === undefined) return this.kg.genEvaluationKeys(this.sk, { steps, conjugate });
+    const boot = weightBootstrapSteps(this.params, layout, opts.pairs ?? 5, opts.bootstrap);
+    return this.kg.genEvaluationKeys(this.sk, { steps: [...new Set([...steps, ...boot])].sort((a, b) => a - b), conjugate: true, relin: true });
   }
 
   /**
@@ -157,7 +178,7 @@ export class DataOwner implements Refresher {
     const layout = trainingLayout(this.params, shape, opts.width);
     this.layoutOf = layout;
     this.shapeOf = shape;
-    const level = this.params.maxLevel;
+    const level = this.dataLevel;
     const enc = (v: Float64Array | { re: Float64Array; im: Float64Array }, scale: number): Ciphertext =>
       this.encryptor.encrypt(this.encoder.encode(v, level, scale));
     const bbar = computeBbar(X);
@@ -177,7 +198,7 @@ export class DataOwner implements Refresher {
     return {
       shape,
       width: layout.width,
-      X: layout.pack(X.data).map((v) => enc(v, TRAINING_SCALES.x)),
+      X: layout.pack(X.data).map((v) => enc(v, trainingXScale(this.params, level))),
       Xt: layout.pack(Xt).map((v) => enc(v, TRAINING_SCALES.xt)),
       Y: Yct,
       W0,
@@ -191,7 +212,7 @@ export class DataOwner implements Refresher {
    */
   refresh(weights: EncryptedWeights): EncryptedWeights {
     if (this.sk.isWiped) throw new TrainerError('DataOwner.refresh', 'the secret key has been wiped');
-    const level = this.params.maxLevel;
+    const level = this.dataLevel;
     const again = (ct: Ciphertext): Ciphertext => {
       const z = this.encoder.decodeComplex(this.decryptor.decrypt(ct));
       return this.encryptor.encrypt(this.encoder.encode(z, level, TRAINING_SCALES.weights));
@@ -260,8 +281,8 @@ export class DataOwner implements Refresher {
     if (X.cols !== trained.d) throw new TrainerError(op, `X has ${X.cols} columns, the model ${trained.d}`);
     const shape: ProblemShape = { n: X.rows, d: X.cols, K: trained.K };
     const layout = trainingLayout(this.params, shape, layoutOf.width);
-    const level = this.params.maxLevel;
-    const cts = layout.pack(X.data).map((v) => this.encryptor.encrypt(this.encoder.encode(v, level, TRAINING_SCALES.x)));
+    const level = this.dataLevel;
+    const cts = layout.pack(X.data).map((v) => this.encryptor.encrypt(this.encoder.encode(v, level, trainingXScale(this.params, level))));
     return { X: cts, shape, width: layout.width };
   }
 

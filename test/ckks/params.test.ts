@@ -10,6 +10,7 @@ import { INSECURE_OPT_IN, type ParametersLiteral, createParameters } from '../..
 import { PN12QP180_INSECURE, PRESETS } from '../../src/ckks/presets.js';
 import { MAX_LOG_QP, maxLogQP, securityLevelOf } from '../../src/ckks/security.js';
 import { generateNttPrimes, isPrime } from '../../src/ntt/index.js';
+import { maxLogQPSparse } from '../../src/rlwe/sampling.js';
 import { expectThrows } from './helpers.js';
 
 const invalid = (lit: unknown, re?: RegExp): void => {
@@ -198,10 +199,32 @@ describe('createParameters: malformed literals (CkksError INVALID_PARAMETERS)', 
 describe('presets', () => {
   const names = Object.keys(PRESETS);
 
-  it('lists the nine presets', () => {
+  it('lists the eleven presets', () => {
     expect(names.sort()).toEqual(
-      ['PN12QP180_INSECURE', 'PN12QP90_SEC128', 'PN13QP210_SEC128', 'PN14QP420_SEC128', 'PN16QP1200_TRAIN_SEC128', 'PN16QP690_TRAIN_SEC128', 'PN16QP1740_SEC128', 'PN16QP1710_HP_SEC128', 'PN16QP420_SEC128'].sort(),
+      [
+        'PN11_TRAIN_BOOT_INSECURE',
+        'PN12QP180_INSECURE',
+        'PN12QP90_SEC128',
+        'PN13QP210_SEC128',
+        'PN14QP420_SEC128',
+        'PN16QP1200_TRAIN_SEC128',
+        'PN16QP690_TRAIN_SEC128',
+        'PN16QP1530_TRAIN_BOOT_H192',
+        'PN16QP1740_SEC128',
+        'PN16QP1710_HP_SEC128',
+        'PN16QP420_SEC128',
+      ].sort(),
     );
+  });
+
+  it('the bootstrapping training preset is within the sparse-secret bound for h = 192 and the dense bound', () => {
+    const p = createParameters(PRESETS.PN16QP1530_TRAIN_BOOT_H192);
+    expect(p.insecure).toBe(false);
+    expect(p.logQP).toBeLessThanOrEqual(maxLogQPSparse(16, 192) as number);
+    expect(p.logQP).toBeLessThanOrEqual(maxLogQP(16, 128) as number);
+    // 42 ciphertext primes: base 2, residual 13 (two 2-prime levels for Z), StC 3, EvalMod 18, CtS 6.
+    expect(p.Q.length).toBe(42);
+    expect(p.levelTops.slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 13, 14]);
   });
 
   it.each(names.filter((n) => n.endsWith('_SEC128')))('%s is accepted without the opt-in, at >= 128 bits', (name) => {

@@ -1,0 +1,331 @@
+/**
+ * Refreshing the trainer's weights by bootstrapping, on the server, without
+ * the secret key (Chiang 2023, section 6 names bootstrapping as the way past
+ * the refresh round trips; the bootstrapping itself is
+ * src/circuits/bootstrap: Cheon, Han, Kim, Kim and Song 2018 with the
+ * sparse packing of its section 4.3; Bossuat, Mouchet, Troncoso-Pastoriza and
+ * Hubaux 2021).
+ *
+ * The trainer holds, per pair of classes u and column part p, W_u,p and V_u,p:
+ * each a full-slot ciphertext whose rows of `width` slots all hold the same
+ * `width` complex weights (tiled). That is 2 x pairs x parts "blocks" of
+ * `width` distinct values (20 blocks of 256 for the paper's 10 classes and
+ * 401 columns), which fit a sparse packing of n = 8,192 slots: one
+ * bootstrapping instead of twenty.
+ *
+ * Pack (1 level, no rotation): block k of a packed ciphertext is
+ * mask_k (.) W_k, mask_k holding 1/B on the slots k*width .. k*width + width - 1
+ * of every period of n slots and 0 elsewhere. Because W_k is tiled, its slots
+ * there already hold its weights, so no rotation is needed, and the sum is
+ * periodic with period n: exactly an n-slot (sparse) message. B bounds
+ * |weight| (complex modulus): bootstrapping assumes slot values of modulus at
+ * most 1.
+ *
+ * Bootstrap: one {@link Bootstrapper} call per packed ciphertext, at the
+ * chain's base, back at the top of the residual chain.
+ *
+ * Unpack (1 level, log2(n / width) rotations per block): block k is masked
+ * out (B on its slots of every period, so the factor 1/B is undone), read as a
+ * full-slot ciphertext (its slots are periodic), and replicated over the
+ * period by rotate-and-add by width, 2 width, ..., n / 2: every row holds the
+ * block's weights again. These are steps the trainer's own row sums use
+ * (`rotationStepsFor`), so no key is added for them.
+ *
+ * Levels of a refresh: pack 1, bootstrapping (its own levels, on top of the
+ * chain), unpack 1. With `PN16QP1530_TRAIN_BOOT_H192` (11 residual levels) the
+ * trainer gets 10 levels per bootstrapping: 2 iterations of 4 levels on V, 1
+ * for W's lag, 1 for the next pack (docs/CIRCUIT.md).
+ *
+ * @module
+ */
+
+import { BOOTSTRAP_PN16QP1530_H192, type BootstrapCost, type BootstrapOptions, Bootstrapper } from '../circuits/index.js';
+import { type Ciphertext, CkksError, type Encoder, type Evaluator, MissingKeyError, type Parameters, type Plaintext, levelModulus } from '../ckks/index.js';
+import { galoisElementForRotation } from '../ntt/index.js';
+import type { MatrixLayout } from '../encoding/index.js';
+import { type EncryptedWeights, type Refresher, TRAINING_SCALES, TrainerError } from './encrypted.js';
+
+/**
+ * Default bound B on the modulus of a weight slot (V_2u + i V_2u+1): the weights
+ * are multiplied by 1/B before bootstrapping, whose sine approximation holds for
+ * slot values of modulus <= 1. Measured on the bundled data with the plaintext
+ * mirror: max |w| 2.41 after 100 iterations on 256 rows (1.21 after 50),
+ * so a complex slot reaches 2.41 sqrt(2) = 3.4; 8 leaves a factor 2.3. A
+ * larger B costs precision in proportion (the bootstrapping's absolute error
+ * is about B 2^-20).
+ */
+export const DEFAULT_WEIGHT_BOUND = 8;
+
+/**
+ * How the trainer's weights are bootstrapped: the bootstrapper's options and the bound.
+ * `slots` (the bootstrapped slot count n) defaults to the smallest power of two
+ * holding all blocks; fix it when the keys are made before the class count is
+ * known (the Galois keys depend on n, not on the class count: more blocks than
+ * n / width take more bootstrappings).
+ */
+export interface WeightBootstrapConfig extends BootstrapOptions {
+  /** Bound B on the modulus of a weight slot (default {@link DEFAULT_WEIGHT_BOUND}). */
+  bound?: number;
+}
+
+/** A parameter preset's bootstrapping for training: the bootstrapper's options and the secret's Hamming weight. */
+export interface TrainingBootstrapPreset {
+  /** The weights' bootstrapping (slots fixed, so that the keys do not depend on the class count). */
+  readonly config: Readonly<WeightBootstrapConfig>;
+  /** Hamming weight of the sparse secret the bootstrapping assumes. */
+  readonly hammingWeight: number;
+}
+
+/**
+ * The presets of src/ckks/presets.ts on which the trainer can bootstrap, by
+ * name: `PN16QP1530_TRAIN_BOOT_H192` (n = 8,192 slots: 32 blocks of 256, the
+ * paper's 20 in one bootstrapping) and the small insecure test chain
+ * `PN11_TRAIN_BOOT_INSECURE` (n = 512).
+ */
+export const TRAINING_BOOTSTRAP_PRESETS: Readonly<Record<string, TrainingBootstrapPreset>> = Object.freeze({
+  PN16QP1530_TRAIN_BOOT_H192: Object.freeze({ config: Object.freeze({ ...BOOTSTRAP_PN16QP1530_H192, stcLevels: 2, slots: 8192 }), hammingWeight: 192 }),
+  PN11_TRAIN_BOOT_INSECURE: Object.freeze({ config: Object.freeze({ ctsLevels: 2, stcLevels: 2, slots: 512 }), hammingWeight: 64 }),
+});
+
+/**
+ * The level the owner encrypts the upload at when the server bootstraps: one
+ * below the bootstrapping's output level, where the unpacked weights land
+ * ({@link BootstrapRefresher.outputLevel}), so that every cycle of iterations
+ * starts at the same level (the chain's 2-prime levels for Z = X V^T sit
+ * where the iterations need them) and the trainer's keys serve the residual
+ * chain only.
+ * @param params the parameters
+ * @param config the weights' bootstrapping
+ * @returns a level (top limb index) of the chain
+ * @throws CkksError (INVALID_PARAMETERS) if the chain is too short to bootstrap; (INVALID_ARGUMENT) on bad options
+ */
+export function trainingDataLevel(params: Parameters, config: WeightBootstrapConfig = {}): number {
+  const { bound: _b, ...rest } = config;
+  const cost = Bootstrapper.cost(params, { ...rest, slots: config.slots ?? params.maxSlots });
+  if (cost.residualLevels < 3) throw new CkksError('INVALID_PARAMETERS', 'trainingDataLevel', `the chain leaves ${cost.residualLevels} levels after bootstrapping; the trainer needs at least 3`);
+  return params.levelTops[cost.residualLevels - 1];
+}
+
+/** How the weights are packed for bootstrapping, and what one refresh costs; known before any key exists. */
+export interface WeightBootstrapPlan {
+  /** Blocks: W and V of every pair of classes and column part. */
+  readonly blocks: number;
+  /** Part width: the distinct weights of a block. */
+  readonly width: number;
+  /** Complex slots n of a bootstrapped ciphertext (a power of two). */
+  readonly slots: number;
+  /** Blocks per bootstrapped ciphertext (n / width). */
+  readonly blocksPerCiphertext: number;
+  /** Bootstrappings per refresh. */
+  readonly bootstraps: number;
+  /** Rotation steps of the unpacking (width, 2 width, ..., n / 2). */
+  readonly unpackSteps: readonly number[];
+  /** Rotations of the unpacking per refresh (blocks x log2(n / width)). */
+  readonly unpackRotations: number;
+  /** Levels below the bootstrapping's output a refresh uses (pack 1 + unpack 1). */
+  readonly levels: number;
+  /** The bootstrapping's options, slots included. */
+  readonly options: BootstrapOptions;
+  /** The bound B. */
+  readonly bound: number;
+  /** The cost of one bootstrapping. */
+  readonly bootstrapCost: BootstrapCost;
+}
+
+/**
+ * Plan the bootstrapping of a trainer's weights: n is the smallest power of two
+ * holding all blocks (at most N/2; more blocks take more ciphertexts).
+ * @param params the parameters (with a bootstrapping chain)
+ * @param layout the training layout (its width and part count)
+ * @param pairs pairs of classes (ceil(K / 2))
+ * @param config the bootstrapper's options and the bound
+ * @returns the plan
+ * @throws TrainerError if the width exceeds N/2 slots or the bound is not a positive finite number;
+ *   CkksError (INVALID_ARGUMENT) on bad bootstrapping options
+ */
+export function planWeightBootstrap(params: Parameters, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig = {}): WeightBootstrapPlan {
+  const op = 'planWeightBootstrap';
+  const bound = config.bound ?? DEFAULT_WEIGHT_BOUND;
+  if (!(Number.isFinite(bound) && bound > 0)) throw new TrainerError(op, `the weight bound must be positive and finite, got ${String(bound)}`);
+  if (!Number.isInteger(pairs) || pairs < 1) throw new TrainerError(op, `pairs must be a positive integer, got ${String(pairs)}`);
+  const width = layout.width;
+  const maxSlots = params.maxSlots;
+  if (width > maxSlots) throw new TrainerError(op, `the part width ${width} exceeds the ${maxSlots} slots a ciphertext can bootstrap`);
+  const blocks = 2 * pairs * layout.parts;
+  let slots = width;
+  while (slots < blocks * width && slots < maxSlots) slots *= 2;
+  // The bootstrapper needs at least 2 slots.
+  slots = Math.max(2, slots);
+  if (config.slots !== undefined) {
+    const n = config.slots;
+    if (!Number.isInteger(n) || n < Math.max(2, width) || n > maxSlots || (n & (n - 1)) !== 0) {
+      throw new TrainerError(op, `slots must be a power of two in [${Math.max(2, width)}, ${maxSlots}] (at least one block of ${width}), got ${String(n)}`);
+    }
+    slots = n;
+  }
+  const blocksPerCiphertext = slots / width;
+  const unpackSteps: number[] = [];
+  for (let s = width; s < slots; s *= 2) unpackSteps.push(s);
+  const { bound: _b, ...rest } = config;
+  const options: BootstrapOptions = { ...rest, slots };
+  return {
+    blocks,
+    width,
+    slots,
+    blocksPerCiphertext,
+    bootstraps: Math.ceil(blocks / blocksPerCiphertext),
+    unpackSteps,
+    unpackRotations: blocks * unpackSteps.length,
+    levels: 2,
+    options,
+    bound,
+    bootstrapCost: Bootstrapper.cost(params, options),
+  };
+}
+
+/**
+ * The Galois steps an owner must generate for bootstrapping a trainer's
+ * weights (the bootstrapper's; the unpacking reuses the trainer's row-sum steps,
+ * which are added here as well so that the set is complete on its own).
+ * @param params the parameters
+ * @param layout the training layout
+ * @param pairs pairs of classes
+ * @param config the bootstrapper's options
+ * @returns distinct steps, sorted (conjugation and relinearization are needed as well)
+ * @throws as {@link planWeightBootstrap}
+ */
+export function weightBootstrapSteps(params: Parameters, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig = {}): number[] {
+  const plan = planWeightBootstrap(params, layout, pairs, config);
+  return [...new Set([...Bootstrapper.rotationSteps(params, plan.options), ...plan.unpackSteps])].sort((a, b) => a - b);
+}
+
+/** Slots k*width .. k*width + width - 1 of every period of n, set to `value`, among S slots. */
+function blockMask(S: number, n: number, width: number, k: number, value: number): Float64Array {
+  const m = new Float64Array(S);
+  for (let base = k * width; base < S; base += n) m.fill(value, base, base + width);
+  return m;
+}
+
+/**
+ * A {@link Refresher} that bootstraps: the server refreshes W and V itself,
+ * with the evaluation keys only (pack, bootstrap, unpack: see the module comment).
+ */
+export class BootstrapRefresher implements Refresher {
+  /** The plan (slots, blocks, costs). */
+  readonly plan: WeightBootstrapPlan;
+  /** Bootstrappings run. */
+  bootstraps = 0;
+  /** Seconds spent in refreshes (pack, bootstrap, unpack). */
+  seconds = 0;
+  private readonly ev: Evaluator;
+  private readonly encoder: Encoder;
+  private readonly bootstrapper: Bootstrapper;
+  private readonly layout: MatrixLayout;
+  private readonly pairs: number;
+  private readonly masks = new Map<string, Plaintext>();
+
+  /**
+   * @param ev an evaluator holding the bootstrapper's keys (see {@link weightBootstrapSteps}) and the trainer's
+   * @param encoder an encoder for the same parameters
+   * @param layout the training layout
+   * @param pairs pairs of classes
+   * @param config the bootstrapper's options and the bound
+   * @throws TrainerError / CkksError as {@link planWeightBootstrap}; MissingKeyError if a key is missing;
+   *   CkksError (INVALID_PARAMETERS) if the chain cannot bootstrap or leaves fewer than
+   *   2 levels for packing and unpacking
+   */
+  constructor(ev: Evaluator, encoder: Encoder, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig = {}) {
+    const op = 'BootstrapRefresher';
+    this.plan = planWeightBootstrap(ev.params, layout, pairs, config);
+    if (this.plan.bootstrapCost.residualLevels < this.plan.levels + 1) {
+      throw new CkksError('INVALID_PARAMETERS', op, `bootstrapping leaves ${this.plan.bootstrapCost.residualLevels} levels; packing and unpacking the weights need ${this.plan.levels} and the trainer at least 1 more`);
+    }
+    this.bootstrapper = new Bootstrapper(ev, encoder, this.plan.options);
+    this.ev = ev;
+    this.encoder = encoder;
+    this.layout = layout;
+    this.pairs = pairs;
+    const missing = this.plan.unpackSteps.filter((s) => !ev.keys.galois.has(galoisElementForRotation(s, ev.params.logN)));
+    if (missing.length > 0) throw new MissingKeyError(op, `no Galois keys for the unpacking rotations ${missing.join(', ')} (weightBootstrapSteps lists them)`);
+  }
+
+  /** The level (top limb index) of the weights after a refresh: one below the bootstrapping's output. */
+  get outputLevel(): number {
+    return this.ev.params.levelTops[this.plan.bootstrapCost.residualLevels - 1];
+  }
+
+  /** The lowest level W may reach so that the next refresh can still pack it: one above the base. */
+  get minWeightLevel(): number {
+    return this.ev.params.levelTops[1];
+  }
+
+  private mask(k: number, value: number, level: number, scale: number): Plaintext {
+    const key = `${k}/${value}/${level}/${scale}`;
+    let pt = this.masks.get(key);
+    if (pt === undefined) {
+      if (this.masks.size >= 8 * this.plan.blocks) this.masks.clear();
+      const p = this.ev.params;
+      pt = this.encoder.encode(blockMask(p.slots, this.plan.slots, this.plan.width, k, value), level, scale);
+      this.masks.set(key, pt);
+    }
+    return pt;
+  }
+
+  /**
+   * Pack, bootstrap and unpack W and V.
+   * @param weights the trainer's W and V (per pair, per part), W at least one level above the base
+   * @returns W and V at {@link outputLevel}, scale TRAINING_SCALES.weights, tiled as before
+   * @throws TrainerError on a shape other than the plan's or weights at the base; CkksError from the evaluator
+   */
+  refresh(weights: EncryptedWeights): EncryptedWeights {
+    const op = 'BootstrapRefresher.refresh';
+    const t0 = performance.now();
+    const ev = this.ev;
+    const params = ev.params;
+    const parts = this.layout.parts;
+    const ok = (w: readonly (readonly Ciphertext[])[]): boolean => w.length === this.pairs && w.every((p) => p.length === parts);
+    if (!ok(weights.W) || !ok(weights.V)) throw new TrainerError(op, `the weights must hold ${this.pairs} pair(s) x ${parts} part(s)`);
+    // Blocks in a fixed order: W then V, pair by pair, part by part.
+    const blocks: Ciphertext[] = [...weights.W.flat(), ...weights.V.flat()];
+    const level = Math.min(...blocks.map((c) => c.level));
+    const base = params.levelTops[0];
+    if (level <= base) throw new TrainerError(op, `the weights are at level ${level}; packing them needs one level above the base (${base})`);
+    const q = levelModulus(params, level);
+    const scale = TRAINING_SCALES.weights;
+    const { blocksPerCiphertext: per, bootstraps, slots: n, bound } = this.plan;
+    const out: Ciphertext[] = new Array<Ciphertext>(blocks.length);
+    for (let b = 0; b < bootstraps; b++) {
+      // Pack: sum of mask_k (.) block_k, at scale `scale` after the rescale.
+      let packed: Ciphertext | undefined;
+      for (let k = 0; k < per && b * per + k < blocks.length; k++) {
+        const src = blocks[b * per + k];
+        const aligned = src.level === level ? src : ev.dropLevelNew(src, src.level - level);
+        const term = ev.mulPlainNew(aligned, this.mask(k, 1 / bound, level, (scale * q) / src.scale));
+        if (packed === undefined) packed = term;
+        else ev.add(packed, term, packed);
+      }
+      if (packed === undefined) break;
+      ev.rescale(packed, packed);
+      packed.scale = scale;
+      ev.dropLevel(packed, packed.level - base, packed);
+      packed.slots = n;
+      // Bootstrap to the top of the residual chain, at the weights' scale.
+      const fresh = this.bootstrapper.bootstrap(packed, scale);
+      this.bootstraps++;
+      // Unpack: mask block k (times B), read as full slots, replicate over the period.
+      const top = fresh.level;
+      const qTop = levelModulus(params, top);
+      for (let k = 0; k < per && b * per + k < blocks.length; k++) {
+        const x = ev.rescaleNew(ev.mulPlainNew(fresh, this.mask(k, bound, top, (scale * qTop) / fresh.scale)));
+        x.scale = scale;
+        x.slots = params.slots;
+        for (const s of this.plan.unpackSteps) ev.add(x, ev.rotateNew(x, s), x);
+        out[b * per + k] = x;
+      }
+    }
+    const half = this.pairs * parts;
+    const regroup = (from: number): Ciphertext[][] => Array.from({ length: this.pairs }, (_, u) => out.slice(from + u * parts, from + (u + 1) * parts));
+    this.seconds += (performance.now() - t0) / 1000;
+    return { W: regroup(0), V: regroup(half) };
+  }
+}
