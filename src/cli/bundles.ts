@@ -7,7 +7,7 @@
  */
 
 import { INSECURE_OPT_IN, type Parameters } from '../ckks/index.js';
-import { type BundleLoadOptions, type Checkpoint, DataOwner, decodeSecretKeyFile, keyIdHex, sameId } from '../mlr/index.js';
+import { type BundleLoadOptions, type Checkpoint, DataOwner, type KeyPlan, decodeSecretKeyFile, keyIdHex, sameId, trainingDataLevel } from '../mlr/index.js';
 import { UsageError, requireValue } from './args.js';
 import { readBytes } from './io.js';
 
@@ -31,6 +31,8 @@ export interface LoadedOwner {
   keyId: Uint8Array;
   /** The part width the key's rotation keys serve. */
   width: number;
+  /** The key's plan (with the bootstrapping, when the server refreshes the weights itself). */
+  plan: KeyPlan;
 }
 
 /**
@@ -44,7 +46,9 @@ export function loadOwner(file: string | undefined, opts: BundleLoadOptions): Lo
   const bytes = readBytes(requireValue('--secret-key', file));
   try {
     const { params, sk, plan } = decodeSecretKeyFile(bytes, opts);
-    return { owner: DataOwner.fromSecretKey(params, sk), params, keyId: plan.keyId, width: plan.width };
+    // With bootstrapping keys the owner encrypts below the bootstrapping's output level.
+    const dataLevel = plan.bootstrap === undefined ? undefined : trainingDataLevel(params, plan.bootstrap.config);
+    return { owner: DataOwner.fromSecretKey(params, sk, dataLevel), params, keyId: plan.keyId, width: plan.width, plan };
   } finally {
     bytes.fill(0);
   }

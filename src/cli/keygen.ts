@@ -7,9 +7,9 @@
 
 import { join } from 'node:path';
 import { INSECURE_OPT_IN, KeyGenerator, type Parameters, type ParametersLiteral, PRESETS, createParameters, randomSeed } from '../ckks/index.js';
-import { DataOwner, KEY_ID_BYTES, encodeEvaluationKeysFile, encodeSecretKeyFile, keyIdHex, trainingLayout } from '../mlr/index.js';
+import { DataOwner, KEY_ID_BYTES, type KeyPlan, type TrainingBootstrapPreset, encodeEvaluationKeysFile, encodeSecretKeyFile, keyIdHex, trainingLayout } from '../mlr/index.js';
 import { type OptionValues, UsageError, parseOptions, requireValue } from './args.js';
-import { MIN_TRAIN_LEVELS, parseTrainPreset } from './presets.js';
+import { MIN_TRAIN_LEVELS, parseRefreshMode, parseTrainPreset } from './presets.js';
 import { DEFAULT_PRESET, KEYGEN_HELP, showHelp } from './help.js';
 import { mb, say, writeFilesAtomic } from './io.js';
 import { checkOutputs, makeDirectory, removeDirectories } from './outputs.js';
@@ -20,12 +20,13 @@ export const KEYGEN_OPTIONS = {
   preset: { type: 'string' },
   params: { type: 'string' },
   width: { type: 'string' },
+  refresh: { type: 'string' },
   'allow-insecure': { type: 'boolean' },
   force: { type: 'boolean' },
 } as const;
 
 /** The usage line of `hecnn keygen`. */
-export const KEYGEN_USAGE = 'hecnn keygen --out DIR [--preset NAME | --params JSON] [--width W] [--force] [--allow-insecure]';
+export const KEYGEN_USAGE = 'hecnn keygen --out DIR [--preset NAME | --params JSON] [--width W] [--refresh bootstrap|owner] [--force] [--allow-insecure]';
 
 /**
  * The parameters of --preset or --params (default: the default preset).
@@ -66,6 +67,7 @@ export function runKeygen(argv: readonly string[]): number {
   if (v === 'help') return showHelp(KEYGEN_HELP);
   const out = requireValue('--out', v.out);
   const params = keygenParams(v);
+  const { boot } = parseRefreshMode(v.refresh, v.params === undefined ? (v.preset ?? DEFAULT_PRESET) : undefined);
   const width = v.width === undefined ? Math.min(256, params.slots) : Number(v.width);
   if (!Number.isInteger(width) || width < 2 || width > params.slots || (width & (width - 1)) !== 0) {
     throw new UsageError(`--width must be a power of two in [2, ${params.slots}], got ${v.width}`);
@@ -80,7 +82,7 @@ export function runKeygen(argv: readonly string[]): number {
   let written = false;
   try {
     checkOutputs([{ flag: '--out', path: skPath, kind: 'keep' }, { flag: '--out', path: evPath, kind: 'keep' }], { force: v.force === true });
-    return generate(params, width, layout, skPath, evPath, () => (written = true));
+    return generate(params, width, layout, boot, skPath, evPath, () => (written = true));
   } finally {
     if (!written) removeDirectories(created);
   }
@@ -97,13 +99,14 @@ export function runKeygen(argv: readonly string[]): number {
  * @returns the exit code (0)
  * @throws UsageError if the files cannot be written (neither is then left)
  */
-function generate(params: Parameters, width: number, layout: ReturnType<typeof trainingLayout>, skPath: string, evPath: string, onWritten: () => void): number {
-  const sk = new KeyGenerator(params).genSecretKey();
+function generate(params: Parameters, width: number, layout: ReturnType<typeof trainingLayout>, boot: TrainingBootstrapPreset | undefined, skPath: string, evPath: string, onWritten: () => void): number {
+  // Bootstrapping needs the sparse secret its EvalMod was sized for.
+  const sk = new KeyGenerator(params, boot === undefined ? {} : { hammingWeight: boot.hammingWeight }).genSecretKey();
   const owner = DataOwner.fromSecretKey(params, sk);
   let skFile: Uint8Array | undefined;
   try {
-    const keys = owner.evaluationKeys(layout);
-    const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width };
+    const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
+    const plan: KeyPlan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, ...(boot === undefined ? {} : { bootstrap: { config: boot.config, hammingWeight: boot.hammingWeight } }) };
     skFile = encodeSecretKeyFile(params, sk, plan);
     const evFile = encodeEvaluationKeysFile(params, keys, plan);
     writeFilesAtomic([
@@ -113,7 +116,7 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
     onWritten();
     say(`hecnn keygen: N = ${params.N}, ${params.maxLevel} levels, part width ${width}, key id ${keyIdHex(plan.keyId)}`);
     say(`  ${skPath}: ${mb(skFile.length)} (owner only)`);
-    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys)`);
+    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys${boot === undefined ? '; the owner refreshes the weights' : `, bootstrapping included: the server refreshes the weights itself (${boot.config.slots} slots, secret of Hamming weight ${boot.hammingWeight})`})`);
     return 0;
   } finally {
     skFile?.fill(0);

@@ -9,7 +9,7 @@
  */
 
 import { type ParametersLiteral, PRESETS } from '../ckks/index.js';
-import { LEVELS_PER_ITERATION } from '../mlr/index.js';
+import { LEVELS_PER_ITERATION, TRAINING_BOOTSTRAP_PRESETS, type TrainingBootstrapPreset } from '../mlr/index.js';
 import { UsageError } from './args.js';
 
 /** The fewest levels (ciphertext primes minus one) a parameter set needs to train. */
@@ -61,4 +61,27 @@ export function parseTrainPreset(name: string, allowInsecure = false): string {
   }
   if (isInsecurePreset(name) && !allowInsecure) throw new UsageError(`preset ${name} is above the security bound (tests only); pass --allow-insecure to use it anyway`);
   return name;
+}
+
+/** How the weights get fresh levels during training. */
+export type RefreshMode = 'bootstrap' | 'owner';
+
+/**
+ * The refresh mode of a command line (`--refresh`): `bootstrap` (the server
+ * bootstraps the weights itself; the owner stays offline) is the default for
+ * the presets of TRAINING_BOOTSTRAP_PRESETS, `owner` (round trips to the
+ * data owner) for every other parameter set.
+ * @param value the value given with --refresh, if any
+ * @param preset the preset's name, or undefined for --params
+ * @returns the mode and, for `bootstrap`, the preset's bootstrapping
+ * @throws UsageError on an unknown mode, or `bootstrap` for parameters without a bootstrapping chain
+ */
+export function parseRefreshMode(value: string | undefined, preset: string | undefined): { mode: RefreshMode; boot: TrainingBootstrapPreset | undefined } {
+  const boot = preset !== undefined && Object.hasOwn(TRAINING_BOOTSTRAP_PRESETS, preset) ? TRAINING_BOOTSTRAP_PRESETS[preset] : undefined;
+  const mode = value ?? (boot === undefined ? 'owner' : 'bootstrap');
+  if (mode !== 'bootstrap' && mode !== 'owner') throw new UsageError(`--refresh must be bootstrap or owner, got ${mode}`);
+  if (mode === 'bootstrap' && boot === undefined) {
+    throw new UsageError(`--refresh bootstrap needs a preset with a bootstrapping chain (${Object.keys(TRAINING_BOOTSTRAP_PRESETS).join(', ')}); ${preset ?? 'these parameters'} has none`);
+  }
+  return { mode, boot: mode === 'bootstrap' ? boot : undefined };
 }

@@ -7,8 +7,11 @@
  */
 
 import { existsSync } from 'node:fs';
-import { Evaluator } from '../ckks/index.js';
+import { Encoder, EvaluationKeys, Evaluator, type Parameters } from '../ckks/index.js';
+import { rotationStepsFor } from '../encoding/index.js';
+import { galoisElementForConjugation, galoisElementForRotation } from '../ntt/index.js';
 import {
+  BootstrapRefresher,
   BundleKind,
   type Checkpoint,
   EncryptedTrainer,
@@ -24,6 +27,7 @@ import {
   readBundleKind,
   sameId,
   shareKeys,
+  trainingLayout,
 } from '../mlr/index.js';
 import { NodePairPool } from '../node/index.js';
 import { UsageError, parseOptions, parsePositiveInt, parseThreads, requireValue } from './args.js';
@@ -131,11 +135,18 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     return 0;
   }
   say(`hecnn train (server): ${upload.shape.n} samples x ${upload.shape.d} columns, ${upload.shape.K} classes; N = ${params.N}; ${keys.galois.size} Galois keys; iteration ${state?.iteration ?? 0} of ${maxIterations}`);
-  // With worker threads, the keys move onto SharedArrayBuffers once and every thread reads them there.
-  const evKeys = threads > 1 ? shareKeys(params, keys) : keys;
-  const ev = new Evaluator(params, evKeys);
-  const trainer = new EncryptedTrainer(ev, upload, serverRefresher, {
+  // With worker threads, the training keys move onto SharedArrayBuffers once and every thread
+  // reads them there (the bootstrapping keys stay on this thread, which bootstraps).
+  const layout = trainingLayout(params, upload.shape, upload.width);
+  const poolKeys = threads > 1 ? shareKeys(params, plan.bootstrap === undefined ? keys : trainingKeysOnly(params, keys, layout)) : undefined;
+  const ev = new Evaluator(params, plan.bootstrap === undefined && poolKeys !== undefined ? poolKeys : keys);
+  const refresher = plan.bootstrap === undefined ? serverRefresher : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(upload.shape.K / 2), plan.bootstrap.config);
+  if (refresher instanceof BootstrapRefresher) {
+    say(`bootstrapping: the server refreshes the weights itself (${refresher.plan.bootstraps} bootstrapping(s) of ${refresher.plan.slots} slots per refresh, no owner round trip)`);
+  }
+  const trainer = new EncryptedTrainer(ev, upload, refresher, {
     maxIterations,
+    ...(refresher instanceof BootstrapRefresher ? { minLevel: refresher.minWeightLevel } : {}),
     resume: state === undefined ? undefined : { iteration: state.iteration, refreshes: state.refreshes, weights: state.weights },
   });
   const save = (needsRefresh: boolean): void => {
@@ -143,10 +154,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     const cp: Checkpoint = { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, iteration: st.iteration, refreshes: st.refreshes, maxIterations, needsRefresh, weights: st.weights };
     writeAtomic(cpFile, encodeCheckpoint(params, cp));
   };
-  const pool = threads > 1 ? await NodePairPool.create(trainer.context(), evKeys, { threads }) : undefined;
+  const pool = poolKeys !== undefined ? await NodePairPool.create(trainer.context(), poolKeys, { threads }) : undefined;
   try {
     while (trainer.iteration < maxIterations) {
-      if (!trainer.canIterate()) {
+      if (!trainer.canIterate() && !(refresher instanceof BootstrapRefresher)) {
         if (trainer.weights.V[0][0].level >= params.maxLevel) {
           throw new TrainerError('hecnn train', `the parameters have ${params.maxLevel} levels; one iteration needs ${LEVELS_PER_ITERATION + 1 + trainer.minLevel} even right after a refresh`);
         }
@@ -154,14 +165,30 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         say(`levels exhausted after iteration ${trainer.iteration}: ${cpFile} needs a refresh (exit ${EXIT_NEEDS_REFRESH}); run hecnn refresh, then hecnn train --resume`);
         return EXIT_NEEDS_REFRESH;
       }
-      say(`iteration ${trainer.iteration + 1}: started`);
+      say(`iteration ${trainer.iteration + 1}: started${trainer.canIterate() ? '' : ' (bootstrapping the weights first)'}`);
+      const bootSeconds = refresher instanceof BootstrapRefresher ? refresher.seconds : 0;
       const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
       save(false);
-      say(`iteration ${st.iteration}: ${st.seconds.toFixed(1)} s, ${st.rotations} rotations, V at level ${st.level}; checkpoint written`);
+      const boot = refresher instanceof BootstrapRefresher && st.refreshed ? ` after bootstrapping the weights (${(refresher.seconds - bootSeconds).toFixed(1)} s)` : '';
+      say(`iteration ${st.iteration}: ${st.seconds.toFixed(1)} s${boot}, ${st.rotations} rotations, V at level ${st.level}; checkpoint written`);
     }
   } finally {
     await pool?.close();
   }
   say(`hecnn train: all ${maxIterations} iterations done (${cpFile})`);
   return 0;
+}
+
+/**
+ * The training circuit's keys only (relinearization, conjugation and the
+ * rotations of `rotationStepsFor`), for the worker threads: the bootstrapping
+ * keys stay with the thread that bootstraps.
+ * @param params the parameters
+ * @param keys all evaluation keys
+ * @param layout the training layout
+ * @returns a key set sharing the key objects of `keys`
+ */
+function trainingKeysOnly(params: Parameters, keys: EvaluationKeys, layout: ReturnType<typeof trainingLayout>): EvaluationKeys {
+  const wanted = new Set([galoisElementForConjugation(params.logN), ...rotationStepsFor(layout).steps.map((s) => galoisElementForRotation(s, params.logN))]);
+  return new EvaluationKeys(params, keys.relin, new Map([...keys.galois].filter(([g]) => wanted.has(g))));
 }

@@ -8,8 +8,9 @@
  * @module
  */
 
-import { Evaluator, PRESETS, createParameters } from '../ckks/index.js';
+import { Encoder, Evaluator, PRESETS, createParameters } from '../ckks/index.js';
 import {
+  BootstrapRefresher,
   type CsvData,
   DataOwner,
   EncryptedTrainer,
@@ -19,11 +20,12 @@ import {
   predict,
   selectRows,
   sle,
+  trainingDataLevel,
   trainingLayout,
 } from '../mlr/index.js';
 import { NodePairPool } from '../node/index.js';
 import { UsageError, parseOptions, parsePositiveInt, parseRange, parseThreads } from './args.js';
-import { parseTrainPreset, trainablePresets } from './presets.js';
+import { type RefreshMode, parseRefreshMode, parseTrainPreset, trainablePresets } from './presets.js';
 import { DEFAULT_PRESET, showHelp } from './help.js';
 import { Progress, bundledData, readData, writeAtomic } from './io.js';
 import { checkOutputs } from './outputs.js';
@@ -39,6 +41,7 @@ export const TRAIN_OPTIONS = {
   iterations: { type: 'string' },
   preset: { type: 'string' },
   threads: { type: 'string' },
+  refresh: { type: 'string' },
   'no-mirror': { type: 'boolean' },
   json: { type: 'string' },
   plot: { type: 'string' },
@@ -70,8 +73,15 @@ options:
                        that can train: ${trainablePresets().join(', ')}
   --threads N          worker threads for the pairs of classes (default: available
                        cores, at most 5; 1 = no workers)
+  --refresh MODE       how the weights get fresh levels when they run out:
+                       bootstrap  the server bootstraps them, the owner stays offline
+                                  (default for the bootstrapping preset
+                                  PN16QP1530_TRAIN_BOOT_H192; its keys take minutes)
+                       owner      a round trip to the data owner, who decrypts and
+                                  encrypts them again (default for the other presets)
   --no-mirror          skip the plaintext mirror comparison
-  --json FILE          write {params, iterations, rotationsPerIteration, refreshes, peakRssMB}
+  --json FILE          write {params, mode, iterations, bootstraps, ownerRoundTrips,
+                       secondsPerIterationAmortized, maxAbsDiffVsPlain, peakRssMB, ...}
   --plot FILE.svg      draw accuracy per iteration, encrypted against plaintext
   --force              let --json / --plot replace a key, upload or checkpoint file
                        or an input (they are checked before the run starts)
@@ -91,6 +101,7 @@ interface TrainOptions {
   pixels: boolean;
   mirror: boolean;
   threads: number;
+  refresh: RefreshMode;
 }
 
 /** One iteration's metrics. */
@@ -102,6 +113,8 @@ interface Row extends AccuracyPoint {
   maxAbsDiffVsPlain: number | null;
   refreshed: boolean;
   rotations: number;
+  /** Seconds of the bootstrapping before this iteration (0 without one). */
+  refreshSeconds: number;
 }
 
 /**
@@ -127,7 +140,9 @@ function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
     pixels: v.pixels === true,
     mirror: v['no-mirror'] !== true,
     threads: parseThreads(v.threads),
+    refresh: 'owner',
   };
+  o.refresh = parseRefreshMode(v.refresh, o.preset).mode;
   if (o.data === '') {
     o.data = bundledData();
     if (o.testRows === undefined && o.testFile === undefined) o.testRows = [129, 256];
@@ -191,7 +206,7 @@ function printTable(rows: readonly Row[], test: boolean): void {
   console.log('iter  accuracy  plain acc      SLE      seconds  levels left  max|W - mirror|  refresh');
   for (const r of rows) {
     console.log(
-      `${String(r.iteration).padStart(4)}  ${(r.accuracy * 100).toFixed(2).padStart(7)}%  ${r.plainAccuracy === null ? '      -' : `${(r.plainAccuracy * 100).toFixed(2).padStart(7)}%`}  ${r.sle.toFixed(2).padStart(10)}  ${r.seconds.toFixed(1).padStart(8)}  ${String(r.levelsLeft).padStart(11)}  ${r.maxAbsDiffVsPlain === null ? '              -' : r.maxAbsDiffVsPlain.toExponential(2).padStart(15)}  ${r.refreshed ? 'yes' : ''}`,
+      `${String(r.iteration).padStart(4)}  ${(r.accuracy * 100).toFixed(2).padStart(7)}%  ${r.plainAccuracy === null ? '      -' : `${(r.plainAccuracy * 100).toFixed(2).padStart(7)}%`}  ${r.sle.toFixed(2).padStart(10)}  ${r.seconds.toFixed(1).padStart(8)}  ${String(r.levelsLeft).padStart(11)}  ${r.maxAbsDiffVsPlain === null ? '              -' : r.maxAbsDiffVsPlain.toExponential(2).padStart(15)}  ${r.refreshed ? (r.refreshSeconds > 0 ? `boot ${r.refreshSeconds.toFixed(0)} s` : 'owner') : ''}`,
     );
   }
 }
@@ -208,13 +223,23 @@ async function train(o: TrainOptions): Promise<void> {
   const layout = trainingLayout(params, { n: tr.X.rows, d: tr.X.cols, K: tr.Y.cols });
   console.log(`layout: ${layout}`);
 
+  const { boot } = parseRefreshMode(o.refresh, o.preset);
+  console.log(
+    boot === undefined
+      ? 'refresh: owner round trips (the data owner decrypts and re-encrypts the weights when their levels run out)'
+      : `refresh: bootstrapping on the server (${boot.config.slots} slots, secret of Hamming weight ${boot.hammingWeight}); the owner stays offline`,
+  );
+
   // Data owner: keys and upload.
   let p = new Progress('key generation', 1);
   p.update(0);
-  // Keys on SharedArrayBuffers when worker threads will read them.
-  const owner = new DataOwner(params, { shared: o.threads > 1 });
-  const keys = owner.evaluationKeys(layout);
-  p.done(`(${keys.galois.size} Galois keys + relinearization)`);
+  // Keys on SharedArrayBuffers when worker threads will read them; a sparse secret for bootstrapping.
+  const owner = new DataOwner(params, {
+    shared: o.threads > 1,
+    ...(boot === undefined ? {} : { hammingWeight: boot.hammingWeight, dataLevel: trainingDataLevel(params, boot.config) }),
+  });
+  const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, pairs: Math.ceil(tr.Y.cols / 2) });
+  p.done(`(${keys.galois.size} Galois keys + relinearization${boot === undefined ? '' : ', bootstrapping included'})`);
   p = new Progress('encryption', 1);
   p.update(0);
   const upload = owner.encryptDataset(tr.X, tr.Y);
@@ -222,7 +247,11 @@ async function train(o: TrainOptions): Promise<void> {
 
   // Server.
   const ev = new Evaluator(params, keys);
-  const trainer = new EncryptedTrainer(ev, upload, owner, { maxIterations: o.iterations });
+  const refresher = boot === undefined ? owner : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(tr.Y.cols / 2), boot.config);
+  const trainer = new EncryptedTrainer(ev, upload, refresher, {
+    maxIterations: o.iterations,
+    ...(refresher instanceof BootstrapRefresher ? { minLevel: refresher.minWeightLevel } : {}),
+  });
   const pool = o.threads > 1 ? await NodePairPool.create(trainer.context(), keys, { threads: o.threads }) : undefined;
   console.log(pool === undefined ? 'one thread' : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)`);
   const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
@@ -231,7 +260,9 @@ async function train(o: TrainOptions): Promise<void> {
   prog.update(0);
   try {
     for (let i = 0; i < o.iterations; i++) {
+      const bootBefore = refresher instanceof BootstrapRefresher ? refresher.seconds : 0;
       const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
+      const refreshSeconds = refresher instanceof BootstrapRefresher ? refresher.seconds - bootBefore : 0;
       const W = owner.decryptWeights(trainer.weights.W);
       const m = mirror?.step();
       let diff: number | null = null;
@@ -250,6 +281,7 @@ async function train(o: TrainOptions): Promise<void> {
         plainAccuracy: m === undefined ? null : accuracy(evalOn.X, evalOn.labels, m.W),
         refreshed: st.refreshed,
         rotations: st.rotations,
+        refreshSeconds,
       });
       prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
     }
@@ -270,7 +302,7 @@ async function train(o: TrainOptions): Promise<void> {
     // (after an iteration that ended at the lowest level, e.g. every 3rd on the default preset).
     const refreshesBefore = trainer.refreshes;
     const scores = owner.decryptScores(trainer.predictScores(q.shape, q.width, q.X), q.shape, q.width);
-    if (trainer.refreshes > refreshesBefore) console.log('\n(the model was at its lowest level: refreshed before the encrypted prediction)');
+    if (trainer.refreshes > refreshesBefore) console.log(`\n(the model was at its lowest level: ${o.refresh === 'bootstrap' ? 'bootstrapped' : 'refreshed by the owner'} before the encrypted prediction)`);
     const seconds = (performance.now() - t0) / 1000;
     const W = owner.decryptWeights(trainer.weights.W);
     const plainPred = predict(te.X, W.data);
@@ -287,14 +319,30 @@ async function train(o: TrainOptions): Promise<void> {
   }
   const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   const secs = rows.map((r) => r.seconds);
-  console.log(`\nrefresh round trips: ${trainer.refreshes}; rotations per iteration: ${rows[0].rotations}; mean ${(secs.reduce((s, x) => s + x, 0) / secs.length).toFixed(1)} s per iteration; peak RSS ${peakRssMB} MB`);
+  const mean = secs.reduce((s, x) => s + x, 0) / secs.length;
+  // Bootstrapping time spread over the iterations it served (the refreshes before and during the run).
+  const bootSeconds = refresher instanceof BootstrapRefresher ? refresher.seconds : 0;
+  const amortized = (secs.reduce((s, x) => s + x, 0) + bootSeconds) / secs.length;
+  const bootstraps = refresher instanceof BootstrapRefresher ? refresher.bootstraps : 0;
+  const ownerRoundTrips = owner.refreshes;
+  const diffs = rows.map((r) => r.maxAbsDiffVsPlain).filter((d): d is number => d !== null);
+  const maxAbsDiffVsPlain = diffs.length === 0 ? null : Math.max(...diffs);
+  console.log(
+    `\nrefresh: ${o.refresh}; owner round trips: ${ownerRoundTrips}; bootstrappings: ${bootstraps}${bootstraps > 0 ? ` (${(bootSeconds / bootstraps).toFixed(1)} s each with packing)` : ''}; rotations per iteration: ${rows[0].rotations}; mean ${mean.toFixed(1)} s per iteration, ${amortized.toFixed(1)} s with the refreshes spread over the iterations; max |W - mirror| ${maxAbsDiffVsPlain === null ? '-' : maxAbsDiffVsPlain.toExponential(2)}; peak RSS ${peakRssMB} MB`,
+  );
   if (o.json !== undefined) {
     const report = {
       params: { preset: o.preset, logN: params.logN, slots: params.slots, logQP: params.logQP, levels: params.maxLevel, securityLevel: params.securityLevel, logScale: Math.log2(params.defaultScale) },
       data: { file: o.data, trainRows: o.trainRows, testRows: o.testRows ?? null, testFile: o.testFile ?? null, samples: tr.X.rows, features: tr.X.cols - 1, classes: tr.Y.cols },
       iterations: rows.map(({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain }) => ({ iteration, accuracy: acc, sle: s, seconds, levelsLeft, maxAbsDiffVsPlain })),
       rotationsPerIteration: rows[0].rotations,
+      mode: o.refresh,
       refreshes: trainer.refreshes,
+      bootstraps,
+      ownerRoundTrips,
+      secondsPerIteration: mean,
+      secondsPerIterationAmortized: amortized,
+      maxAbsDiffVsPlain,
       threads: o.threads,
       encryptedPrediction,
       peakRssMB,

@@ -83,8 +83,8 @@ export interface TrainingBootstrapPreset {
  * `PN11_TRAIN_BOOT_INSECURE` (n = 512).
  */
 export const TRAINING_BOOTSTRAP_PRESETS: Readonly<Record<string, TrainingBootstrapPreset>> = Object.freeze({
-  PN16QP1530_TRAIN_BOOT_H192: Object.freeze({ config: Object.freeze({ ...BOOTSTRAP_PN16QP1530_H192, stcLevels: 2, slots: 8192 }), hammingWeight: 192 }),
-  PN11_TRAIN_BOOT_INSECURE: Object.freeze({ config: Object.freeze({ ctsLevels: 2, stcLevels: 2, slots: 512 }), hammingWeight: 64 }),
+  PN16QP1530_TRAIN_BOOT_H192: Object.freeze({ config: Object.freeze({ ...BOOTSTRAP_PN16QP1530_H192, stcLevels: 2, slots: 8192, bound: DEFAULT_WEIGHT_BOUND }), hammingWeight: 192 }),
+  PN11_TRAIN_BOOT_INSECURE: Object.freeze({ config: Object.freeze({ ctsLevels: 2, stcLevels: 2, K: 12, doubleAngles: 3, degree: 31, slots: 512, bound: DEFAULT_WEIGHT_BOUND }), hammingWeight: 64 }),
 });
 
 /**

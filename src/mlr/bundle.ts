@@ -71,6 +71,7 @@ import { MalformedDataError, argError, checkBytes } from '../ckks/serialize/cont
 import { Reader, Writer, article, equalBytes, toHex } from '../core/codec.js';
 import { HecnnError } from '../core/errors.js';
 import { type EncryptedWeights, type ProblemShape, type Upload, trainingLayout } from './encrypted.js';
+import type { WeightBootstrapConfig } from './bootstrap.js';
 
 /** Container version written, and the only one read. */
 export const BUNDLE_VERSION = 1;
@@ -137,7 +138,28 @@ export interface KeyPlan {
   keyId: Uint8Array;
   /** Part width of the layout (the rotation keys depend on it and on the slot count only). */
   width: number;
+  /**
+   * When the evaluation keys include the server's bootstrapping keys: how the
+   * weights are bootstrapped (slots fixed) and the sparse secret's Hamming weight.
+   * Absent: the owner refreshes (round trips).
+   */
+  bootstrap?: PlanBootstrap;
 }
+
+/** The bootstrapping part of a {@link KeyPlan} (src/mlr/bootstrap.ts). */
+export interface PlanBootstrap {
+  /** The weights' bootstrapping: slots, levels per transform, K, double angles, degree, message ratio, bound. */
+  config: WeightBootstrapConfig;
+  /** Hamming weight of the secret. */
+  hammingWeight: number;
+}
+
+/**
+ * Bytes of a plan's bootstrapping record: slots u32, ctsLevels u8, stcLevels
+ * u8, K u16, doubleAngles u8, degree u16, logMessageRatio u8 (0: the default),
+ * bound u32 (an integer), hammingWeight u32.
+ */
+const PLAN_BOOT_BYTES = 4 + 1 + 1 + 2 + 1 + 2 + 1 + 4 + 4;
 
 /** A server's state between processes. */
 export interface Checkpoint {
@@ -314,15 +336,47 @@ function readWidth(m: Reader, params: Parameters): number {
 }
 
 function readPlan(o: Opened, params: Parameters): KeyPlan {
-  const m = metaReader(o, KEY_ID_BYTES + 4);
+  const withBoot = o.sections[1].length === KEY_ID_BYTES + 4 + PLAN_BOOT_BYTES;
+  const m = metaReader(o, KEY_ID_BYTES + 4 + (withBoot ? PLAN_BOOT_BYTES : 0));
   const keyId = m.take(KEY_ID_BYTES, 'key id');
-  return { keyId, width: readWidth(m, params) };
+  const width = readWidth(m, params);
+  if (!withBoot) return { keyId, width };
+  const slots = metaU32(m, 'bootstrap slots', Math.max(2, width), params.maxSlots);
+  if ((slots & (slots - 1)) !== 0) m.fail('bootstrap slots', `${slots} is not a power of two`);
+  const logn = Math.log2(slots);
+  const ctsLevels = m.inRange('bootstrap ctsLevels', m.u8('bootstrap ctsLevels'), 1, logn);
+  const stcLevels = m.inRange('bootstrap stcLevels', m.u8('bootstrap stcLevels'), 1, logn);
+  const K = m.inRange('bootstrap K', m.u16('bootstrap K'), 1, 1024);
+  const doubleAngles = m.inRange('bootstrap doubleAngles', m.u8('bootstrap doubleAngles'), 0, 8);
+  const degree = m.inRange('bootstrap degree', m.u16('bootstrap degree'), 1, 255);
+  const ratio = m.inRange('bootstrap logMessageRatio', m.u8('bootstrap logMessageRatio'), 0, 40);
+  const bound = m.inRange('bootstrap bound', m.u32('bootstrap bound'), 1, 2 ** 16);
+  const hammingWeight = metaU32(m, 'hamming weight', 1, params.N);
+  const config: WeightBootstrapConfig = { slots, ctsLevels, stcLevels, K, doubleAngles, degree, bound, ...(ratio === 0 ? {} : { logMessageRatio: ratio }) };
+  return { keyId, width, bootstrap: { config, hammingWeight } };
 }
 
 function planMeta(op: string, plan: KeyPlan): Uint8Array {
-  const m = writer(op, KEY_ID_BYTES + 4);
+  const b = plan.bootstrap;
+  const m = writer(op, KEY_ID_BYTES + 4 + (b === undefined ? 0 : PLAN_BOOT_BYTES));
   m.bytes(plan.keyId);
   m.u32(plan.width);
+  if (b !== undefined) {
+    const c = b.config;
+    const int = (name: string, v: number | undefined, min: number, max: number): number => {
+      if (v === undefined || !Number.isInteger(v) || v < min || v > max) argError(op, `plan.bootstrap: ${name} must be an integer in [${min}, ${max}] (given explicitly), got ${String(v)}`);
+      return v;
+    };
+    m.u32(int('slots', c.slots, 2, 2 ** 20));
+    m.u8(int('ctsLevels', c.ctsLevels, 1, 20));
+    m.u8(int('stcLevels', c.stcLevels, 1, 20));
+    m.u16(int('K', c.K, 1, 1024));
+    m.u8(int('doubleAngles', c.doubleAngles, 0, 8));
+    m.u16(int('degree', c.degree, 1, 255));
+    m.u8(c.logMessageRatio === undefined ? 0 : int('logMessageRatio', c.logMessageRatio, 1, 40));
+    m.u32(int('bound', c.bound, 1, 2 ** 16));
+    m.u32(int('hammingWeight', b.hammingWeight, 1, 2 ** 26));
+  }
   return m.done();
 }
 
