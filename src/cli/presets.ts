@@ -68,18 +68,21 @@ export type RefreshMode = 'bootstrap' | 'owner';
 
 /**
  * The refresh mode of a command line (`--refresh`): `bootstrap` (the server
- * bootstraps the weights itself; the owner stays offline) is the default for
- * the presets of TRAINING_BOOTSTRAP_PRESETS, `owner` (round trips to the
- * data owner) for every other parameter set.
+ * bootstraps the weights itself; the owner stays offline) for the presets of
+ * TRAINING_BOOTSTRAP_PRESETS, `owner` (round trips to the data owner) for
+ * every other parameter set; each is the default where it applies.
  * @param value the value given with --refresh, if any
  * @param preset the preset's name, or undefined for --params
  * @returns the mode and, for `bootstrap`, the preset's bootstrapping
- * @throws UsageError on an unknown mode, or `bootstrap` for parameters without a bootstrapping chain
+ * @throws UsageError on an unknown mode, `bootstrap` for parameters without a bootstrapping chain, or `owner` for a bootstrapping preset
  */
 export function parseRefreshMode(value: string | undefined, preset: string | undefined): { mode: RefreshMode; boot: TrainingBootstrapPreset | undefined } {
   const boot = preset !== undefined && Object.hasOwn(TRAINING_BOOTSTRAP_PRESETS, preset) ? TRAINING_BOOTSTRAP_PRESETS[preset] : undefined;
   const mode = value ?? (boot === undefined ? 'owner' : 'bootstrap');
   if (mode !== 'bootstrap' && mode !== 'owner') throw new UsageError(`--refresh must be bootstrap or owner, got ${mode}`);
+  if (mode === 'owner' && boot !== undefined) {
+    throw new UsageError(`--refresh owner: ${preset}'s chain is laid out for bootstrapping (its levels for Z = X V^T sit where bootstrapped weights land); for owner round trips use a preset without bootstrapping, e.g. PN16QP690_TRAIN_SEC128`);
+  }
   if (mode === 'bootstrap' && boot === undefined) {
     throw new UsageError(`--refresh bootstrap needs a preset with a bootstrapping chain (${Object.keys(TRAINING_BOOTSTRAP_PRESETS).join(', ')}); ${preset ?? 'these parameters'} has none`);
   }
