@@ -12,9 +12,17 @@
  * input (`bootBits*`), the levels left, the evaluation keys' size and the
  * process's peak RSS so far.
  *
- * Heavy: ~40 Galois keys of ~134 MiB for full slots. BOOT_LOGN (default 16)
+ * The evaluation keys are generated at the levels the bootstrapper declares
+ * (Bootstrapper.keyLevels: each Galois key holds only the limbs and digits of
+ * the highest level it is used at; the relinearization key stays at the top
+ * for the residual circuit); BOOT_KEYS=full generates every key at the top
+ * level instead. `keyMiB` is the unseeded size held in memory, `keyMiBSeeded`
+ * the seeded serialized form's (b_j only, plus a 32-byte seed per key, 32-bit
+ * words as held), `keyMiBAllTop` what the same keys take at the top level.
+ *
+ * Heavy: ~40 Galois keys of up to ~134 MiB for full slots. BOOT_LOGN (default 16)
  * runs the same chain at a smaller ring, insecure, for a smoke test; such a
- * run is labelled by its logN.
+ * run is labelled by its logN. BOOT_ONLY=full or BOOT_ONLY=sparse runs one case.
  */
 import {
   Decryptor,
@@ -38,14 +46,29 @@ function keyMiB(keys: EvaluationKeys): number {
   return bytes / 2 ** 20;
 }
 
+/** Seeded size in MiB: the b halves and one 32-byte seed per key. */
+function keyMiBSeeded(keys: EvaluationKeys): number {
+  const all = [...(keys.relin === undefined ? [] : [keys.relin]), ...keys.galois.values()];
+  return all.reduce((s, k) => s + k.byteLength / 2 + 32, 0) / 2 ** 20;
+}
+
+/** What the same keys take when every one is at the top level, in MiB (exact: dnum digits of |Q| + |P| limbs, both halves). */
+function keyMiBAllTop(params: { N: number; dnum: number; Q: readonly number[]; P: readonly number[] }, keys: EvaluationKeys): number {
+  const count = keys.galois.size + (keys.relin === undefined ? 0 : 1);
+  return (count * 2 * params.dnum * (params.Q.length + params.P.length) * params.N * 4) / 2 ** 20;
+}
+
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** @returns the suite's figures */
 export async function run(): Promise<object> {
   const logN = Number(process.env.BOOT_LOGN ?? 16);
   const repeat = Number(process.env.BOOT_REPEAT ?? 0);
+  const only = process.env.BOOT_ONLY;
+  const restricted = process.env.BOOT_KEYS !== 'full';
   const runs: object[] = [];
-  for (const logSlots of [logN - 1, logN - 3]) {
+  const cases = only === 'full' ? [logN - 1] : only === 'sparse' ? [logN - 3] : [logN - 1, logN - 3];
+  for (const logSlots of cases) {
     // let the previous run's keys go before this run's (node --expose-gc, e.g. NODE_OPTIONS=--expose-gc)
     (globalThis as { gc?: () => void }).gc?.();
     const n = 2 ** logSlots;
@@ -56,7 +79,9 @@ export async function run(): Promise<object> {
     let t = performance.now();
     const kg = new KeyGenerator(params, { source: new XofSource(new Uint8Array(32).fill(7), 'hecnn/bench bootstrap keys'), hammingWeight: 192 });
     const sk = kg.genSecretKey();
-    const keys = kg.genEvaluationKeys(sk, { relin: true, conjugate: true, steps: Bootstrapper.rotationSteps(params, opts) });
+    const kl = Bootstrapper.keyLevels(params, opts);
+    const levels = restricted ? { stepLevels: kl.rotations, conjugateLevel: kl.conjugation } : {};
+    const keys = kg.genEvaluationKeys(sk, { relin: true, conjugate: true, steps: Bootstrapper.rotationSteps(params, opts), ...levels });
     const keygenSeconds = (performance.now() - t) / 1000;
     console.log(`bootstrap:   keys ${keys.galois.size} Galois + relin, ${keyMiB(keys).toFixed(0)} MiB, ${keygenSeconds.toFixed(1)} s`);
     const encoder = new Encoder(params);
@@ -97,6 +122,9 @@ export async function run(): Promise<object> {
       levelsLeft: params.levelTops.indexOf(out.level),
       scaleLog2: round(Math.log2(out.scale)),
       keyMiB: round(keyMiB(keys), 0),
+      keyMiBSeeded: round(keyMiBSeeded(keys), 0),
+      keyMiBAllTop: round(keyMiBAllTop(params, keys), 0),
+      keyLevels: restricted ? 'bootstrapper' : 'top',
       keygenSeconds: round(keygenSeconds),
       setupSeconds: round(setupSeconds),
       rotations: cost.rotations,

@@ -46,6 +46,7 @@ import {
   LevelMismatchError,
   MissingKeyError,
   type Plaintext,
+  type SwitchingKey,
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForRotation } from '../ntt/index.js';
@@ -352,8 +353,8 @@ export class LinearTransform {
    * @param ev an evaluator holding the Galois keys of {@link rotationSteps}
    * @param x the input at {@link level}, n-periodic (see the module comment)
    * @returns a new ciphertext
-   * @throws LevelMismatchError if x is not at {@link level}; MissingKeyError if a Galois key is
-   *   missing (checked before any work); CkksError (INVALID_ARGUMENT) on a bad input
+   * @throws LevelMismatchError if x is not at {@link level} or a Galois key was generated for
+   *   lower levels; MissingKeyError if a Galois key is missing (keys checked before any work); CkksError (INVALID_ARGUMENT) on a bad input
    */
   evaluate(ev: Evaluator, x: Ciphertext): Ciphertext {
     const op = 'LinearTransform.evaluate';
@@ -362,6 +363,10 @@ export class LinearTransform {
     const missing = this.rotationSteps().filter((s) => !ev.keys.galois.has(galoisElementForRotation(s, ev.params.logN)));
     if (missing.length > 0) {
       throw new MissingKeyError(op, `no Galois keys for rotations ${missing.join(', ')}; generate them with KeyGenerator.genEvaluationKeys(sk, { steps: transform.rotationSteps() })`);
+    }
+    const low = this.rotationSteps().filter((s) => (ev.keys.galois.get(galoisElementForRotation(s, ev.params.logN)) as SwitchingKey).level < this.level);
+    if (low.length > 0) {
+      throw new LevelMismatchError(op, `the Galois keys for rotations ${low.join(', ')} were generated for levels below the transform's level ${this.level}`);
     }
     const plan = this.plan;
     const babies = new Map<number, Ciphertext>([[0, x]]);

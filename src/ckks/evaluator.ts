@@ -26,7 +26,7 @@ import {
   polyForwardNtt,
   tensorLimbs,
 } from '../ntt/index.js';
-import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey } from '../rlwe/index.js';
+import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey, checkKeyLevel } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
 import { rescaleComponent } from './kernels.js';
@@ -383,7 +383,8 @@ export class Evaluator extends EvaluatorBase {
   /**
    * Relinearize a degree-2 ciphertext to degree 1 with the relinearization key.
    * A degree-1 input is copied unchanged.
-   * @throws MissingKeyError without a relinearization key
+   * @throws MissingKeyError without a relinearization key; LevelMismatchError if the key was
+   *   generated for lower levels than a's (checked before any work)
    */
   relinearize(a: Ciphertext, out: Ciphertext): Ciphertext {
     const op = 'Evaluator.relinearize';
@@ -393,6 +394,7 @@ export class Evaluator extends EvaluatorBase {
     const rlk = this.keys.relin;
     if (rlk === undefined) throw new MissingKeyError(op, 'no relinearization key in the evaluation keys (generate one with KeyGenerator.genRelinKey)');
     const level = a.level;
+    checkKeyLevel(op, rlk, level, 'the relinearization key');
     const N = this.params.N;
     const [u0, u1] = this.switchOutputs(level);
     const dec = this.decomposeReusing(a.c[2]);
@@ -579,11 +581,13 @@ export class Evaluator extends EvaluatorBase {
     return p;
   }
 
-  private galoisKey(op: string, g: number, what: string): SwitchingKey {
+  /** The Galois key of g, usable at `level` (a key restricted below it is refused). */
+  private galoisKey(op: string, g: number, what: string, level: number): SwitchingKey {
     const key = this.keys.galois.get(g);
     if (key === undefined) {
       throw new MissingKeyError(op, `no Galois key for ${what} (Galois element ${g}); generate it with KeyGenerator.genEvaluationKeys`);
     }
+    checkKeyLevel(op, key, level, `the Galois key for ${what}`);
     return key;
   }
 
@@ -621,7 +625,8 @@ export class Evaluator extends EvaluatorBase {
   /**
    * Rotate the slots left by k (negative k rotates right). Rotation by 0
    * (mod N/2) is a copy and needs no key.
-   * @throws MissingKeyError without the Galois key for 5^k
+   * @throws MissingKeyError without the Galois key for 5^k; LevelMismatchError if that key was
+   *   generated for lower levels than a's
    */
   rotate(a: Ciphertext, k: number, out: Ciphertext): Ciphertext {
     const op = 'Evaluator.rotate';
@@ -630,7 +635,7 @@ export class Evaluator extends EvaluatorBase {
     if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `the step must be a safe integer, got ${k}`);
     const g = galoisElementForRotation(k, this.params.logN);
     if (g === 1) return this.copy(a, out);
-    const key = this.galoisKey(op, g, `rotation by ${k}`);
+    const key = this.galoisKey(op, g, `rotation by ${k}`, a.level);
     const dec = this.decomposeReusing(a.c[1]);
     this.counters.decompositions++;
     return this.applyGalois(a, dec, g, key, out);
@@ -648,7 +653,8 @@ export class Evaluator extends EvaluatorBase {
    * @param a the ciphertext (degree 1)
    * @param steps left rotation steps
    * @returns one ciphertext per step, in order
-   * @throws MissingKeyError if any step lacks its key (checked before any work)
+   * @throws MissingKeyError if any step lacks its key; LevelMismatchError if a key was generated
+   *   for lower levels than a's (both checked before any work)
    */
   rotateHoistedNew(a: Ciphertext, steps: readonly number[]): Ciphertext[] {
     const op = 'Evaluator.rotateHoisted';
@@ -657,7 +663,7 @@ export class Evaluator extends EvaluatorBase {
       if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `steps must be safe integers, got ${k}`);
       return galoisElementForRotation(k, this.params.logN);
     });
-    const keys = gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`)));
+    const keys = gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`, a.level)));
     let dec: Decomposition | undefined;
     return gs.map((g, i) => {
       const out = this.newOut(a, 1, a.level);
@@ -672,14 +678,15 @@ export class Evaluator extends EvaluatorBase {
 
   /**
    * Complex conjugation of every slot (sigma_{2N-1}).
-   * @throws MissingKeyError without the conjugation key
+   * @throws MissingKeyError without the conjugation key; LevelMismatchError if it was generated
+   *   for lower levels than a's
    */
   conjugate(a: Ciphertext, out: Ciphertext): Ciphertext {
     const op = 'Evaluator.conjugate';
     this.checkRotatable(op, a);
     this.checkCt(op, out, 'out');
     const g = galoisElementForConjugation(this.params.logN);
-    const key = this.galoisKey(op, g, 'conjugation');
+    const key = this.galoisKey(op, g, 'conjugation', a.level);
     const dec = this.decomposeReusing(a.c[1]);
     this.counters.decompositions++;
     return this.applyGalois(a, dec, g, key, out);

@@ -44,6 +44,8 @@ export interface WireSwitchingKey {
   b: Uint32Array[];
   a: Uint32Array[];
   seed: Uint8Array;
+  /** Highest level the key covers (SwitchingKey.level); absent: the top. */
+  level?: number;
 }
 
 /** Evaluation keys as plain data. */
@@ -140,7 +142,7 @@ export function ciphertextFromWire(params: Parameters, w: WireCiphertext): Ciphe
 }
 
 function keyToWire(k: SwitchingKey): WireSwitchingKey {
-  return { b: k.b.map((p) => p.data), a: k.a.map((p) => p.data), seed: k.seed };
+  return { b: k.b.map((p) => p.data), a: k.a.map((p) => p.data), seed: k.seed, level: k.level };
 }
 
 /**
@@ -167,10 +169,12 @@ export function keysToWire(params: Parameters, keys: EvaluationKeys): WireKeys {
 export function keysFromWire(params: Parameters, w: WireKeys): EvaluationKeys {
   const op = 'keysFromWire';
   if (w.fingerprint !== params.fingerprint) throw new TrainerError(op, 'the keys were made under other parameters');
-  const limbs = params.Q.length + params.P.length;
-  const words = limbs * params.N;
-  const polys = (arr: Uint32Array[], name: string): RnsPoly[] => {
-    if (!Array.isArray(arr) || arr.length !== params.dnum) throw new TrainerError(op, `${name}: expected ${params.dnum} digit(s)`);
+  const top = params.Q.length - 1;
+  const polys = (arr: Uint32Array[], name: string, level: number): RnsPoly[] => {
+    const limbs = level + 1 + params.P.length;
+    const words = limbs * params.N;
+    const digits = Math.ceil((level + 1) / params.digitSize);
+    if (!Array.isArray(arr) || arr.length !== digits) throw new TrainerError(op, `${name}: expected ${digits} digit(s)`);
     return arr.map((d) => {
       if (!(d instanceof Uint32Array) || d.length !== words) throw new TrainerError(op, `${name}: every digit must hold ${words} words`);
       const p = new RnsPoly(params.N, limbs, d);
@@ -178,7 +182,11 @@ export function keysFromWire(params: Parameters, w: WireKeys): EvaluationKeys {
       return p;
     });
   };
-  const key = (k: WireSwitchingKey, name: string): SwitchingKey => new SwitchingKey(params, polys(k.b, `${name}.b`), polys(k.a, `${name}.a`), k.seed);
+  const key = (k: WireSwitchingKey, name: string): SwitchingKey => {
+    const level = k.level ?? top;
+    if (!Number.isInteger(level) || level < 0 || level > top) throw new TrainerError(op, `${name}: level must be an integer in [0, ${top}]`);
+    return new SwitchingKey(params, polys(k.b, `${name}.b`, level), polys(k.a, `${name}.a`, level), k.seed, level);
+  };
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of w.galois) galois.set(g, key(k, `Galois key ${g}`));
   return new EvaluationKeys(params, w.relin === null ? undefined : key(w.relin, 'relinearization key'), galois);
@@ -200,7 +208,7 @@ export function shareKeys(params: Parameters, keys: EvaluationKeys): EvaluationK
     q.isNtt = p.isNtt;
     return q;
   };
-  const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed);
+  const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed, k.level);
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of keys.galois) galois.set(g, key(k));
   return new EvaluationKeys(params, keys.relin === undefined ? undefined : key(keys.relin), galois);

@@ -52,14 +52,15 @@ export function encryptZeroInto(source: RandomSource, s: RnsPoly, a: RnsPoly, ou
  * elsewhere. In RNS the gadget factor P (Q/Q_j) [(Q/Q_j)^-1]_{Q_j} is P modulo
  * the primes of digit j and 0 modulo the other primes of Q and P.
  * @param params the parameters (digit size, [P]_{q_i})
- * @param out the digit's b component over Q ∪ P (NTT form)
- * @param sPrime the source secret s' over Q ∪ P (NTT form)
+ * @param out the digit's b component over Q_0..Q_{qLimbs-1} ∪ P (NTT form)
+ * @param sPrime the source secret s' over the same limbs (NTT form)
  * @param j the digit index
+ * @param qLimbs the Q limbs the key holds (default |Q|; fewer for a key restricted to a level)
  */
-export function addGadgetInto(params: RlweParameters, out: RnsPoly, sPrime: RnsPoly, j: number): void {
+export function addGadgetInto(params: RlweParameters, out: RnsPoly, sPrime: RnsPoly, j: number, qLimbs: number = params.Q.length): void {
   const N = params.N;
   const lo = j * params.digitSize;
-  const hi = Math.min(params.Q.length, lo + params.digitSize);
+  const hi = Math.min(qLimbs, lo + params.digitSize);
   for (let i = lo; i < hi; i++) {
     const q = params.Q[i];
     const w = params.pModQ[i];

@@ -26,11 +26,14 @@ import {
   automorphismNttIndex,
   galoisElementForConjugation,
   galoisElementForRotation,
+  indexRange,
   polyForwardNtt,
   polySetSmall,
+  selectBasis,
+  type RnsBasis,
 } from '../ntt/index.js';
 import { addGadgetInto, encryptZeroInto, squareInto } from './core.js';
-import { CkksError, InsecureParametersError } from './errors.js';
+import { CkksError, InsecureParametersError, LevelMismatchError } from './errors.js';
 import { type RlweParameters as Parameters, checkFingerprint } from './params.js';
 import { CsprngSource, type RandomSource, XofSource, randomSeed, wipe } from './random.js';
 import { maxLogQPSparse, sampleTernary, sampleTernarySparse, sampleUniform } from './sampling.js';
@@ -88,26 +91,83 @@ export class PublicKey {
   }
 }
 
-/** A hybrid switching key from some s' to s: per digit, (b_j, a_j) over QP in NTT form. */
+/**
+ * A hybrid switching key from some s' to s: per digit, (b_j, a_j) over Q_l ∪ P
+ * in NTT form, l = {@link level}.
+ *
+ * A key restricted to a level l < L (Q limbs 0..l plus P, and only the
+ * ceil((l + 1) / digitSize) digits covering them) switches any ciphertext at a
+ * level l' <= l exactly as the full key does: the inner product of hybrid key
+ * switching at level l' reads only the limbs Q_0..Q_l' and P of the first
+ * ceil((l' + 1) / digitSize) digits (Han and Ki, CT-RSA 2020, section 3;
+ * Lattigo sizes its evaluation keys by a maximum level the same way). Keys
+ * used only low in the chain (bootstrapping's SlotsToCoeffs, a residual
+ * circuit) are then smaller and faster to generate.
+ */
 export class SwitchingKey {
   readonly fingerprint: string;
-  /** b_j, one per digit, |Q| + |P| limbs each. */
+  /** b_j, one per digit, level + 1 + |P| limbs each (Q_0..Q_level, then P). */
   readonly b: RnsPoly[];
   /** a_j, one per digit. */
   readonly a: RnsPoly[];
   /** Seed of the a_j. */
   readonly seed: Uint8Array;
-  /** @internal */
-  constructor(params: Parameters, b: RnsPoly[], a: RnsPoly[], seed: Uint8Array) {
+  /** The highest ciphertext level (Q prime index) this key switches at; L = |Q| - 1 for a full key. */
+  readonly level: number;
+  /**
+   * @internal
+   * @param params parameters
+   * @param b b_j per digit
+   * @param a a_j per digit
+   * @param seed seed of the a_j
+   * @param level highest level covered (default: the top, |Q| - 1)
+   * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, |Q| - 1]
+   */
+  constructor(params: Parameters, b: RnsPoly[], a: RnsPoly[], seed: Uint8Array, level: number = params.Q.length - 1) {
+    if (!Number.isInteger(level) || level < 0 || level > params.Q.length - 1) {
+      throw new CkksError('INVALID_ARGUMENT', 'SwitchingKey', `level must be an integer in [0, ${params.Q.length - 1}], got ${String(level)}`);
+    }
     this.fingerprint = params.fingerprint;
     this.b = b;
     this.a = a;
     this.seed = seed;
+    this.level = level;
   }
 
   /** Size in bytes of the key material held. */
   get byteLength(): number {
     return this.b.reduce((s, p) => s + p.data.byteLength, 0) * 2;
+  }
+}
+
+/**
+ * The shape of a switching key restricted to `level`: its digit count and the
+ * basis of its limbs (Q_0..Q_level, then P), in the order the limbs are held.
+ * @param params parameters
+ * @param level highest level covered, in [0, |Q| - 1]
+ * @returns digits = ceil((level + 1) / digitSize) and the basis Q_0..Q_level ∪ P
+ * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, |Q| - 1]
+ */
+export function switchingKeyShape(params: Parameters, level: number): { digits: number; basis: RnsBasis } {
+  const nQ = params.Q.length;
+  if (!Number.isInteger(level) || level < 0 || level > nQ - 1) {
+    throw new CkksError('INVALID_ARGUMENT', 'switchingKeyShape', `level must be an integer in [0, ${nQ - 1}], got ${String(level)}`);
+  }
+  const basis = level === nQ - 1 ? params.basisQP : selectBasis(params.basisQP, [...indexRange(0, level + 1), ...indexRange(nQ, nQ + params.P.length)]);
+  return { digits: Math.ceil((level + 1) / params.digitSize), basis };
+}
+
+/**
+ * Refuse key switching at a ciphertext level above the key's (before any work).
+ * @param op the operation, for the message
+ * @param key the switching key
+ * @param level the ciphertext level
+ * @param what how the message names the key, e.g. "the Galois key of rotation by 3"
+ * @throws LevelMismatchError if level > key.level
+ */
+export function checkKeyLevel(op: string, key: SwitchingKey, level: number, what = 'the switching key'): void {
+  if (level > key.level) {
+    throw new LevelMismatchError(op, `${what} was generated for levels up to ${key.level}, the ciphertext is at level ${level}: generate it with a higher level`);
   }
 }
 
@@ -231,42 +291,66 @@ export class KeyGenerator {
   }
 
   /**
-   * Switching key from sPrime to sk: sPrime given in NTT form over QP.
+   * Switching key from sPrime to sk over Q_0..Q_level ∪ P (Han and Ki, CT-RSA
+   * 2020, section 3): per digit j < ceil((level + 1) / digitSize), one
+   * secret-key encryption of zero plus the gadget term P s' on the digit's primes.
+   * The a_j come from one XOF stream, digit after digit, each over the key's
+   * level + 1 + |P| limbs in order (for the top level: exactly the full key).
    * @param sPrime the source secret (NTT form, |Q|+|P| limbs)
    * @param sk the target secret key
+   * @param level highest level covered
    */
-  private genSwitchingKey(sPrime: RnsPoly, sk: SecretKey): SwitchingKey {
+  private genSwitchingKey(sPrime: RnsPoly, sk: SecretKey, level: number): SwitchingKey {
     const prm = this.params;
-    const nQ = prm.Q.length;
-    const total = nQ + prm.P.length;
-    const moduli = prm.basisQP.moduli;
+    const { digits, basis } = switchingKeyShape(prm, level);
+    const total = basis.moduli.length;
+    const moduli = basis.moduli;
+    const restricted = total !== prm.basisQP.moduli.length;
+    // The secrets on the key's limbs (the full polynomials when the key is full).
+    const s = restricted ? restrictToKeyLimbs(prm, sk.poly, level) : sk.poly;
+    const sp = restricted ? restrictToKeyLimbs(prm, sPrime, level) : sPrime;
     const seed = randomSeed();
     const xof = new XofSource(seed, XOF_LABEL_SWITCHING_KEY);
     const bs: RnsPoly[] = [];
     const as: RnsPoly[] = [];
-    for (let j = 0; j < prm.dnum; j++) {
+    for (let j = 0; j < digits; j++) {
       const a = this.alloc(total);
       sampleUniform(xof, a, moduli);
       a.isNtt = true;
       const b = this.alloc(total);
-      encryptZeroInto(this.source, sk.poly, a, b, prm.basisQP);
-      addGadgetInto(prm, b, sPrime, j);
+      encryptZeroInto(this.source, s, a, b, basis);
+      addGadgetInto(prm, b, sp, j, level + 1);
       bs.push(b);
       as.push(a);
     }
-    return new SwitchingKey(prm, bs, as, seed);
+    xof.destroy();
+    if (restricted) wipe(s.data, sp.data);
+    return new SwitchingKey(prm, bs, as, seed, level);
+  }
+
+  private keyLevel(op: string, level: number | undefined): number {
+    const top = this.params.Q.length - 1;
+    if (level === undefined) return top;
+    if (!Number.isInteger(level) || level < 0 || level > top) throw new CkksError('INVALID_ARGUMENT', op, `the key level must be an integer in [0, ${top}], got ${String(level)}`);
+    return level;
   }
 
   /**
    * Relinearization key: switches s^2 to s.
    * @param sk the secret key
+   * @param level highest ciphertext level it will relinearize at (default: the top; a lower
+   *   level gives a smaller key, see {@link SwitchingKey})
+   * @returns the key
+   * @throws CkksError on a wiped or foreign secret key, or a level outside [0, |Q| - 1]
    */
-  genRelinKey(sk: SecretKey): SwitchingKey {
-    checkSecret('KeyGenerator.genRelinKey', this.params, sk);
+  genRelinKey(sk: SecretKey, level?: number): SwitchingKey {
+    const op = 'KeyGenerator.genRelinKey';
+    checkSecret(op, this.params, sk);
+    const l = this.keyLevel(op, level);
     const prm = this.params;
     const s2 = this.alloc(prm.basisQP.moduli.length);
     squareInto(sk.poly, s2, prm.basisQP);
-    const key = this.genSwitchingKey(s2, sk);
+    const key = this.genSwitchingKey(s2, sk, l);
     wipe(s2.data);
     return key;
   }
@@ -275,9 +359,14 @@ export class KeyGenerator {
    * Galois key for sigma_g: switches s(X^g) to s.
    * @param sk the secret key
    * @param g odd Galois element in [1, 2N)
+   * @param level highest ciphertext level it will be used at (default: the top)
+   * @returns the key
+   * @throws CkksError on a wiped or foreign secret key, or a level outside [0, |Q| - 1]
    */
-  genGaloisKey(sk: SecretKey, g: number): SwitchingKey {
-    checkSecret('KeyGenerator.genGaloisKey', this.params, sk);
+  genGaloisKey(sk: SecretKey, g: number, level?: number): SwitchingKey {
+    const op = 'KeyGenerator.genGaloisKey';
+    checkSecret(op, this.params, sk);
+    const l = this.keyLevel(op, level);
     const prm = this.params;
     const perm = automorphismNttIndex(prm.logN, g);
     const sg = this.alloc(prm.basisQP.moduli.length);
@@ -286,25 +375,78 @@ export class KeyGenerator {
     for (let i = 0; i < prm.basisQP.moduli.length; i++) {
       automorphismNtt(sk.poly.data.subarray(i * N, (i + 1) * N), sg.data.subarray(i * N, (i + 1) * N), perm);
     }
-    const key = this.genSwitchingKey(sg, sk);
+    const key = this.genSwitchingKey(sg, sk, l);
     wipe(sg.data);
     return key;
   }
 
   /**
    * Evaluation keys for a server: relinearization key (optional) and the
-   * Galois keys of the given rotation steps (and conjugation).
+   * Galois keys of the given rotation steps (and conjugation), each restricted
+   * to the highest level it will be used at when one is given ({@link SwitchingKey}).
    * @param sk the secret key
-   * @param opts relin (default true), rotation steps (left rotations; negative = right), conjugate
+   * @param opts relin (default true), rotation steps (left rotations; negative = right),
+   *   conjugate; `level`: the highest level of every key (default: the top);
+   *   `relinLevel`, `conjugateLevel`: override `level` for those keys; `stepLevels`: the
+   *   highest level per rotation step (overrides `level`; steps sharing a Galois element
+   *   get the highest of their levels; a step present only here is generated too)
    * @returns evaluation keys; steps mapping to the same Galois element share one key, step 0 needs none
+   * @throws CkksError (INVALID_ARGUMENT) on a step that is not a safe integer or a level outside [0, |Q| - 1]
    */
-  genEvaluationKeys(sk: SecretKey, opts: { relin?: boolean; steps?: readonly number[]; conjugate?: boolean } = {}): EvaluationKeys {
-    const keys = new EvaluationKeys(this.params, opts.relin === false ? undefined : this.genRelinKey(sk));
-    for (const g of galoisElementsFor(this.params, opts.steps ?? [], opts.conjugate ?? false)) {
-      keys.galois.set(g, this.genGaloisKey(sk, g));
+  genEvaluationKeys(
+    sk: SecretKey,
+    opts: {
+      relin?: boolean;
+      steps?: readonly number[];
+      conjugate?: boolean;
+      level?: number;
+      relinLevel?: number;
+      conjugateLevel?: number;
+      stepLevels?: ReadonlyMap<number, number>;
+    } = {},
+  ): EvaluationKeys {
+    const op = 'KeyGenerator.genEvaluationKeys';
+    checkSecret(op, this.params, sk);
+    const level = this.keyLevel(op, opts.level);
+    const relinLevel = this.keyLevel(op, opts.relinLevel ?? level);
+    const conjLevel = this.keyLevel(op, opts.conjugateLevel ?? level);
+    // Highest level per Galois element, decided before any key is generated.
+    const levels = new Map<number, number>();
+    const need = (g: number, l: number): void => {
+      levels.set(g, Math.max(levels.get(g) ?? -1, l));
+    };
+    const stepLevels = opts.stepLevels ?? new Map<number, number>();
+    for (const [k, l] of stepLevels) {
+      const lk = this.keyLevel(op, l);
+      for (const g of galoisElementsFor(this.params, [k])) need(g, lk);
     }
+    for (const k of opts.steps ?? []) {
+      const l = stepLevels.get(k);
+      for (const g of galoisElementsFor(this.params, [k])) need(g, l === undefined ? level : this.keyLevel(op, l));
+    }
+    if (opts.conjugate ?? false) need(galoisElementForConjugation(this.params.logN), conjLevel);
+    const keys = new EvaluationKeys(this.params, opts.relin === false ? undefined : this.genRelinKey(sk, relinLevel));
+    for (const g of [...levels.keys()].sort((x, y) => x - y)) keys.galois.set(g, this.genGaloisKey(sk, g, levels.get(g)));
     return keys;
   }
+}
+
+/**
+ * The limbs Q_0..Q_level and P of a polynomial over Q ∪ P, copied into a new polynomial.
+ * @param params parameters
+ * @param p a polynomial over Q ∪ P
+ * @param level the last Q limb kept
+ * @returns a polynomial of level + 1 + |P| limbs
+ */
+function restrictToKeyLimbs(params: Parameters, p: RnsPoly, level: number): RnsPoly {
+  const N = params.N;
+  const nQ = params.Q.length;
+  const K = params.P.length;
+  const out = RnsPoly.alloc(N, level + 1 + K);
+  out.data.set(p.data.subarray(0, (level + 1) * N));
+  out.data.set(p.data.subarray(nQ * N, (nQ + K) * N), (level + 1) * N);
+  out.isNtt = p.isNtt;
+  return out;
 }
 
 /**

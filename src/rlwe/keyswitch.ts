@@ -26,7 +26,7 @@ import {
   forwardNttLazy,
   inverseNttLazyInput,
 } from '../ntt/index.js';
-import type { SwitchingKey } from './keys.js';
+import { type SwitchingKey, checkKeyLevel } from './keys.js';
 import type { RlweParameters as Parameters } from './params.js';
 
 /**
@@ -214,21 +214,24 @@ export class KeySwitcher {
    * @param perm optional NTT slot permutation of an automorphism sigma; the result then switches sigma(d)
    * @param u0 destination (level + 1 limbs, NTT form), overwritten
    * @param u1 destination (level + 1 limbs, NTT form), overwritten
+   * @throws LevelMismatchError if the key is restricted below dec.level (nothing written)
    */
   innerProductModDown(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, u0: RnsPoly, u1: RnsPoly): void {
+    checkKeyLevel('KeySwitcher.innerProductModDown', key, dec.level);
     const prm = this.params;
     const N = prm.N;
     const level = dec.level;
     const nL = level + 1;
     const nQ = prm.Q.length;
+    const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const K = prm.P.length;
     const ext = nL + K;
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
     const beta = dec.digits.length;
     for (let i = 0; i < ext; i++) {
-      const keyLimb = i < nL ? i : nQ + (i - nL);
-      const q = prm.basisQP.moduli[keyLimb];
+      const keyLimb = i < nL ? i : kQ + (i - nL);
+      const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < beta; j++) {
         macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
       }
@@ -250,16 +253,19 @@ export class KeySwitcher {
    * @param perm optional NTT slot permutation of an automorphism sigma (the term then switches sigma(d))
    * @param acc0 accumulator with level + 1 + |P| limbs (Q_0..Q_level then P), values in [0, 2q); zero to start
    * @param acc1 accumulator like acc0
+   * @throws LevelMismatchError if the key is restricted below dec.level (nothing written)
    */
   innerProductAdd(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly): void {
+    checkKeyLevel('KeySwitcher.innerProductAdd', key, dec.level);
     const prm = this.params;
     const N = prm.N;
     const nL = dec.level + 1;
     const nQ = prm.Q.length;
+    const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const ext = nL + prm.P.length;
     for (let i = 0; i < ext; i++) {
-      const keyLimb = i < nL ? i : nQ + (i - nL);
-      const q = prm.basisQP.moduli[keyLimb];
+      const keyLimb = i < nL ? i : kQ + (i - nL);
+      const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < dec.digits.length; j++) {
         macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
       }

@@ -156,18 +156,34 @@ export function sampleTernary(src: RandomSource, N: number, out?: Int8Array): In
 
 /**
  * Largest log2(QP) at 128-bit classical security for a sparse ternary secret
- * of Hamming weight h, by h then logN. Only figures this project could check
- * are listed (the sparse-secret tables of Bossuat et al., "Security Guidelines
- * for Implementing Homomorphic Encryption", ePrint 2024/463, could not be read
- * from the build environment, so none of their entries is encoded here):
- * h = 192 at logN 16: 1553, the largest log2(QP) of Lattigo's default
- * sparse-secret bootstrapping sets (N16QP1546H192H32, N16QP1547H192H32,
- * N16QP1553H192H32, bootstrapping/default_parameters.go; Set III of Bossuat,
- * Mouchet, Troncoso-Pastoriza and Hubaux, Eurocrypt 2021, which that paper
- * gives as 128-bit secure); logN 15: 768, Lattigo's N15QP768H192H32. These
- * are the library's 128-bit claims for sparse secrets, not an independent
- * estimate. A larger weight is at least as hard, so an entry applies to every
- * h above it (see {@link maxLogQPSparse}).
+ * of Hamming weight h, by h then logN. A larger weight is at least as hard,
+ * so an entry applies to every h above it (see {@link maxLogQPSparse}).
+ *
+ * Source of the entries: h = 192 at logN 16: 1553, the largest log2(QP) of
+ * Lattigo's default sparse-secret bootstrapping sets (N16QP1546H192H32,
+ * N16QP1547H192H32, N16QP1553H192H32 in bootstrapping/default_parameters.go;
+ * Set III of Bossuat, Mouchet, Troncoso-Pastoriza and Hubaux, Eurocrypt 2021,
+ * which that paper gives as 128-bit secure); logN 15: 768, Lattigo's
+ * N15QP768H192H32. These are the library's 128-bit claims for sparse secrets,
+ * not an independent estimate.
+ *
+ * What could and could not be checked against Bossuat et al., "Security
+ * Guidelines for Implementing Homomorphic Encryption", ePrint 2024/463: the
+ * paper's text was not readable from this project's build environment, so no
+ * entry above is taken from it, and the figure "about 128 bits at
+ * log QP ~ 1555 for N = 2^16, h = 192" attributed to it is unverified. Its
+ * companion repository (github.com/gong-cr/FHE-Security-Guidelines, which the
+ * paper's estimator scripts come from) was read: its sparse-secret script
+ * (sparse-tables.py, commit 1161517, a section headed "Table 4.4" and marked
+ * "TODO: remove this section?") lists 128-bit classical maxima for h = 128
+ * and h = 256 only (split evenly between +1 and -1), no h = 192: at
+ * logN 14 / 15 / 16 / 17, h = 128: 361 / 718 / 1450 / 2950, h = 256: 413 /
+ * 818 / 1637 / 3325 (BDGL16 cost model). The 1553 used here for h = 192 lies
+ * between its h = 128 and h = 256 figures at logN 16 (linear interpolation in
+ * h would give about 1543), and above the h = 128 figure that the monotone
+ * rule alone would allow (1450): PN16QP1530_BOOT_H192 (log2(QP) 1527.3) is
+ * within 1553 but not within 1450. Those repository figures are not encoded
+ * (they are not confirmed as the published table).
  */
 export const SPARSE_SECRET_MAX_LOG_QP_128: Readonly<Record<number, Readonly<Record<number, number>>>> = Object.freeze({
   192: Object.freeze({ 15: 768, 16: 1553 }),

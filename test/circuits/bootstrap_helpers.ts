@@ -52,13 +52,24 @@ function seed(v: number): Uint8Array {
   return Uint8Array.from({ length: 32 }, (_, i) => (v * 31 + i * 7) & 255);
 }
 
-/** A seeded context with a sparse secret (h = 64) and the bootstrapper's keys plus `extraSteps`. */
-export function makeBootCtx(lit: ParametersLiteral, opts: BootstrapOptions, extraSteps: number[] = [], h = 64): BootCtx {
+/**
+ * A seeded context with a sparse secret (h = 64) and the bootstrapper's keys plus `extraSteps`
+ * (at the top level); with `restricted`, the bootstrapper's keys are generated at the levels
+ * of Bootstrapper.keyLevels (the relinearization key at the top, for the residual circuit).
+ */
+export function makeBootCtx(lit: ParametersLiteral, opts: BootstrapOptions, extraSteps: number[] = [], h = 64, restricted = false): BootCtx {
   const params = createParameters(lit);
   const kg = new KeyGenerator(params, { source: new XofSource(seed(1), 'hecnn/bootstrap test keygen'), hammingWeight: h });
   const sk = kg.genSecretKey();
   const steps = [...new Set([...Bootstrapper.rotationSteps(params, opts), ...extraSteps])];
-  const keys = kg.genEvaluationKeys(sk, { relin: true, conjugate: true, steps });
+  let levels = {};
+  if (restricted) {
+    const kl = Bootstrapper.keyLevels(params, opts);
+    const stepLevels = new Map(kl.rotations);
+    for (const s of extraSteps) stepLevels.set(s, params.maxLevel);
+    levels = { stepLevels, conjugateLevel: kl.conjugation };
+  }
+  const keys = kg.genEvaluationKeys(sk, { relin: true, conjugate: true, steps, ...levels });
   const encoder = new Encoder(params);
   const enc = new Encryptor(params, sk, new XofSource(seed(2), 'hecnn/bootstrap test enc'));
   const dec = new Decryptor(params, sk);

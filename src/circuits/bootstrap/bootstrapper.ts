@@ -40,6 +40,7 @@ import {
   LevelMismatchError,
   MissingKeyError,
   type Parameters,
+  type SwitchingKey,
   levelModulus,
 } from '../../ckks/index.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../../ntt/index.js';
@@ -97,6 +98,16 @@ export function defaultMessageRatio(n: number): number {
   return Math.min(12, Math.max(6, Math.round(14 - Math.log2(n) / 2)));
 }
 
+/** The highest level each evaluation key of a bootstrapping is used at ({@link Bootstrapper.keyLevels}). */
+export interface BootstrapKeyLevels {
+  /** Rotation step -> highest level (Q prime index) it is used at. */
+  readonly rotations: ReadonlyMap<number, number>;
+  /** Highest level of the conjugation (the end of CoeffsToSlots). */
+  readonly conjugation: number;
+  /** Highest level of a relinearization (EvalMod's first level). */
+  readonly relin: number;
+}
+
 interface Layout {
   n: number;
   sparse: boolean;
@@ -108,6 +119,7 @@ interface Layout {
   cost: BootstrapCost;
   steps: number[];
   ratio: number;
+  keyLevels: BootstrapKeyLevels;
 }
 
 function centred(m: DiagonalMatrix, size: number): Map<number, { re: Float64Array; im: Float64Array }> {
@@ -135,15 +147,31 @@ function layout(params: Parameters, opts: BootstrapOptions, op: string): Layout 
   const subSumSteps: number[] = [];
   for (let s = n; s < params.maxSlots; s *= 2) subSumSteps.push(s);
   const steps = new Set<number>(subSumSteps);
-  let rotations = subSumSteps.length + 1; // SubSum, and one conjugation (shared by both parts with full slots)
-  for (const m of [...cts, ...stc]) {
-    const p = planLinearTransform(centred(m, size).keys(), size);
-    for (const s of [...p.babySteps, ...p.giantSteps]) steps.add(s);
-    rotations += p.rotations;
-  }
   const evalModLevels = evalMod.levels;
   const levels = ctsLevels + evalModLevels + stcLevels;
   const residualLevels = params.depth - levels;
+  // The level (Q prime index) each transform runs at: CoeffsToSlots from the top down,
+  // SlotsToCoeffs below EvalMod (as the constructor places them); clamped into the chain so
+  // that a chain too short (refused by the constructor) still gets a plan.
+  const top = params.depth;
+  const levelAt = (logical: number): number => params.levelTops[Math.min(top, Math.max(0, logical))];
+  const stepLevel = new Map<number, number>();
+  const use = (s: number, l: number): void => {
+    stepLevel.set(s, Math.max(stepLevel.get(s) ?? -1, l));
+  };
+  for (const s of subSumSteps) use(s, params.maxLevel); // SubSum runs on ModRaise's output, at the top
+  let rotations = subSumSteps.length + 1; // SubSum, and one conjugation (shared by both parts with full slots)
+  const transforms = [...cts.map((m, i) => [m, levelAt(top - i)] as const), ...stc.map((m, i) => [m, levelAt(top - ctsLevels - evalModLevels - i)] as const)];
+  for (const [m, level] of transforms) {
+    const p = planLinearTransform(centred(m, size).keys(), size);
+    for (const s of [...p.babySteps, ...p.giantSteps]) {
+      steps.add(s);
+      use(s, level);
+    }
+    rotations += p.rotations;
+  }
+  const afterCts = levelAt(top - ctsLevels);
+  const keyLevels: BootstrapKeyLevels = { rotations: stepLevel, conjugation: afterCts, relin: afterCts };
   const cost: BootstrapCost = {
     ctsLevels,
     evalModLevels,
@@ -153,7 +181,7 @@ function layout(params: Parameters, opts: BootstrapOptions, op: string): Layout 
     rotations,
     ctMultiplications: evalMod.ctMultiplications * (sparse ? 1 : 2),
   };
-  return { n, sparse, size, cts, stc, subSumSteps, evalMod, cost, steps: [...steps].sort((a, b) => a - b), ratio };
+  return { n, sparse, size, cts, stc, subSumSteps, evalMod, cost, steps: [...steps].sort((a, b) => a - b), ratio, keyLevels };
 }
 
 /**
@@ -194,6 +222,40 @@ export class Bootstrapper {
   }
 
   /**
+   * The highest level each rotation step is used at: SubSum's and CoeffsToSlots'
+   * steps at the top levels, SlotsToCoeffs' only below EvalMod. Galois keys
+   * restricted to these levels (`KeyGenerator.genEvaluationKeys(sk, { steps,
+   * stepLevels })`, see SwitchingKey) hold only the limbs and digits used, so
+   * SlotsToCoeffs' keys are several times smaller and faster to generate
+   * (Bossuat et al., Eurocrypt 2021, section 6, size the keys of each phase
+   * by its level the same way).
+   * @param params the parameters
+   * @param opts the bootstrapper's options
+   * @returns rotation step -> highest level (Q prime index); its keys are {@link rotationSteps}
+   * @throws CkksError (INVALID_ARGUMENT) on bad options
+   */
+  static rotationKeyLevels(params: Parameters, opts: BootstrapOptions = {}): Map<number, number> {
+    return new Map(layout(params, opts, 'Bootstrapper.rotationKeyLevels').keyLevels.rotations);
+  }
+
+  /**
+   * The highest level of every evaluation key a bootstrapping uses: per
+   * rotation step ({@link rotationKeyLevels}), the conjugation (at the end of
+   * CoeffsToSlots) and the relinearization key (EvalMod's first level; a
+   * residual circuit that relinearizes higher needs a higher key). Pass them to
+   * `genEvaluationKeys(sk, { relin: true, conjugate: true, steps, stepLevels:
+   * levels.rotations, conjugateLevel: levels.conjugation, relinLevel: levels.relin })`.
+   * @param params the parameters
+   * @param opts the bootstrapper's options
+   * @returns the levels
+   * @throws CkksError (INVALID_ARGUMENT) on bad options
+   */
+  static keyLevels(params: Parameters, opts: BootstrapOptions = {}): BootstrapKeyLevels {
+    const k = layout(params, opts, 'Bootstrapper.keyLevels').keyLevels;
+    return { rotations: new Map(k.rotations), conjugation: k.conjugation, relin: k.relin };
+  }
+
+  /**
    * The cost of one bootstrapping with these options, without keys.
    * @param params the parameters
    * @param opts the bootstrapper's options
@@ -211,7 +273,8 @@ export class Bootstrapper {
    * @param encoder an encoder for the same parameters
    * @param opts slots, levels per transform, K, double angles, degree, message ratio
    * @throws CkksError (INVALID_PARAMETERS) if the chain is too short for the
-   *   bootstrapping circuit; MissingKeyError if a key is missing; CkksError
+   *   bootstrapping circuit; MissingKeyError if a key is missing; LevelMismatchError if a key
+   *   was generated for a level below its use ({@link keyLevels}); CkksError
    *   (INVALID_ARGUMENT) on bad options
    */
   constructor(ev: Evaluator, encoder: Encoder, opts: BootstrapOptions = {}) {
@@ -227,7 +290,7 @@ export class Bootstrapper {
     }
     const q0 = baseModulus(params);
     if (q0 < 2 ** 40) throw new CkksError('INVALID_PARAMETERS', op, `the chain's base q_0 must have at least 40 bits for the message ratio and EvalMod, got 2^${Math.log2(q0).toFixed(1)}`);
-    Bootstrapper.checkKeys(ev, lay.steps, op);
+    Bootstrapper.checkKeys(ev, lay, op);
     this.params = params;
     this.slots = lay.n;
     this.sparse = lay.sparse;
@@ -252,12 +315,24 @@ export class Bootstrapper {
     this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i]));
   }
 
-  private static checkKeys(ev: Evaluator, steps: readonly number[], op: string): void {
+  private static checkKeys(ev: Evaluator, lay: Layout, op: string): void {
     const logN = ev.params.logN;
-    if (ev.keys.relin === undefined) throw new MissingKeyError(op, 'bootstrapping needs a relinearization key');
-    if (!ev.keys.galois.has(galoisElementForConjugation(logN))) throw new MissingKeyError(op, 'bootstrapping needs the conjugation key (genEvaluationKeys(sk, { conjugate: true }))');
+    const steps = lay.steps;
+    const rlk = ev.keys.relin;
+    if (rlk === undefined) throw new MissingKeyError(op, 'bootstrapping needs a relinearization key');
+    const conj = ev.keys.galois.get(galoisElementForConjugation(logN));
+    if (conj === undefined) throw new MissingKeyError(op, 'bootstrapping needs the conjugation key (genEvaluationKeys(sk, { conjugate: true }))');
     const missing = steps.filter((s) => !ev.keys.galois.has(galoisElementForRotation(s, logN)));
     if (missing.length > 0) throw new MissingKeyError(op, `no Galois keys for rotations ${missing.join(', ')}; generate them with genEvaluationKeys(sk, { steps: Bootstrapper.rotationSteps(params, opts) })`);
+    const kl = lay.keyLevels;
+    const low: string[] = [];
+    if (rlk.level < kl.relin) low.push(`the relinearization key (level ${rlk.level}, needed ${kl.relin})`);
+    if (conj.level < kl.conjugation) low.push(`the conjugation key (level ${conj.level}, needed ${kl.conjugation})`);
+    for (const [s, l] of kl.rotations) {
+      const key = ev.keys.galois.get(galoisElementForRotation(s, logN)) as SwitchingKey;
+      if (key.level < l) low.push(`rotation ${s} (level ${key.level}, needed ${l})`);
+    }
+    if (low.length > 0) throw new LevelMismatchError(op, `keys generated for levels below their use: ${low.join('; ')} (see Bootstrapper.keyLevels)`);
   }
 
   /**
@@ -283,7 +358,7 @@ export class Bootstrapper {
     if (ct.slots !== this.slots) throw new CkksError('INVALID_ARGUMENT', op, `the bootstrapper was built for ${this.slots} slots, got a ciphertext of ${ct.slots}`);
     const target = targetScale ?? ct.scale;
     if (!(Number.isFinite(target) && target > 0)) throw new CkksError('INVALID_ARGUMENT', op, `targetScale must be finite and positive, got ${String(target)}`);
-    Bootstrapper.checkKeys(ev, lay.steps, op);
+    Bootstrapper.checkKeys(ev, lay, op);
     const q0 = baseModulus(params);
     if (ct.scale > q0 / 16) throw new CkksError('OUT_OF_RANGE', op, `the input's scale 2^${Math.log2(ct.scale).toFixed(1)} leaves no room below q_0 = 2^${Math.log2(q0).toFixed(1)}`);
     // 0. |m| ~ q_0 / 2^ratio

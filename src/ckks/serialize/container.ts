@@ -6,7 +6,7 @@
  * |      0 |    4 | magic `HECK` (48 45 43 4b)                                   |
  * |      4 |    2 | format version, u16 (1)                                      |
  * |      6 |    1 | object type, u8 ({@link SerializedType})                     |
- * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), bit 1 = level groups ({@link FLAG_LEVEL_GROUPS}), others 0 |
+ * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), bit 1 = level groups ({@link FLAG_LEVEL_GROUPS}), bit 2 = key levels ({@link FLAG_KEY_LEVELS}), others 0 |
  * |      8 |   16 | parameter fingerprint (the raw bytes of `params.fingerprint`)|
  *
  * then the object's body (one codec per object type, in the sibling modules).
@@ -37,6 +37,13 @@ export const FLAG_SEEDED = 0x01;
  * high-precision levels (`levelPrimes`), stored after the primes.
  */
 export const FLAG_LEVEL_GROUPS = 0x02;
+
+/**
+ * Header flag of switching keys and evaluation keys only: the object carries
+ * the level each key is restricted to (SwitchingKey.level). Written only when
+ * some key is restricted below the top, so full keys keep the older layout.
+ */
+export const FLAG_KEY_LEVELS = 0x04;
 
 /** The magic bytes 'HECK'. */
 const MAGIC = [0x48, 0x45, 0x43, 0x4b] as const;
@@ -244,12 +251,14 @@ export function parseHeader(r: Reader, what: string, expected: SerializedTypeCod
   }
   if (!known) r.fail('type', `unknown object type ${type}`);
   const flags = r.u8('flags');
-  const knownFlags = FLAG_SEEDED | FLAG_LEVEL_GROUPS;
+  const knownFlags = FLAG_SEEDED | FLAG_LEVEL_GROUPS | FLAG_KEY_LEVELS;
   if ((flags & ~knownFlags) !== 0) r.fail('flags', `unknown flag bits 0x${(flags & ~knownFlags).toString(16).padStart(2, '0')}`);
   const seeded = (flags & FLAG_SEEDED) !== 0;
   if (seeded && !SEEDABLE.has(type)) r.fail('flags', `the seeded flag is not valid for ${article(TYPE_NAMES[type])}`);
   const levelGroups = (flags & FLAG_LEVEL_GROUPS) !== 0;
   if (levelGroups && type !== SerializedType.Parameters) r.fail('flags', `the level-groups flag is not valid for ${article(TYPE_NAMES[type])}`);
+  const keyLevels = (flags & FLAG_KEY_LEVELS) !== 0;
+  if (keyLevels && type !== SerializedType.SwitchingKey && type !== SerializedType.EvaluationKeys) r.fail('flags', `the key-levels flag is not valid for ${article(TYPE_NAMES[type])}`);
   const fingerprint = toHex(r.view(16, 'fingerprint'));
   return { version, type: type as SerializedTypeCode, typeName: TYPE_NAMES[type], seeded, fingerprint };
 }
@@ -262,11 +271,11 @@ export function parseHeader(r: Reader, what: string, expected: SerializedTypeCod
  * @param bytes its input
  * @param type the object type it reads
  * @param params the parameters given to it
- * @returns the reader (at the body) and the seeded flag
+ * @returns the reader (at the body), the seeded flag and the key-levels flag
  * @throws CkksError (INVALID_ARGUMENT) on bad arguments; SerializationError on a malformed
  *   header; ParametersMismatchError on a fingerprint of other parameters
  */
-export function openObject(op: string, bytes: Uint8Array, type: SerializedTypeCode, params: Parameters): { r: Reader; seeded: boolean } {
+export function openObject(op: string, bytes: Uint8Array, type: SerializedTypeCode, params: Parameters): { r: Reader; seeded: boolean; keyLevels: boolean } {
   checkParams(op, params);
   checkBytes(op, bytes);
   const what = TYPE_NAMES[type];
@@ -275,7 +284,7 @@ export function openObject(op: string, bytes: Uint8Array, type: SerializedTypeCo
   if (h.fingerprint !== params.fingerprint) {
     throw new ParametersMismatchError(op, `${what}, field fingerprint: the data was made under parameters ${h.fingerprint.slice(0, 8)}…, expected ${params.fingerprint.slice(0, 8)}…`);
   }
-  return { r, seeded: h.seeded };
+  return { r, seeded: h.seeded, keyLevels: (bytes[7] & FLAG_KEY_LEVELS) !== 0 }; // the flags byte, checked by parseHeader
 }
 
 /**

@@ -11,7 +11,7 @@
  * |      0 |    4 | magic `HECK` (48 45 43 4b)                                   |
  * |      4 |    2 | format version, u16 (1)                                      |
  * |      6 |    1 | object type, u8 ({@link SerializedType})                     |
- * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), others 0    |
+ * |      7 |    1 | flags, u8: bit 0 = seeded ({@link FLAG_SEEDED}), bit 1 = level groups (parameters), bit 2 = key levels (restricted switching keys, keys.ts), others 0 |
  * |      8 |   16 | parameter fingerprint (the raw bytes of `params.fingerprint`)|
  *
  * For parameters the fingerprint is the one of the parameters themselves,
@@ -58,6 +58,7 @@
  */
 
 export {
+  FLAG_KEY_LEVELS,
   FLAG_SEEDED,
   HEADER_BYTES,
   INTERNAL_ERROR_FIELD,

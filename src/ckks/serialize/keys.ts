@@ -7,11 +7,19 @@
  *   key regenerates a from XofSource(seed, XOF_LABEL_PUBLIC_KEY) over all QP limbs.
  * - switching key: seed (32), b_0..b_{dnum-1} over QP, [a_0..a_{dnum-1} over QP
  *   unless seeded]; the a_j come from ONE XOF_LABEL_SWITCHING_KEY stream, digit
- *   after digit, each over all QP limbs (as KeyGenerator).
+ *   after digit, each over all QP limbs (as KeyGenerator). A key restricted to
+ *   a level l < L (SwitchingKey.level) holds ceil((l + 1) / digitSize) digits
+ *   over Q_0..Q_l ∪ P; its object sets the key-levels flag (FLAG_KEY_LEVELS)
+ *   and starts with level u16, then the body with those digits and limbs (the
+ *   seeded a_j regenerated over the same limbs, as KeyGenerator). Without the
+ *   flag (every full key, and every file written before restricted keys
+ *   existed) the level is the top.
  * - evaluation keys: hasRelin u8 (0 or 1), count u32 (<= N), the count Galois
- *   elements u32 (odd, < 2N, strictly increasing), then the relinearization
- *   key's switching-key body (if present) and one switching-key body per Galois
- *   element, in that order; the seeded flag applies to all.
+ *   elements u32 (odd, < 2N, strictly increasing), [with the key-levels flag:
+ *   one level u16 per key, the relinearization key's first], then the
+ *   relinearization key's switching-key body (if present) and one
+ *   switching-key body per Galois element, in that order; the seeded flag
+ *   applies to all; the flag is set only when some key is restricted.
  * - secret key: N ternary coefficients, 2 bits each, least significant first
  *   (00 = 0, 01 = 1, 10 = -1; 11 is invalid): N / 4 bytes. The NTT form over QP
  *   is recomputed on load.
@@ -31,6 +39,7 @@ import {
   SEED_BYTES,
   SecretKey,
   SwitchingKey,
+  switchingKeyShape,
   XOF_LABEL_PUBLIC_KEY,
   XOF_LABEL_SWITCHING_KEY,
   XofSource,
@@ -39,7 +48,7 @@ import {
 } from '../../rlwe/index.js';
 import type { Parameters } from '../params.js';
 import { polyBytes, readPoly, writePoly } from './body.js';
-import { HEADER_BYTES, SerializedType, argError, checkInstance, checkObject, checkParams, checkPoly, objectWriter, openObject } from './container.js';
+import { FLAG_KEY_LEVELS, HEADER_BYTES, SerializedType, argError, checkInstance, checkObject, checkParams, checkPoly, objectWriter, openObject } from './container.js';
 
 /** Options of the key serializers. */
 export interface SerializeKeyOptions {
@@ -128,41 +137,63 @@ export function deserializePublicKey(params: Parameters, bytes: Uint8Array): Pub
 // Switching keys
 // ---------------------------------------------------------------------------
 
-function switchingKeyBytes(params: Parameters, seeded: boolean): number {
-  const moduli = params.basisQP.moduli;
-  return SEED_BYTES + (seeded ? 1 : 2) * params.dnum * polyBytes(params.N, moduli, moduli.length);
+function switchingKeyBytes(params: Parameters, seeded: boolean, level: number = params.Q.length - 1): number {
+  const { digits, basis } = switchingKeyShape(params, level);
+  return SEED_BYTES + (seeded ? 1 : 2) * digits * polyBytes(params.N, basis.moduli, basis.moduli.length);
 }
 
 function checkSwitchingKey(op: string, params: Parameters, key: SwitchingKey, name: string, seeded: boolean): void {
   checkInstance(op, key, SwitchingKey, 'switching key');
   checkFingerprint(op, params, key, name);
   checkSeed(op, `${name} seed`, key.seed);
-  const total = params.basisQP.moduli.length;
+  const level = key.level;
+  if (!Number.isInteger(level) || level < 0 || level > params.Q.length - 1) argError(op, `${name} level must be an integer in [0, ${params.Q.length - 1}]`);
+  const { digits, basis } = switchingKeyShape(params, level);
+  const total = basis.moduli.length;
   const parts = seeded ? (['b'] as const) : (['b', 'a'] as const);
   for (const part of parts) {
     const polys = key[part];
-    if (!Array.isArray(polys) || polys.length !== params.dnum) argError(op, `${name} must have dnum = ${params.dnum} ${part} components`);
-    for (let j = 0; j < params.dnum; j++) checkPoly(op, `${name} ${part}${j}`, polys[j], params.N, total);
+    if (!Array.isArray(polys) || polys.length !== digits) argError(op, `${name} must have ${digits} ${part} components (level ${level})`);
+    for (let j = 0; j < digits; j++) checkPoly(op, `${name} ${part}${j}`, polys[j], params.N, total);
   }
 }
 
 function writeSwitchingKey(w: Writer, op: string, params: Parameters, key: SwitchingKey, name: string, seeded: boolean): void {
-  const moduli = params.basisQP.moduli;
+  const { digits, basis } = switchingKeyShape(params, key.level);
+  const moduli = basis.moduli;
   w.bytes(key.seed);
-  for (let j = 0; j < params.dnum; j++) writePoly(w, op, `${name} b${j}`, key.b[j], moduli, moduli.length);
-  if (!seeded) for (let j = 0; j < params.dnum; j++) writePoly(w, op, `${name} a${j}`, key.a[j], moduli, moduli.length);
+  for (let j = 0; j < digits; j++) writePoly(w, op, `${name} b${j}`, key.b[j], moduli, moduli.length);
+  if (!seeded) for (let j = 0; j < digits; j++) writePoly(w, op, `${name} a${j}`, key.a[j], moduli, moduli.length);
 }
 
-/** Read one switching-key body (the length has been checked); field prefixes the field names. */
-function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean): SwitchingKey {
+/** Read one switching-key body of a key restricted to `level` (the length has been checked); field prefixes the field names. */
+function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean, level: number = params.Q.length - 1): SwitchingKey {
+  const { digits, basis } = switchingKeyShape(params, level);
+  const moduli = basis.moduli;
   const seed = r.take(SEED_BYTES, `${field}seed`);
-  const digits = (part: string): string[] => Array.from({ length: params.dnum }, (_, j) => `${field}${part}${j}`);
-  const bs = readQPPolys(r, params, digits('b'), undefined);
-  // As KeyGenerator: one stream for all digits, each a_j over all QP limbs.
+  const names = (part: string): string[] => Array.from({ length: digits }, (_, j) => `${field}${part}${j}`);
+  // As KeyGenerator: one stream for all digits, each a_j over the key's limbs in order.
   const xof = seeded ? new XofSource(seed, XOF_LABEL_SWITCHING_KEY) : undefined;
-  const as = readQPPolys(r, params, digits('a'), xof);
+  const read = (part: string, src: XofSource | undefined): RnsPoly[] =>
+    names(part).map((name) => {
+      const p = RnsPoly.alloc(params.N, moduli.length);
+      if (src === undefined) {
+        readPoly(r, name, p, moduli, moduli.length);
+      } else {
+        sampleUniform(src, p, moduli);
+        p.isNtt = true;
+      }
+      return p;
+    });
+  const bs = read('b', undefined);
+  const as = read('a', xof);
   xof?.destroy();
-  return new SwitchingKey(params, bs, as, seed);
+  return new SwitchingKey(params, bs, as, seed, level);
+}
+
+/** Read a key level u16 and check it against the chain. */
+function readKeyLevel(r: Reader, params: Parameters, field: string): number {
+  return r.inRange(field, r.u16(field), 0, params.Q.length - 1);
 }
 
 /**
@@ -179,7 +210,10 @@ export function serializeSwitchingKey(params: Parameters, key: SwitchingKey, opt
   checkParams(op, params);
   const seeded = seededOpt(op, opts);
   checkSwitchingKey(op, params, key, 'the switching key', seeded);
-  const w = objectWriter(op, HEADER_BYTES + switchingKeyBytes(params, seeded), SerializedType.SwitchingKey, seeded, params.fingerprint);
+  const restricted = key.level < params.Q.length - 1;
+  const total = HEADER_BYTES + (restricted ? 2 : 0) + switchingKeyBytes(params, seeded, key.level);
+  const w = objectWriter(op, total, SerializedType.SwitchingKey, seeded, params.fingerprint, restricted ? FLAG_KEY_LEVELS : 0);
+  if (restricted) w.u16(key.level);
   writeSwitchingKey(w, op, params, key, 'the switching key', seeded);
   return w.done();
 }
@@ -193,9 +227,14 @@ export function serializeSwitchingKey(params: Parameters, key: SwitchingKey, opt
  */
 export function deserializeSwitchingKey(params: Parameters, bytes: Uint8Array): SwitchingKey {
   const op = 'deserializeSwitchingKey';
-  const { r, seeded } = openObject(op, bytes, SerializedType.SwitchingKey, params);
-  r.expectLength(HEADER_BYTES + switchingKeyBytes(params, seeded), `a ${seeded ? 'seeded' : 'full'} switching key (dnum = ${params.dnum})`);
-  return readSwitchingKey(r, params, '', seeded);
+  const { r, seeded, keyLevels } = openObject(op, bytes, SerializedType.SwitchingKey, params);
+  if (!keyLevels) {
+    r.expectLength(HEADER_BYTES + switchingKeyBytes(params, seeded), `a ${seeded ? 'seeded' : 'full'} switching key (dnum = ${params.dnum})`);
+    return readSwitchingKey(r, params, '', seeded);
+  }
+  const level = readKeyLevel(r, params, 'level');
+  r.expectLength(HEADER_BYTES + 2 + switchingKeyBytes(params, seeded, level), `a ${seeded ? 'seeded' : 'full'} switching key restricted to level ${level}`);
+  return readSwitchingKey(r, params, '', seeded, level);
 }
 
 // ---------------------------------------------------------------------------
@@ -228,11 +267,14 @@ export function serializeEvaluationKeys(params: Parameters, keys: EvaluationKeys
   const named: [string, SwitchingKey][] = elements.map((g) => [`the Galois key ${g}`, keys.galois.get(g) as SwitchingKey]);
   if (keys.relin !== undefined) named.unshift(['the relinearization key', keys.relin]);
   for (const [name, key] of named) checkSwitchingKey(op, params, key, name, seeded);
-  const total = HEADER_BYTES + evaluationKeysFixed(elements.length) + named.length * switchingKeyBytes(params, seeded);
-  const w = objectWriter(op, total, SerializedType.EvaluationKeys, seeded, params.fingerprint);
+  const restricted = named.some(([, key]) => key.level < params.Q.length - 1);
+  let total = HEADER_BYTES + evaluationKeysFixed(elements.length) + (restricted ? 2 * named.length : 0);
+  for (const [, key] of named) total += switchingKeyBytes(params, seeded, key.level);
+  const w = objectWriter(op, total, SerializedType.EvaluationKeys, seeded, params.fingerprint, restricted ? FLAG_KEY_LEVELS : 0);
   w.u8(keys.relin !== undefined ? 1 : 0);
   w.u32(elements.length);
   for (const g of elements) w.u32(g);
+  if (restricted) for (const [, key] of named) w.u16(key.level);
   for (const [name, key] of named) writeSwitchingKey(w, op, params, key, name, seeded);
   return w.done();
 }
@@ -263,16 +305,23 @@ function evaluationKeysSizesNear(params: Parameters, seeded: boolean, length: nu
  */
 export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array): EvaluationKeys {
   const op = 'deserializeEvaluationKeys';
-  const { r, seeded } = openObject(op, bytes, SerializedType.EvaluationKeys, params);
-  r.expectLengthAmong(evaluationKeysSizesNear(params, seeded, r.length), `${seeded ? 'seeded' : 'full'} evaluation-keys object under these parameters`);
+  const { r, seeded, keyLevels } = openObject(op, bytes, SerializedType.EvaluationKeys, params);
+  const form = `${seeded ? 'seeded' : 'full'}`;
+  if (!keyLevels) r.expectLengthAmong(evaluationKeysSizesNear(params, seeded, r.length), `${form} evaluation-keys object under these parameters`);
   const hasRelin = r.u8('hasRelin');
   if (hasRelin > 1) r.fail('hasRelin', `${hasRelin} is not 0 or 1`);
   const count = r.u32('Galois key count');
   if (count > params.N) r.fail('Galois key count', `${count} exceeds N = ${params.N} (the number of odd elements below 2N)`);
-  r.expectLength(
-    HEADER_BYTES + evaluationKeysFixed(count) + (hasRelin + count) * switchingKeyBytes(params, seeded),
-    `${hasRelin ? 'a relinearization key and ' : ''}${count} ${seeded ? 'seeded' : 'full'} Galois keys`,
-  );
+  if (!keyLevels) {
+    r.expectLength(
+      HEADER_BYTES + evaluationKeysFixed(count) + (hasRelin + count) * switchingKeyBytes(params, seeded),
+      `${hasRelin ? 'a relinearization key and ' : ''}${count} ${form} Galois keys`,
+    );
+  } else {
+    // Elements and levels (6 bytes per Galois key, 2 for the relinearization key) must fit before they are read.
+    r.count('Galois key count', count, params.N, 6);
+    if (r.remaining < 6 * count + 2 * hasRelin) r.fail('length', `${count} Galois elements and ${hasRelin + count} key levels do not fit the input (truncated)`);
+  }
   const elements: number[] = [];
   for (let i = 0; i < count; i++) {
     const g = r.u32(`Galois element ${i}`);
@@ -282,9 +331,19 @@ export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array)
     }
     elements.push(g);
   }
-  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded) : undefined;
+  const top = params.Q.length - 1;
+  const levels: number[] = [];
+  if (keyLevels) {
+    for (let i = 0; i < hasRelin + count; i++) levels.push(readKeyLevel(r, params, hasRelin && i === 0 ? 'relinearization key level' : `Galois key ${elements[i - hasRelin]} level`));
+    let total = HEADER_BYTES + evaluationKeysFixed(count) + 2 * levels.length;
+    for (const l of levels) total += switchingKeyBytes(params, seeded, l);
+    r.expectLength(total, `${hasRelin ? 'a relinearization key and ' : ''}${count} ${form} Galois keys at levels ${levels.join(', ')}`);
+  } else {
+    for (let i = 0; i < hasRelin + count; i++) levels.push(top);
+  }
+  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded, levels[0]) : undefined;
   const galois = new Map<number, SwitchingKey>();
-  for (const g of elements) galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded));
+  elements.forEach((g, i) => galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded, levels[hasRelin + i])));
   return new EvaluationKeys(params, relin, galois);
 }
 
