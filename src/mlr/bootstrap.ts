@@ -199,6 +199,39 @@ export function weightBootstrapSteps(params: Parameters, layout: MatrixLayout, p
   return [...new Set([...Bootstrapper.rotationSteps(params, plan.options), ...plan.unpackSteps])].sort((a, b) => a - b);
 }
 
+/**
+ * The highest level every evaluation key of a bootstrapping trainer is used
+ * at, so that each key holds only the limbs it needs (a key restricted to
+ * level l has l + 1 ciphertext limbs and the digits covering them: the
+ * trainer's rotation keys at N = 2^16 are about 7 times smaller than at the
+ * top). The training circuit's keys (`trainingSteps`, its relinearization and
+ * conjugation) serve the residual chain up to the bootstrapping's output
+ * level, where the unpacking rotates; the bootstrapper's own are
+ * `Bootstrapper.keyLevels`. A key serving both gets the higher level.
+ * @param params the parameters
+ * @param layout the training layout
+ * @param pairs pairs of classes
+ * @param config the weights' bootstrapping
+ * @param trainingSteps the training circuit's rotation steps (`rotationStepsFor(layout).steps`)
+ * @returns levels per rotation step, and of the relinearization and conjugation keys
+ * @throws as {@link planWeightBootstrap}
+ */
+export function weightBootstrapKeyLevels(
+  params: Parameters,
+  layout: MatrixLayout,
+  pairs: number,
+  config: WeightBootstrapConfig,
+  trainingSteps: readonly number[],
+): { steps: Map<number, number>; relin: number; conjugation: number } {
+  const plan = planWeightBootstrap(params, layout, pairs, config);
+  const boot = Bootstrapper.keyLevels(params, plan.options);
+  const out = params.levelTops[plan.bootstrapCost.residualLevels];
+  const steps = new Map<number, number>();
+  for (const s of [...trainingSteps, ...plan.unpackSteps]) steps.set(s, out);
+  for (const [s, l] of boot.rotations) steps.set(s, Math.max(l, steps.get(s) ?? 0));
+  return { steps, relin: Math.max(out, boot.relin), conjugation: Math.max(out, boot.conjugation) };
+}
+
 /** Slots k*width .. k*width + width - 1 of every period of n, set to `value`, among S slots. */
 function blockMask(S: number, n: number, width: number, k: number, value: number): Float64Array {
   const m = new Float64Array(S);

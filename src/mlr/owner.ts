@@ -21,7 +21,7 @@ import {
 import { type MatrixLayout, rotationStepsFor } from '../encoding/index.js';
 import { type EncryptedWeights, type ProblemShape, type Refresher, TRAINING_SCALES, TrainerError, type Upload, trainingLayout, trainingXScale } from './encrypted.js';
 import { type Matrix, computeBbar } from './plain.js';
-import { type WeightBootstrapConfig, weightBootstrapSteps } from './bootstrap.js';
+import { type WeightBootstrapConfig, weightBootstrapKeyLevels } from './bootstrap.js';
 
 /**
  * Default precision of {@link roundForSharing}: 16 bits after the binary
@@ -159,8 +159,10 @@ export class DataOwner implements Refresher {
   evaluationKeys(layout: MatrixLayout, opts: { bootstrap?: WeightBootstrapConfig; pairs?: number } = {}): EvaluationKeys {
     const { steps, conjugate } = rotationStepsFor(layout);
     if (opts.bootstrap === undefined) return this.kg.genEvaluationKeys(this.sk, { steps, conjugate });
-    const boot = weightBootstrapSteps(this.params, layout, opts.pairs ?? 5, opts.bootstrap);
-    return this.kg.genEvaluationKeys(this.sk, { steps: [...new Set([...steps, ...boot])].sort((a, b) => a - b), conjugate: true, relin: true });
+    // Every key restricted to the highest level it is used at (weightBootstrapKeyLevels).
+    const levels = weightBootstrapKeyLevels(this.params, layout, opts.pairs ?? 5, opts.bootstrap, steps);
+    const all = [...levels.steps.keys()].sort((a, b) => a - b);
+    return this.kg.genEvaluationKeys(this.sk, { steps: all, stepLevels: levels.steps, conjugate: true, conjugateLevel: levels.conjugation, relin: true, relinLevel: levels.relin });
   }
 
   /**
