@@ -49,12 +49,14 @@ import { type EncryptedWeights, type Refresher, TRAINING_SCALES, TrainerError } 
  * Default bound B on the modulus of a weight slot (V_2u + i V_2u+1): the weights
  * are multiplied by 1/B before bootstrapping, whose sine approximation holds for
  * slot values of modulus <= 1. Measured on the bundled data with the plaintext
- * mirror: max |w| 2.41 after 100 iterations on 256 rows (1.21 after 50),
- * so a complex slot reaches 2.41 sqrt(2) = 3.4; 8 leaves a factor 2.3. A
- * larger B costs precision in proportion (the bootstrapping's absolute error
- * is about B 2^-20).
+ * mirror: max |w| 2.41 after 100 iterations on 256 rows (1.21 after 50 on 128),
+ * so a complex slot reaches at most 2.41 sqrt(2) = 3.4 < 4. The bootstrapping's
+ * absolute error on a weight is about B times its relative error (2^-19 for
+ * 8,192 slots at N = 2^16): measured 1.8e-5 on W with B = 8, so the smallest
+ * safe power of two is the default. Owners training longer or on other data
+ * pass a larger bound (the command checks decrypted weights against it).
  */
-export const DEFAULT_WEIGHT_BOUND = 8;
+export const DEFAULT_WEIGHT_BOUND = 4;
 
 /**
  * How the trainer's weights are bootstrapped: the bootstrapper's options and the bound.
