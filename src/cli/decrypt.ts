@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type CsvData, DEFAULT_SHARE_BITS, accuracy, buildDesign, decodeCheckpoint, predict, roundForSharing, selectRows, sle } from '../mlr/index.js';
+import { type CsvData, DEFAULT_SHARE_BITS, accuracy, buildDesign, decodeCheckpoint, predict, roundForSharing, selectRows, sle, weightBoundRatio } from '../mlr/index.js';
 import { type OptionValues, UsageError, parseOptions, parseRange, requireValue } from './args.js';
 import { checkCheckpointKey, loadOptions, loadOwner } from './bundles.js';
 import { DECRYPT_HELP, showHelp } from './help.js';
@@ -128,6 +128,11 @@ export function runDecrypt(argv: readonly string[]): number {
     const rows: number[][] = Array.from({ length: K }, (_, k) => Array.from(W.data.subarray(k * d, (k + 1) * d)));
     say(`hecnn decrypt: ${K} x ${d} weights after ${checkpoint.iteration} iteration(s), ${checkpoint.refreshes} refresh(es)${checkpoint.needsRefresh ? ' (the checkpoint awaits a refresh)' : ''}`);
     if (bits !== undefined) say(`weights rounded to multiples of 2^-${bits} for sharing (a heuristic, see the README's Security section)`);
+    const bound = key.plan.bootstrap?.config.bound;
+    if (bound !== undefined) {
+      const r = weightBoundRatio(exact, bound);
+      if (r > 0.8) say(`warning: the weights reach ${(r * 100).toFixed(0)}% of the bootstrapping bound ${bound} (beyond it the server's bootstrapping breaks the model): make new keys with a larger bound before training further`);
+    }
     let report: { samples: number; accuracy: number; sle: number } | undefined;
     if (test !== undefined) {
       report = { samples: test.X.rows, accuracy: accuracy(test.X, test.labels, W.data), sle: sle(test.X, test.Y, W.data) };

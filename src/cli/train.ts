@@ -12,6 +12,7 @@ import { Encoder, Evaluator, PRESETS, createParameters } from '../ckks/index.js'
 import {
   BootstrapRefresher,
   type CsvData,
+  DEFAULT_WEIGHT_BOUND,
   DataOwner,
   EncryptedTrainer,
   PlainTrainerState,
@@ -22,6 +23,7 @@ import {
   sle,
   trainingDataLevel,
   trainingLayout,
+  weightBoundRatio,
 } from '../mlr/index.js';
 import { NodePairPool } from '../node/index.js';
 import { UsageError, parseOptions, parsePositiveInt, parseRange, parseThreads } from './args.js';
@@ -256,6 +258,7 @@ async function train(o: TrainOptions): Promise<void> {
   console.log(pool === undefined ? 'one thread' : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)`);
   const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
   const rows: Row[] = [];
+  let boundWarned = false;
   const prog = new Progress('training', o.iterations);
   prog.update(0);
   try {
@@ -283,6 +286,10 @@ async function train(o: TrainOptions): Promise<void> {
         rotations: st.rotations,
         refreshSeconds,
       });
+      if (boot !== undefined && weightBoundRatio(W, boot.config.bound ?? DEFAULT_WEIGHT_BOUND) > 0.8 && !boundWarned) {
+        boundWarned = true;
+        console.log(`warning: after iteration ${st.iteration} the weights reach over 80% of the bootstrapping bound ${boot.config.bound ?? DEFAULT_WEIGHT_BOUND}; beyond it the bootstrapping breaks the model`);
+      }
       prog.update(i + 1, `acc ${(rows[i].accuracy * 100).toFixed(1)}%`);
     }
   } finally {

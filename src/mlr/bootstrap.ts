@@ -108,6 +108,30 @@ export function trainingDataLevel(params: Parameters, config: WeightBootstrapCon
   return params.levelTops[cost.residualLevels - 1];
 }
 
+/**
+ * How close decrypted weights come to the bound B of their bootstrapping: the
+ * largest modulus of a slot (w_2u,j + i w_2u+1,j, the pairs the trainer packs)
+ * over B. Above 1 the bootstrapping's sine approximation no longer holds and
+ * the model is wrong; the owner checks it after decrypting (the command warns
+ * from 0.8 on), since the server cannot see the weights.
+ * @param W K x d weights, row-major (DataOwner.decryptWeights)
+ * @param bound B
+ * @returns max |w_2u,j + i w_2u+1,j| / B
+ * @throws TrainerError if the bound is not positive and finite
+ */
+export function weightBoundRatio(W: { rows: number; cols: number; data: Float64Array }, bound: number): number {
+  if (!(Number.isFinite(bound) && bound > 0)) throw new TrainerError('weightBoundRatio', `the bound must be positive and finite, got ${String(bound)}`);
+  let m = 0;
+  for (let c = 0; c < W.rows; c += 2) {
+    for (let j = 0; j < W.cols; j++) {
+      const re = W.data[c * W.cols + j];
+      const im = c + 1 < W.rows ? W.data[(c + 1) * W.cols + j] : 0;
+      m = Math.max(m, Math.hypot(re, im));
+    }
+  }
+  return m / bound;
+}
+
 /** How the weights are packed for bootstrapping, and what one refresh costs; known before any key exists. */
 export interface WeightBootstrapPlan {
   /** Blocks: W and V of every pair of classes and column part. */

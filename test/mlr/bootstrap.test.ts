@@ -29,6 +29,7 @@ import {
   selectRows,
   trainingDataLevel,
   trainingLayout,
+  weightBoundRatio,
 } from '../../src/mlr/index.js';
 
 const FILE = new URL('../../data/mnist-regnet-x-400mf-first256.csv', import.meta.url);
@@ -192,5 +193,39 @@ describe('EncryptedTrainer with BootstrapRefresher (logN 11, 16 samples, 61 colu
     const plain = decodeEvaluationKeysFile(encodeEvaluationKeysFile(params, new EvaluationKeys(params, keys.relin), { keyId: plan.keyId, width: 64 }), { unsafeAllowInsecure: PN11_TRAIN_BOOT_INSECURE.unsafeAllowInsecure });
     expect(plain.plan.bootstrap).toBeUndefined();
     expect(() => encodeEvaluationKeysFile(params, new EvaluationKeys(params, keys.relin), { ...plan, bootstrap: { config: { slots: 512 }, hammingWeight: 64 } })).toThrow(/ctsLevels/);
+  });
+});
+
+describe('bootstrapping trainer with two teams (32 samples at 16 rows per ciphertext)', () => {
+  it('3 iterations across one bootstrapping stay on the mirror', () => {
+    const params = createParameters(PN11_TRAIN_BOOT_INSECURE);
+    const d = slice(32, 60);
+    const owner = new DataOwner(params, { hammingWeight: BOOT.hammingWeight, dataLevel: trainingDataLevel(params, BOOT.config) });
+    const upload = owner.encryptDataset(d.X, d.Y, { width: 64 });
+    const layout = trainingLayout(params, upload.shape, upload.width);
+    expect(layout.teams).toBe(2);
+    const ev = new Evaluator(params, owner.evaluationKeys(layout, { bootstrap: BOOT.config }));
+    const refresher = new BootstrapRefresher(ev, new Encoder(params), layout, 5, BOOT.config);
+    const trainer = new EncryptedTrainer(ev, upload, refresher, { maxIterations: 3, minLevel: refresher.minWeightLevel });
+    const mirror = new PlainTrainerState(d.X, d.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 });
+    let m = mirror.step();
+    trainer.step();
+    for (let i = 1; i < 3; i++) {
+      trainer.step();
+      m = mirror.step();
+    }
+    expect(refresher.bootstraps).toBe(refresher.plan.bootstraps);
+    const W = owner.decryptWeights(trainer.weights.W);
+    let diff = 0;
+    for (let j = 0; j < W.data.length; j++) diff = Math.max(diff, Math.abs(W.data[j] - m.W[j]));
+    expect(diff).toBeLessThan(2e-5);
+    expect(Array.from(predict(d.X, W.data))).toEqual(Array.from(predict(d.X, m.W)));
+  }, 180_000);
+
+  it('weightBoundRatio: the largest pair modulus over the bound', () => {
+    const W = { rows: 3, cols: 2, data: Float64Array.from([3, 0, 4, 1, -2, 0]) };
+    // pairs (3 + 4i) and (0 + 1i); the odd last class pairs with 0
+    expect(weightBoundRatio(W, 10)).toBeCloseTo(0.5, 12);
+    expect(() => weightBoundRatio(W, 0)).toThrow(TrainerError);
   });
 });
