@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import { INSECURE_OPT_IN, KeyGenerator, type Parameters, type ParametersLiteral, PRESETS, createParameters, randomSeed } from '../ckks/index.js';
-import { DataOwner, KEY_ID_BYTES, encodeEvaluationKeysFile, encodeSecretKeyFile, keyIdHex, trainingLayout } from '../mlr/index.js';
+import { DataOwner, KEY_ID_BYTES, encodeEvaluationKeysFile, encodeSecretKeyFile, generateSigningKey, keyIdHex, trainingLayout } from '../mlr/index.js';
 import { type OptionValues, UsageError, parseOptions, requireValue } from './args.js';
 import { MIN_TRAIN_LEVELS, parseTrainPreset } from './presets.js';
 import { DEFAULT_PRESET, KEYGEN_HELP, showHelp } from './help.js';
@@ -101,9 +101,11 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
   const sk = new KeyGenerator(params).genSecretKey();
   const owner = DataOwner.fromSecretKey(params, sk);
   let skFile: Uint8Array | undefined;
+  // The owner's Ed25519 signing key: kept in secret.key, signs eval.keys (and, in encrypt, the upload).
+  const signingKey = generateSigningKey();
   try {
     const keys = owner.evaluationKeys(layout);
-    const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width };
+    const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, signingKey };
     skFile = encodeSecretKeyFile(params, sk, plan);
     const evFile = encodeEvaluationKeysFile(params, keys, plan);
     writeFilesAtomic([
@@ -113,10 +115,11 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
     onWritten();
     say(`hecnn keygen: N = ${params.N}, ${params.maxLevel} levels, part width ${width}, key id ${keyIdHex(plan.keyId)}`);
     say(`  ${skPath}: ${mb(skFile.length)} (owner only)`);
-    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys)`);
+    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys; signed by the owner's key in secret.key)`);
     return 0;
   } finally {
     skFile?.fill(0);
+    signingKey.fill(0);
     owner.wipe();
   }
 }

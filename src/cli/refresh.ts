@@ -7,7 +7,7 @@
 
 import { decodeCheckpoint, encodeCheckpoint } from '../mlr/index.js';
 import { UsageError, parseOptions, requireValue } from './args.js';
-import { checkCheckpointKey, loadOptions, loadOwner } from './bundles.js';
+import { checkCheckpointKey, loadOptions, loadOwner, wipeOwner } from './bundles.js';
 import { REFRESH_HELP, showHelp } from './help.js';
 import { readBytes, say, writeAtomic } from './io.js';
 import { checkOutputs } from './outputs.js';
@@ -48,6 +48,6 @@ export function runRefresh(argv: readonly string[]): number {
     say(`hecnn refresh: W and V re-encrypted at level ${params.maxLevel} (refresh ${checkpoint.refreshes + 1}); continue with hecnn train --resume`);
     return 0;
   } finally {
-    owner.wipe();
+    wipeOwner(key);
   }
 }

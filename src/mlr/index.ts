@@ -61,3 +61,17 @@ export * from './encrypted.js';
 export * from './owner.js';
 export * from './parallel.js';
 export * from './bundle.js';
+export {
+  BUNDLE_DIGEST_BYTES,
+  type BundleAuth,
+  FLAG_SIGNED,
+  SIGNATURE_BYTES,
+  SIGNER_KEY_BYTES,
+  SIGNING_KEY_BYTES,
+  type SignaturePolicy,
+  generateSigningKey,
+  signerPublicKey,
+  verifyDigestSignature,
+} from './bundle-auth.js';
+export { type CheckpointExpectation, checkCheckpoint, expectedRunState } from './checkpoint.js';
+export { DEFAULT_W0, checkFeatureRange, initialScoreBound } from './range.js';

@@ -1,0 +1,117 @@
+/**
+ * The server's cross-check of a checkpoint it resumes from, against the
+ * upload and keys it verified and against the counters of the run itself: a
+ * checkpoint whose fields disagree with them is refused with a
+ * {@link BundleError} naming the field, before any of its ciphertexts is
+ * used. The digest of the file (src/mlr/bundle-auth.ts) already refuses any
+ * altered byte; this check refuses checkpoints that are well formed and
+ * correctly sealed but do not fit the run (an edited and resealed file, or a
+ * checkpoint of another run of the same key).
+ *
+ * @module
+ */
+
+import type { Parameters } from '../ckks/index.js';
+import { argError } from '../ckks/serialize/container.js';
+import { equalBytes } from '../core/codec.js';
+import { BundleError, type Checkpoint, type SessionBinding } from './bundle.js';
+import { LEVELS_PER_ITERATION, type ProblemShape } from './encrypted.js';
+
+/** What a resumed checkpoint must agree with: the server's verified files and options. */
+export interface CheckpointExpectation {
+  /** The key id of the evaluation keys and the upload. */
+  keyId: Uint8Array;
+  /** The verified SHA-256 digest of the upload. */
+  uploadDigest: Uint8Array;
+  /** The upload's shape. */
+  shape: ProblemShape;
+  /** The upload's part width. */
+  width: number;
+  /** The session of the verified files (undefined when they are unsigned). */
+  session?: SessionBinding;
+  /** The schedule length asked for, when given (else the checkpoint's is taken). */
+  maxIterations?: number;
+  /** Lowest level W may reach before a refresh (the trainer's minLevel; default 1). */
+  minLevel?: number;
+}
+
+/**
+ * Where a run stands after `iteration` iterations when every refresh brings W
+ * and V back to the top level and happens exactly when the next iteration
+ * would not fit (EncryptedTrainer: V loses {@link LEVELS_PER_ITERATION}
+ * levels per iteration, W one more, and an iteration needs V at
+ * LEVELS_PER_ITERATION + 1 + minLevel or above).
+ * @param maxLevel the parameters' top level
+ * @param iteration iterations done
+ * @param minLevel the trainer's minLevel
+ * @returns the refreshes done and V's level after the last iteration, and whether the next one needs a refresh
+ * @throws CkksError (INVALID_ARGUMENT) if the counts are not non-negative integers or one iteration does not fit
+ */
+export function expectedRunState(maxLevel: number, iteration: number, minLevel = 1): { refreshes: number; level: number; refreshDue: boolean } {
+  const need = LEVELS_PER_ITERATION + 1 + minLevel;
+  if (!Number.isSafeInteger(iteration) || iteration < 0 || !Number.isInteger(minLevel) || minLevel < 1) argError('expectedRunState', 'iteration and minLevel must be integers (>= 0, >= 1)');
+  if (maxLevel < need) argError('expectedRunState', `${maxLevel} levels do not fit one iteration (${need} needed)`);
+  // Iterations per refresh cycle: each takes LEVELS_PER_ITERATION while V stays at need or above.
+  const perCycle = Math.floor((maxLevel - need) / LEVELS_PER_ITERATION) + 1;
+  const refreshes = iteration === 0 ? 0 : Math.floor((iteration - 1) / perCycle);
+  const done = iteration - refreshes * perCycle;
+  const level = maxLevel - done * LEVELS_PER_ITERATION;
+  return { refreshes, level, refreshDue: level < need };
+}
+
+/**
+ * Cross-check a checkpoint against the run that resumes it: key id, upload
+ * digest, shape and width of the upload, the session of the verified files,
+ * the schedule length, the counters (iteration, refreshes, the "needs
+ * refresh" mark) against the levels of W and V, and W and V themselves (every
+ * part of W at one level and scale, V likewise, W one level below V, or
+ * both at the top level after a refresh).
+ * @param params the parameters of the keys
+ * @param cParams the checkpoint's parameters
+ * @param cp the checkpoint
+ * @param expected the verified upload's and keys' fields and the run's options
+ * @returns nothing
+ * @throws BundleError (MALFORMED_DATA) naming the first field that disagrees
+ */
+export function checkCheckpoint(params: Parameters, cParams: Parameters, cp: Checkpoint, expected: CheckpointExpectation): void {
+  const fail = (field: string, problem: string): never => {
+    throw new BundleError('checkCheckpoint', 'checkpoint', field, problem);
+  };
+  if (cParams.fingerprint !== params.fingerprint) fail('parameters', 'made under other parameters than the evaluation keys');
+  if (!equalBytes(cp.keyId, expected.keyId)) fail('key id', 'encrypted under another key than the evaluation keys');
+  if (!equalBytes(cp.uploadDigest, expected.uploadDigest)) fail('upload digest', 'it belongs to another upload');
+  for (const k of ['n', 'd', 'K'] as const) if (cp.shape[k] !== expected.shape[k]) fail(k, `${cp.shape[k]}, the upload has ${expected.shape[k]}`);
+  if (cp.width !== expected.width) fail('width', `${cp.width}, the upload has ${expected.width}`);
+  const s = cp.session;
+  const e = expected.session;
+  if ((s === undefined) !== (e === undefined)) fail('session', s === undefined ? 'absent, but the keys and the upload are signed' : 'present, but the keys and the upload are unsigned');
+  if (s !== undefined && e !== undefined) {
+    const same = equalBytes(s.signer, e.signer) && equalBytes(s.keysDigest, e.keysDigest) && equalBytes(s.keysSignature, e.keysSignature) && equalBytes(s.uploadSignature, e.uploadSignature);
+    if (!same) fail('session', 'made with other evaluation keys or another upload');
+  }
+  if (expected.maxIterations !== undefined && expected.maxIterations !== cp.maxIterations) fail('maxIterations', `${cp.maxIterations}, the run asks for ${expected.maxIterations} (the NAG schedule depends on it)`);
+  if (cp.iteration > cp.maxIterations) fail('iteration', `${cp.iteration} exceeds maxIterations ${cp.maxIterations}`);
+
+  // W and V: one level and one scale per grid, W one level below V (or both at the top).
+  const grid = (name: 'W' | 'V'): { level: number; scale: number } => {
+    const cts = cp.weights[name].flat();
+    const { level, scale } = cts[0];
+    for (const c of cts) if (c.level !== level || c.scale !== scale) fail(name, `its ciphertexts are at different levels or scales (${level} and ${c.level}): parts or pairs of different runs or iterations`);
+    return { level, scale };
+  };
+  const W = grid('W');
+  const V = grid('V');
+  const top = params.maxLevel;
+  const fresh = W.level === top && V.level === top;
+  if (!fresh && W.level !== V.level - 1) fail('W', `W at level ${W.level}, V at ${V.level}: W must be one level below V (W and V swapped, or from different iterations)`);
+
+  // The counters against the levels, as the trainer runs.
+  const minLevel = expected.minLevel ?? 1;
+  const run = expectedRunState(top, cp.iteration, minLevel);
+  const refreshedSince = run.refreshDue && cp.refreshes === run.refreshes + 1 && fresh && !cp.needsRefresh;
+  const asRun = cp.refreshes === run.refreshes && V.level === run.level && (fresh === (run.level === top));
+  if (!refreshedSince && !asRun) {
+    fail('iteration', `${cp.iteration} iteration(s) and ${cp.refreshes} refresh(es) leave V at level ${run.level} (${run.refreshes} refreshes), the checkpoint's V is at ${V.level}: the counters were edited or do not belong to these weights`);
+  }
+  if (cp.needsRefresh && !run.refreshDue) fail('needsRefresh', `set, but V at level ${V.level} fits another iteration`);
+}
