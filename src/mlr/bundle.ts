@@ -93,10 +93,9 @@ import {
   checkSigningKey,
   openBundle,
   sealBundle,
-  signerPublicKey,
   trailerBytes,
-  verifyDigestSignature,
 } from './bundle-auth.js';
+import type { SessionBinding } from './checkpoint.js';
 import { type EncryptedWeights, type ProblemShape, type Upload, trainingLayout } from './encrypted.js';
 
 /** Container version written, and the only one read (2: with the digest / signature trailer). */
@@ -196,23 +195,6 @@ export interface KeyPlan {
    * evaluation-key file is signed with it. Wipe it with the secret key.
    */
   signingKey?: Uint8Array;
-}
-
-/**
- * What ties a checkpoint to the owner's session: the owner's public key and
- * its signatures of the evaluation-key file and of the upload (the upload's
- * digest is {@link Checkpoint.uploadDigest}). The server copies them from the
- * files it verified; the owner checks them with {@link verifySession}.
- */
-export interface SessionBinding {
-  /** The owner's Ed25519 public key (the key that signed the evaluation keys and the upload). */
-  signer: Uint8Array;
-  /** SHA-256 bundle digest of the evaluation-key file. */
-  keysDigest: Uint8Array;
-  /** The owner's signature of the evaluation-key file. */
-  keysSignature: Uint8Array;
-  /** The owner's signature of the upload. */
-  uploadSignature: Uint8Array;
 }
 
 /** A server's state between processes. */
@@ -755,45 +737,4 @@ function readSession(m: Reader): SessionBinding | undefined {
   if (present) return { signer, keysDigest, keysSignature, uploadSignature };
   if ([signer, keysDigest, keysSignature, uploadSignature].some((b) => b.some((x) => x !== 0))) m.fail('session', 'absent, but its bytes are not zero');
   return undefined;
-}
-
-/**
- * The owner's check that a checkpoint comes from its own session: the
- * checkpoint names the owner's public key (derived from the signing key in
- * the secret-key file), and the owner's signatures of the evaluation-key file
- * and of the upload it carries verify (Ed25519, RFC 8032). An attacker who
- * replaced the evaluation keys and the public key beside them cannot produce
- * these signatures. The weights themselves are the server's: they are not
- * signed (see the README's Security section for what remains open).
- * @param checkpoint the checkpoint
- * @param signingKey the owner's signing key
- * @returns nothing
- * @throws IntegrityError (field session) if the checkpoint has no session, names another key, or a signature does not verify;
- *   CkksError (INVALID_ARGUMENT) on a signing key of the wrong size
- */
-export function verifySession(checkpoint: Checkpoint, signingKey: Uint8Array): void {
-  const op = 'verifySession';
-  checkSigningKey(op, signingKey);
-  const fail = (problem: string): never => {
-    throw new IntegrityError(op, 'checkpoint', 'session', problem);
-  };
-  const s = checkpoint.session;
-  if (s === undefined) return fail('the checkpoint carries no signed session: it was not made from files this owner signed');
-  if (!equalBytes(s.signer, signerPublicKey(signingKey))) fail("the checkpoint's evaluation keys and upload were signed by another key than this owner's");
-  if (!verifyDigestSignature(BundleKind.EvaluationKeys, s.keysDigest, s.signer, s.keysSignature)) fail("the owner's signature of the evaluation keys does not verify");
-  if (!verifyDigestSignature(BundleKind.Upload, checkpoint.uploadDigest, s.signer, s.uploadSignature)) fail("the owner's signature of the upload does not verify");
-}
-
-/**
- * The session a server records in its checkpoints, from the evaluation-key
- * file and the upload it verified.
- * @param keys the evaluation-key file's verified authentication data
- * @param upload the upload's verified authentication data
- * @returns the session, or undefined when either file is unsigned
- * @throws CkksError (INVALID_ARGUMENT) if the two files were signed by different keys
- */
-export function sessionOf(keys: BundleAuth, upload: BundleAuth): SessionBinding | undefined {
-  if (keys.signer === undefined || keys.signature === undefined || upload.signature === undefined || upload.signer === undefined) return undefined;
-  if (!equalBytes(keys.signer, upload.signer)) argError('sessionOf', 'the evaluation keys and the upload were signed by different keys');
-  return { signer: keys.signer, keysDigest: keys.digest, keysSignature: keys.signature, uploadSignature: upload.signature };
 }

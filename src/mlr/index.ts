@@ -73,5 +73,5 @@ export {
   signerPublicKey,
   verifyDigestSignature,
 } from './bundle-auth.js';
-export { type CheckpointExpectation, checkCheckpoint, expectedRunState } from './checkpoint.js';
+export { type CheckpointExpectation, type SessionBinding, checkCheckpoint, expectedRunState, sessionOf, verifySession } from './checkpoint.js';
 export { DEFAULT_W0, checkFeatureRange, initialScoreBound } from './range.js';
