@@ -175,7 +175,7 @@ function refresh(req: Extract<Request, { cmd: 'refresh' }>): void {
   if (pl.signingKey !== undefined) verifySession(checkpoint, pl.signingKey);
   if (!checkpoint.needsRefresh) throw new Error(`the model does not need a refresh (iteration ${checkpoint.iteration})`);
   const weights = o.refresh(checkpoint.weights);
-  const bytes = encodeCheckpoint(p, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false });
+  const bytes = encodeCheckpoint(p, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }, { signingKey: pl.signingKey });
   post({ type: 'refreshed', summary: `refreshed after iteration ${checkpoint.iteration} (refresh ${checkpoint.refreshes + 1}): send model.bin back, the server goes on with --resume`, checkpoint: bytes }, [bytes.buffer as ArrayBuffer]);
 }
 

@@ -44,7 +44,8 @@ export function runRefresh(argv: readonly string[]): number {
     checkCheckpointKey(cpFile, cParams, checkpoint, key);
     if (!checkpoint.needsRefresh) throw new UsageError(`${cpFile} does not need a refresh (iteration ${checkpoint.iteration})`);
     const weights = owner.refresh(checkpoint.weights);
-    writeAtomic(cpFile, encodeCheckpoint(params, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }));
+    // Signed by the owner: the server accepts W and V at the top level only from the owner.
+    writeAtomic(cpFile, encodeCheckpoint(params, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }, { signingKey: key.signingKey }));
     say(`hecnn refresh: W and V re-encrypted at level ${params.maxLevel} (refresh ${checkpoint.refreshes + 1}); continue with hecnn train --resume`);
     return 0;
   } finally {

@@ -114,7 +114,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const digest = uploadAuth.digest;
   let state: Checkpoint | undefined;
   if (v.resume === true) {
-    const { params: cParams, checkpoint } = decodeCheckpoint(readBytes(cpFile), opts);
+    const { params: cParams, checkpoint, auth: cpAuth } = decodeCheckpoint(readBytes(cpFile), opts);
     if (cParams.fingerprint !== params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters`);
     if (!sameId(checkpoint.keyId, plan.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, not ${keyIdHex(plan.keyId)}`);
     if (!sameId(checkpoint.uploadDigest, digest)) throw new UsageError(`${cpFile} belongs to another upload than ${uploadFile}`);
@@ -122,7 +122,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       throw new UsageError(`--iterations ${iterations} differs from the checkpoint's ${checkpoint.maxIterations} (the NAG schedule depends on it); omit it to resume`);
     }
     // Every field against the verified upload and keys, and the counters against the levels of W and V.
-    checkCheckpoint(params, cParams, checkpoint, { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, session });
+    checkCheckpoint(params, cParams, checkpoint, { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, session }, cpAuth);
     state = checkpoint;
   } else if (existsSync(cpFile) && v.force !== true) {
     throw new UsageError(`${cpFile} exists; pass --resume to continue from it, or --force to start over (or remove it)`);

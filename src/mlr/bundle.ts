@@ -658,13 +658,17 @@ function checkSessionShape(op: string, s: SessionBinding): void {
 }
 
 /**
- * The server's checkpoint: parameters, run metadata and the weights.
+ * The server's checkpoint: parameters, run metadata and the weights. The
+ * server writes it unsigned; the owner signs the one it writes after a
+ * refresh (W and V at the top level, a state only the owner makes), which the
+ * server's cross-check requires ({@link checkCheckpoint}).
  * @param params parameters
  * @param cp the checkpoint
+ * @param opts signingKey: the owner's signing key (after a refresh)
  * @returns the file's bytes
- * @throws CkksError on inconsistent fields or weights of other parameters
+ * @throws CkksError on inconsistent fields, weights of other parameters or a signing key of the wrong size
  */
-export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array {
+export function encodeCheckpoint(params: Parameters, cp: Checkpoint, opts: { signingKey?: Uint8Array } = {}): Uint8Array {
   const op = 'encodeCheckpoint';
   if (!(cp.keyId instanceof Uint8Array) || cp.keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
   if (!(cp.uploadDigest instanceof Uint8Array) || cp.uploadDigest.length !== DIGEST_BYTES) argError(op, `uploadDigest must be ${DIGEST_BYTES} bytes`);
@@ -690,17 +694,17 @@ export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array
     for (const b of [cp.session.signer, cp.session.keysDigest, cp.session.keysSignature, cp.session.uploadSignature]) m.bytes(b);
   }
   const cts = [...cp.weights.W.flat(), ...cp.weights.V.flat()].map((c) => ctBytes(op, params, c));
-  return pack(op, BundleKind.Checkpoint, [serializeParameters(params), m.done(), ...cts]);
+  return pack(op, BundleKind.Checkpoint, [serializeParameters(params), m.done(), ...cts], opts.signingKey);
 }
 
 /**
  * Load a checkpoint, its digest verified first.
  * @param bytes the file
  * @param opts the insecure opt-in for test parameters
- * @returns parameters and the checkpoint
+ * @returns parameters, the checkpoint and the verified digest (and signer, when the owner signed it after a refresh)
  * @throws IntegrityError / BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
  */
-export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; checkpoint: Checkpoint } {
+export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; checkpoint: Checkpoint; auth: BundleAuth } {
   const o = parseContainer('decodeCheckpoint', bytes, BundleKind.Checkpoint, opts);
   const params = loadParams(o, opts);
   const m = metaReader(o, CHECKPOINT_META);
@@ -724,7 +728,7 @@ export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}
   const V = grid();
   const checkpoint: Checkpoint = { keyId, uploadDigest, shape, width, iteration, refreshes, maxIterations, needsRefresh, weights: { W, V } };
   if (session !== undefined) checkpoint.session = session;
-  return { params, checkpoint };
+  return { params, checkpoint, auth: o.auth };
 }
 
 /** The session of a checkpoint's metadata: absent (all zeros) or present. */

@@ -127,15 +127,19 @@ export function expectedRunState(maxLevel: number, iteration: number, minLevel =
  * the schedule length, the counters (iteration, refreshes, the "needs
  * refresh" mark) against the levels of W and V, and W and V themselves (every
  * part of W at one level and scale, V likewise, W one level below V, or
- * both at the top level after a refresh).
+ * both at the top level after a refresh). A checkpoint signed by anyone but
+ * the owner of the session is refused; one with W and V at the top level
+ * after an iteration (a refresh) must be signed by the owner, since only the
+ * owner makes that state and the server could not tell W from V there.
  * @param params the parameters of the keys
  * @param cParams the checkpoint's parameters
  * @param cp the checkpoint
  * @param expected the verified upload's and keys' fields and the run's options
+ * @param auth the checkpoint's verified digest and signature (decodeCheckpoint)
  * @returns nothing
  * @throws BundleError (MALFORMED_DATA) naming the first field that disagrees
  */
-export function checkCheckpoint(params: Parameters, cParams: Parameters, cp: Checkpoint, expected: CheckpointExpectation): void {
+export function checkCheckpoint(params: Parameters, cParams: Parameters, cp: Checkpoint, expected: CheckpointExpectation, auth: BundleAuth = { digest: new Uint8Array(32) }): void {
   const fail = (field: string, problem: string): never => {
     throw new BundleError('checkCheckpoint', 'checkpoint', field, problem);
   };
@@ -151,6 +155,7 @@ export function checkCheckpoint(params: Parameters, cParams: Parameters, cp: Che
     const same = equalBytes(s.signer, e.signer) && equalBytes(s.keysDigest, e.keysDigest) && equalBytes(s.keysSignature, e.keysSignature) && equalBytes(s.uploadSignature, e.uploadSignature);
     if (!same) fail('session', 'made with other evaluation keys or another upload');
   }
+  if (auth.signer !== undefined && (e === undefined || !equalBytes(auth.signer, e.signer))) fail('signer', "signed by another key than the session's owner");
   if (expected.maxIterations !== undefined && expected.maxIterations !== cp.maxIterations) fail('maxIterations', `${cp.maxIterations}, the run asks for ${expected.maxIterations} (the NAG schedule depends on it)`);
   if (cp.iteration > cp.maxIterations) fail('iteration', `${cp.iteration} exceeds maxIterations ${cp.maxIterations}`);
 
@@ -165,6 +170,9 @@ export function checkCheckpoint(params: Parameters, cParams: Parameters, cp: Che
   const V = grid('V');
   const top = params.maxLevel;
   const fresh = W.level === top && V.level === top;
+  if (fresh && cp.iteration > 0 && e !== undefined && auth.signer === undefined) {
+    fail('W', `W and V at the top level after ${cp.iteration} iteration(s): a refreshed state, which the owner signs (hecnn refresh); this checkpoint is unsigned`);
+  }
   if (!fresh && W.level !== V.level - 1) fail('W', `W at level ${W.level}, V at ${V.level}: W must be one level below V (W and V swapped, or from different iterations)`);
 
   // The counters against the levels, as the trainer runs.

@@ -269,6 +269,20 @@ describe('hecnn: protocol files cannot be silently altered', () => {
       await refused(resume(f('m.cp')), re);
     });
 
+    it('after a refresh (signed by the owner): W and V swapped and re-encoded unsigned, or signed by another key, are refused', async () => {
+      writeFileSync(f('r.cp'), cp);
+      quiet();
+      expect(await main(['refresh', '--secret-key', f('keys/secret.key'), '--checkpoint', f('r.cp'), insecure])).toBe(0);
+      vi.restoreAllMocks();
+      const { params, checkpoint, auth } = decodeCheckpoint(new Uint8Array(readFileSync(f('r.cp'))), OPTS);
+      expect(auth.signer).toBeDefined();
+      const swapped = { ...checkpoint, weights: { W: checkpoint.weights.V, V: checkpoint.weights.W } };
+      writeFileSync(f('m.cp'), encodeCheckpoint(params, swapped));
+      await refused(resume(f('m.cp')), /field W: W and V at the top level after 1 iteration.*unsigned/);
+      writeFileSync(f('m.cp'), encodeCheckpoint(params, swapped, { signingKey: generateSigningKey() }));
+      await refused(resume(f('m.cp')), /field signer/);
+    });
+
     it("the owner's decrypt refuses a checkpoint without the owner's signed session", async () => {
       const { params, checkpoint } = decodeCheckpoint(cp, OPTS);
       writeFileSync(f('m.cp'), encodeCheckpoint(params, { ...checkpoint, session: undefined }));

@@ -174,8 +174,15 @@ describe("the server's checkpoint cross-check", () => {
   it("accepts every state of the run, and a refreshed one; refuses edited counters, swapped W and V, other shapes", () => {
     for (const s of states) expect(() => checkCheckpoint(params, params, s.cp, expectation)).not.toThrow();
     const due = states[2].cp; // V at level 3: a refresh is due
+    // A refreshed state (W and V at the top) passes only signed by the owner, as hecnn refresh writes it.
     const refreshed = { ...due, refreshes: due.refreshes + 1, needsRefresh: false, weights: owner.refresh(due.weights) };
-    expect(() => checkCheckpoint(params, params, refreshed, expectation)).not.toThrow();
+    const signed = decodeCheckpoint(encodeCheckpoint(params, refreshed, { signingKey }), OPTS);
+    expect(() => checkCheckpoint(params, params, signed.checkpoint, expectation, signed.auth)).not.toThrow();
+    const unsigned = decodeCheckpoint(encodeCheckpoint(params, refreshed), OPTS);
+    expect(() => checkCheckpoint(params, params, unsigned.checkpoint, expectation, unsigned.auth)).toThrow(/refreshed state, which the owner signs/);
+    const swapped = { ...refreshed, weights: { W: refreshed.weights.V, V: refreshed.weights.W } };
+    const forged = decodeCheckpoint(encodeCheckpoint(params, swapped, { signingKey: generateSigningKey() }), OPTS);
+    expect(() => checkCheckpoint(params, params, forged.checkpoint, expectation, forged.auth)).toThrow(/signed by another key/);
 
     const c = states[1].cp;
     const refusal = (cp: Checkpoint, field: RegExp, exp: CheckpointExpectation = expectation): void => {
