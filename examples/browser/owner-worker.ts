@@ -28,6 +28,7 @@ import {
   encodeEvaluationKeysFile,
   encodeSecretKeyFile,
   encodeUpload,
+  generateSigningKey,
   galoisElementsFor,
   keyIdHex,
   parseCsv,
@@ -37,6 +38,7 @@ import {
   sameId,
   selectRows,
   trainingLayout,
+  verifySession,
 } from '@hecnn/ckks';
 import { BrowserPairPool, openSecretKeyFile, sealSecretKeyFile } from '@hecnn/ckks/browser';
 import type { Reply, Request } from './protocol.js';
@@ -49,7 +51,7 @@ const scope = globalThis as unknown as Scope;
 
 let params: Parameters | undefined;
 let owner: DataOwner | undefined;
-let plan: { keyId: Uint8Array; width: number } | undefined;
+let plan: { keyId: Uint8Array; width: number; signingKey?: Uint8Array } | undefined;
 let allowInsecure = false;
 let keys: EvaluationKeys | undefined;
 let upload: Upload | undefined;
@@ -89,7 +91,8 @@ function keygen(req: Extract<Request, { cmd: 'keygen' }>): void {
   });
   params = p;
   owner = DataOwner.fromSecretKey(p, sk);
-  plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width };
+  // The owner's Ed25519 signing key signs eval.keys and the upload (the server checks them).
+  plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, signingKey: generateSigningKey() };
   keys = ek;
   upload = undefined;
   const evalKeys = encodeEvaluationKeysFile(p, ek, plan);
@@ -109,7 +112,7 @@ function encrypt(req: Extract<Request, { cmd: 'encrypt' }>): void {
   const tr = buildDesign(selectRows(all, a - 1, b));
   progress('encrypt', 0, 1);
   upload = o.encryptDataset(tr.X, tr.Y, { width: pl.width });
-  const { bytes } = encodeUpload(p, upload, pl.keyId);
+  const { bytes } = encodeUpload(p, upload, pl.keyId, { signingKey: pl.signingKey });
   progress('encrypt', 1, 1);
   post({ type: 'upload', summary: `${tr.X.rows} samples x ${tr.X.cols - 1} features, ${tr.Y.cols} classes; upload.bin ${(bytes.length / 2 ** 20).toFixed(2)} MB`, upload: bytes }, [
     bytes.buffer as ArrayBuffer,
@@ -141,6 +144,8 @@ function decrypt(req: Extract<Request, { cmd: 'decrypt' }>): void {
   const { params: cp, checkpoint } = decodeCheckpoint(req.checkpoint, allowInsecure ? { unsafeAllowInsecure: INSECURE_OPT_IN } : {});
   if (cp.fingerprint !== p.fingerprint) throw new Error('the model was made under other parameters than this key');
   if (!sameId(checkpoint.keyId, pl.keyId)) throw new Error(`the model is encrypted under key ${keyIdHex(checkpoint.keyId)}, this page holds ${keyIdHex(pl.keyId)}`);
+  // The model must come from the keys and upload this owner signed.
+  if (pl.signingKey !== undefined) verifySession(checkpoint, pl.signingKey);
   const te = testDesign(req.csv, req.testRows);
   if (te.X.cols !== checkpoint.shape.d) throw new Error(`the test rows have ${te.X.cols - 1} features, the model ${checkpoint.shape.d - 1}`);
   o.setProblem(checkpoint.shape, checkpoint.width);
@@ -166,9 +171,11 @@ function refresh(req: Extract<Request, { cmd: 'refresh' }>): void {
   const { params: cp, checkpoint } = decodeCheckpoint(req.checkpoint, allowInsecure ? { unsafeAllowInsecure: INSECURE_OPT_IN } : {});
   if (cp.fingerprint !== p.fingerprint) throw new Error('the model was made under other parameters than this key');
   if (!sameId(checkpoint.keyId, pl.keyId)) throw new Error(`the model is encrypted under key ${keyIdHex(checkpoint.keyId)}, this page holds ${keyIdHex(pl.keyId)}`);
+  // The model must come from the keys and upload this owner signed.
+  if (pl.signingKey !== undefined) verifySession(checkpoint, pl.signingKey);
   if (!checkpoint.needsRefresh) throw new Error(`the model does not need a refresh (iteration ${checkpoint.iteration})`);
   const weights = o.refresh(checkpoint.weights);
-  const bytes = encodeCheckpoint(p, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false });
+  const bytes = encodeCheckpoint(p, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }, { signingKey: pl.signingKey });
   post({ type: 'refreshed', summary: `refreshed after iteration ${checkpoint.iteration} (refresh ${checkpoint.refreshes + 1}): send model.bin back, the server goes on with --resume`, checkpoint: bytes }, [bytes.buffer as ArrayBuffer]);
 }
 

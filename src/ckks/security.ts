@@ -1,10 +1,36 @@
 /**
  * The HomomorphicEncryption.org security bounds for ternary secrets:
  * the largest log2(QP) for which RLWE with ring degree 2^logN is estimated at
- * the given classical security level (Albrecht et al., "Homomorphic Encryption
- * Standard", 2018, table for the ternary/uniform secret distribution; the
- * logN = 16 and 17 entries for 128 bits are the values this project adopted
- * from the lattice estimator, as also used by Lattigo's 128-bit presets).
+ * the given classical security level.
+ *
+ * Two tables, side by side:
+ *
+ * - {@link MAX_LOG_QP}, the one the library enforces: logN 10 to 15 are the
+ *   2018 standard's classical ternary-secret rows (Albrecht et al.,
+ *   "Homomorphic Encryption Standard", ia.cr/2019/939). The standard stops at
+ *   logN 15; the logN 16 and 17 rows (1747 / 1199 / 929 and 3523 / 2411 / 1866
+ *   bits at 128 / 192 / 256) are OpenFHE's HEStd_ternary classical rows
+ *   (src/core/lib/lattice/stdlatticeparms.cpp, openfhe-development at commit
+ *   f387eaf), estimated by the OpenFHE team with the lattice estimator; they
+ *   are not from the 2018 standard, and (earlier versions of this comment
+ *   said otherwise) not from Lattigo. The 192- and 256-bit rows at logN 16 and
+ *   17 were not adopted: the library's 192/256 levels stay capped at logN 15.
+ * - {@link MAX_LOG_QP_2024}: the 2024 guidelines (Bossuat, Cammarota, Cheon,
+ *   Chillotti, Curtis, Dai, Gong, Hales, Kim, Kumara, Lee, Lu, Maple,
+ *   Pedrouzo-Ulloa, Player, Ruiz Lopez, Song, Yhee, Yildiz, "Security
+ *   Guidelines for Implementing Homomorphic Encryption", ia.cr/2024/463,
+ *   Table 5.1, ternary secret, error sigma 3.19, classical cost model
+ *   BDGL16). The numbers are the log2(q) of the parameter sets in the
+ *   guidelines' estimator script (tables.py of github.com/gong-cr/FHE-Security-Guidelines,
+ *   commit 007eb7c), the form in which the table could be read here; the
+ *   paper's PDF itself was not available to check them against. The script
+ *   gives no logN 10 row. Its logN 16 / 17 bounds (1777, 3576 at 128 bits)
+ *   are larger than OpenFHE's 1747 / 3523. Elsewhere the two tables agree
+ *   except at six (logN, level) pairs where the 2024 row is 1 bit smaller:
+ *   logN 12 at 128 bits (108 against 109), 13 and 14 at 192 (151, 304), 11,
+ *   13 and 15 at 256 (28, 117, 475). The library still enforces
+ *   {@link MAX_LOG_QP} (no preset is affected: the logN 12 preset has
+ *   log2(QP) = 90); {@link securityLevelOf2024} reports against the 2024 rows.
  *
  * @module
  */
@@ -20,6 +46,34 @@ export const MAX_LOG_QP: Readonly<Record<SecurityLevel, Readonly<Record<number, 
   192: Object.freeze({ 10: 19, 11: 37, 12: 75, 13: 152, 14: 305, 15: 611 }),
   256: Object.freeze({ 10: 14, 11: 29, 12: 58, 13: 118, 14: 237, 15: 476 }),
 });
+
+/**
+ * Largest log2(QP) per logN, per security level, in the 2024 guidelines
+ * (ia.cr/2024/463, Table 5.1, ternary secret, classical; see the module
+ * documentation for where the numbers were read). Not enforced: compare with
+ * {@link securityLevelOf2024}.
+ */
+export const MAX_LOG_QP_2024: Readonly<Record<SecurityLevel, Readonly<Record<number, number>>>> = Object.freeze({
+  128: Object.freeze({ 11: 54, 12: 108, 13: 218, 14: 438, 15: 881, 16: 1777, 17: 3576 }),
+  192: Object.freeze({ 11: 37, 12: 75, 13: 151, 14: 304, 15: 611, 16: 1229, 17: 2469 }),
+  256: Object.freeze({ 11: 28, 12: 58, 13: 117, 14: 237, 15: 475, 16: 955, 17: 1918 }),
+});
+
+/**
+ * The highest security level of the 2024 guidelines' table that a parameter
+ * set reaches (informative; the library enforces {@link MAX_LOG_QP}).
+ * @param logN log2 of the ring degree
+ * @param logQP log2 of the product of all ciphertext and special primes
+ * @returns 256, 192 or 128, or 0 when below 128 bits or no row exists for logN (logN 10, or above 17)
+ * @throws nothing
+ */
+export function securityLevelOf2024(logN: number, logQP: number): 0 | SecurityLevel {
+  for (const level of [256, 192, 128] as const) {
+    const b = MAX_LOG_QP_2024[level][logN];
+    if (b !== undefined && logQP <= b) return level;
+  }
+  return 0;
+}
 
 /**
  * The bound on log2(QP) for a ring degree and security level.

@@ -7,7 +7,7 @@
  */
 
 import { INSECURE_OPT_IN, type Parameters } from '../ckks/index.js';
-import { type BundleLoadOptions, type Checkpoint, DataOwner, type KeyPlan, decodeSecretKeyFile, keyIdHex, sameId, trainingDataLevel } from '../mlr/index.js';
+import { type BundleLoadOptions, type Checkpoint, DataOwner, type KeyPlan, decodeSecretKeyFile, keyIdHex, sameId, trainingDataLevel, verifySession } from '../mlr/index.js';
 import { UsageError, requireValue } from './args.js';
 import { readBytes } from './io.js';
 
@@ -33,6 +33,19 @@ export interface LoadedOwner {
   width: number;
   /** The key's plan (with the bootstrapping, when the server refreshes the weights itself). */
   plan: KeyPlan;
+  /** The owner's Ed25519 signing key (wiped with the owner by {@link wipeOwner}). */
+  signingKey: Uint8Array;
+}
+
+/**
+ * Wipe a loaded owner: the secret key and the signing key.
+ * @param key the loaded owner
+ * @returns nothing
+ * @throws never
+ */
+export function wipeOwner(key: LoadedOwner): void {
+  key.owner.wipe();
+  key.signingKey.fill(0);
 }
 
 /**
@@ -46,24 +59,32 @@ export function loadOwner(file: string | undefined, opts: BundleLoadOptions): Lo
   const bytes = readBytes(requireValue('--secret-key', file));
   try {
     const { params, sk, plan } = decodeSecretKeyFile(bytes, opts);
+    if (plan.signingKey === undefined) {
+      sk.wipe();
+      throw new UsageError(`${file} holds no signing key (it was made by an older hecnn or by hand): make a new key set with hecnn keygen`);
+    }
     // With bootstrapping keys the owner encrypts below the bootstrapping's output level.
     const dataLevel = plan.bootstrap === undefined ? undefined : trainingDataLevel(params, plan.bootstrap.config);
-    return { owner: DataOwner.fromSecretKey(params, sk, dataLevel), params, keyId: plan.keyId, width: plan.width, plan };
+    return { owner: DataOwner.fromSecretKey(params, sk, dataLevel), params, keyId: plan.keyId, width: plan.width, plan, signingKey: plan.signingKey };
   } finally {
     bytes.fill(0);
   }
 }
 
 /**
- * Check that a checkpoint was made under the owner's parameters and key.
+ * Check that a checkpoint was made under the owner's parameters and key, in a
+ * session of the owner's own signed files ({@link verifySession}: the owner's
+ * signatures of the evaluation keys and the upload it names verify under the
+ * public key of the owner's signing key).
  * @param cpFile the checkpoint's path, for the message
  * @param cParams the checkpoint's parameters
  * @param checkpoint the checkpoint
- * @param key the owner's parameters and key id
+ * @param key the owner's parameters, key id and signing key
  * @returns nothing
- * @throws UsageError if the parameters or the key differ
+ * @throws UsageError if the parameters or the key differ; IntegrityError if the session is not the owner's
  */
-export function checkCheckpointKey(cpFile: string, cParams: Parameters, checkpoint: Checkpoint, key: Pick<LoadedOwner, 'params' | 'keyId'>): void {
+export function checkCheckpointKey(cpFile: string, cParams: Parameters, checkpoint: Checkpoint, key: Pick<LoadedOwner, 'params' | 'keyId' | 'signingKey'>): void {
   if (cParams.fingerprint !== key.params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters than the secret key`);
   if (!sameId(key.keyId, checkpoint.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, the secret key is ${keyIdHex(key.keyId)}`);
+  verifySession(checkpoint, key.signingKey);
 }

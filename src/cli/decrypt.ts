@@ -7,7 +7,7 @@
 
 import { type CsvData, DEFAULT_SHARE_BITS, accuracy, buildDesign, decodeCheckpoint, predict, roundForSharing, selectRows, sle, weightBoundRatio } from '../mlr/index.js';
 import { type OptionValues, UsageError, parseOptions, parseRange, requireValue } from './args.js';
-import { checkCheckpointKey, loadOptions, loadOwner } from './bundles.js';
+import { checkCheckpointKey, loadOptions, loadOwner, wipeOwner } from './bundles.js';
 import { DECRYPT_HELP, showHelp } from './help.js';
 import { readBytes, readData, say, writeAtomic } from './io.js';
 import { checkOutputs } from './outputs.js';
@@ -151,6 +151,6 @@ export function runDecrypt(argv: readonly string[]): number {
     }
     return 0;
   } finally {
-    owner.wipe();
+    wipeOwner(key);
   }
 }

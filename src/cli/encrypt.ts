@@ -5,9 +5,9 @@
  * @module
  */
 
-import { buildDesign, encodeUpload, selectRows } from '../mlr/index.js';
+import { buildDesign, checkFeatureRange, encodeUpload, selectRows } from '../mlr/index.js';
 import { UsageError, parseOptions, parseRange, requireValue } from './args.js';
-import { loadOptions, loadOwner } from './bundles.js';
+import { loadOptions, loadOwner, wipeOwner } from './bundles.js';
 import { ENCRYPT_HELP, showHelp } from './help.js';
 import { bundledData, mb, readData, say, writeAtomic } from './io.js';
 import { checkOutputs } from './outputs.js';
@@ -45,16 +45,20 @@ export function runEncrypt(argv: readonly string[]): number {
   const all = readData(data, v.pixels === true);
   if (rows[1] > all.n) throw new UsageError(`--train-rows ${rows[0]}:${rows[1]}: ${data} has ${all.n} rows`);
   const tr = buildDesign(selectRows(all, rows[0] - 1, rows[1]));
-  const { owner, params, keyId, width } = loadOwner(v['secret-key'], loadOptions(v['allow-insecure']));
+  // Before the secret key is loaded: rows whose first scores leave the sigmoid's interval are refused.
+  checkFeatureRange(tr.X, { source: data, firstLine: rows[0] });
+  const key = loadOwner(v['secret-key'], loadOptions(v['allow-insecure']));
+  const { owner, params, keyId, width, signingKey } = key;
   try {
     const upload = owner.encryptDataset(tr.X, tr.Y, { width });
-    const { bytes, fullBytes } = encodeUpload(params, upload, keyId);
+    // Signed with the owner's key: the server checks it against the public key in eval.keys.
+    const { bytes, fullBytes } = encodeUpload(params, upload, keyId, { signingKey });
     writeAtomic(out, bytes);
     const count = upload.X.length + upload.Xt.length + upload.Y.length + 1;
     say(`hecnn encrypt: ${tr.X.rows} samples x ${tr.X.cols - 1} features (+ bias), ${tr.Y.cols} classes, ${count} ciphertexts`);
     say(`upload ${out}: ${mb(bytes.length)} (seeded; ${mb(fullBytes)} with every ciphertext in full)`);
     return 0;
   } finally {
-    owner.wipe();
+    wipeOwner(key);
   }
 }

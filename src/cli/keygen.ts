@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import { INSECURE_OPT_IN, KeyGenerator, type Parameters, type ParametersLiteral, PRESETS, createParameters, randomSeed } from '../ckks/index.js';
-import { DataOwner, KEY_ID_BYTES, type KeyPlan, type TrainingBootstrapPreset, encodeEvaluationKeysFile, encodeSecretKeyFile, keyIdHex, trainingLayout } from '../mlr/index.js';
+import { DataOwner, KEY_ID_BYTES, type KeyPlan, type TrainingBootstrapPreset, encodeEvaluationKeysFile, encodeSecretKeyFile, generateSigningKey, keyIdHex, trainingLayout } from '../mlr/index.js';
 import { type OptionValues, UsageError, parseOptions, requireValue } from './args.js';
 import { MIN_TRAIN_LEVELS, parseRefreshMode, parseTrainPreset } from './presets.js';
 import { DEFAULT_PRESET, KEYGEN_HELP, showHelp } from './help.js';
@@ -104,9 +104,11 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
   const sk = new KeyGenerator(params, boot === undefined ? {} : { hammingWeight: boot.hammingWeight }).genSecretKey();
   const owner = DataOwner.fromSecretKey(params, sk);
   let skFile: Uint8Array | undefined;
+  // The owner's Ed25519 signing key: kept in secret.key, signs eval.keys (and, in encrypt, the upload).
+  const signingKey = generateSigningKey();
   try {
     const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
-    const plan: KeyPlan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, ...(boot === undefined ? {} : { bootstrap: { config: boot.config, hammingWeight: boot.hammingWeight } }) };
+    const plan: KeyPlan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, signingKey, ...(boot === undefined ? {} : { bootstrap: { config: boot.config, hammingWeight: boot.hammingWeight } }) };
     skFile = encodeSecretKeyFile(params, sk, plan);
     const evFile = encodeEvaluationKeysFile(params, keys, plan);
     writeFilesAtomic([
@@ -116,10 +118,11 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
     onWritten();
     say(`hecnn keygen: N = ${params.N}, ${params.maxLevel} levels, part width ${width}, key id ${keyIdHex(plan.keyId)}`);
     say(`  ${skPath}: ${mb(skFile.length)} (owner only)`);
-    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys${boot === undefined ? '; the owner refreshes the weights' : `, bootstrapping included: the server refreshes the weights itself (${boot.config.slots} slots, secret of Hamming weight ${boot.hammingWeight})`})`);
+    say(`  ${evPath}: ${mb(evFile.length)} (relinearization + ${keys.galois.size} Galois keys${boot === undefined ? '; the owner refreshes the weights' : `, bootstrapping included: the server refreshes the weights itself (${boot.config.slots} slots, secret of Hamming weight ${boot.hammingWeight})`}; signed by the owner's key in secret.key)`);
     return 0;
   } finally {
     skFile?.fill(0);
+    signingKey.fill(0);
     owner.wipe();
   }
 }

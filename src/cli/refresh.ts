@@ -7,7 +7,7 @@
 
 import { decodeCheckpoint, encodeCheckpoint } from '../mlr/index.js';
 import { UsageError, parseOptions, requireValue } from './args.js';
-import { checkCheckpointKey, loadOptions, loadOwner } from './bundles.js';
+import { checkCheckpointKey, loadOptions, loadOwner, wipeOwner } from './bundles.js';
 import { REFRESH_HELP, showHelp } from './help.js';
 import { readBytes, say, writeAtomic } from './io.js';
 import { checkOutputs } from './outputs.js';
@@ -44,10 +44,11 @@ export function runRefresh(argv: readonly string[]): number {
     checkCheckpointKey(cpFile, cParams, checkpoint, key);
     if (!checkpoint.needsRefresh) throw new UsageError(`${cpFile} does not need a refresh (iteration ${checkpoint.iteration})`);
     const weights = owner.refresh(checkpoint.weights);
-    writeAtomic(cpFile, encodeCheckpoint(params, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }));
+    // Signed by the owner: the server accepts W and V at the top level only from the owner.
+    writeAtomic(cpFile, encodeCheckpoint(params, { ...checkpoint, weights, refreshes: checkpoint.refreshes + 1, needsRefresh: false }, { signingKey: key.signingKey }));
     say(`hecnn refresh: W and V re-encrypted at level ${params.maxLevel} (refresh ${checkpoint.refreshes + 1}); continue with hecnn train --resume`);
     return 0;
   } finally {
-    owner.wipe();
+    wipeOwner(key);
   }
 }

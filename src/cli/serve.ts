@@ -18,7 +18,7 @@ import {
   LEVELS_PER_ITERATION,
   type Refresher,
   TrainerError,
-  bundleDigest,
+  checkCheckpoint,
   decodeCheckpoint,
   decodeEvaluationKeysFile,
   decodeUpload,
@@ -26,7 +26,9 @@ import {
   keyIdHex,
   readBundleKind,
   sameId,
+  sessionOf,
   shareKeys,
+  trainingDataLevel,
   trainingLayout,
 } from '../mlr/index.js';
 import { NodePairPool } from '../node/index.js';
@@ -105,22 +107,29 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     keyBytes.fill(0);
     throw new UsageError(`${keysFile} is a secret-key file: the server refuses it (it must only hold the evaluation keys, e.g. eval.keys)`);
   }
-  const { params, keys, plan } = decodeEvaluationKeysFile(keyBytes, opts);
+  // The owner's signature of eval.keys, then of the upload against the same public key (the one
+  // eval.keys carries), both checked before anything in the files is used.
+  const { params, keys, plan, auth: keysAuth } = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true });
   const uploadBytes = readBytes(uploadFile);
-  const { params: uParams, upload, keyId } = decodeUpload(uploadBytes, opts);
+  const { params: uParams, upload, keyId, auth: uploadAuth } = decodeUpload(uploadBytes, { ...opts, signer: keysAuth.signer });
+  const session = sessionOf(keysAuth, uploadAuth);
   if (uParams.fingerprint !== params.fingerprint) throw new UsageError(`${uploadFile} was made under other parameters than ${keysFile}`);
   if (!sameId(keyId, plan.keyId)) throw new UsageError(`${uploadFile} is encrypted under key ${keyIdHex(keyId)}, ${keysFile} holds key ${keyIdHex(plan.keyId)}`);
   if (upload.width !== plan.width) throw new UsageError(`${uploadFile} has part width ${upload.width}, the keys were made for ${plan.width}`);
-  const digest = bundleDigest(uploadBytes);
+  const digest = uploadAuth.digest;
   let state: Checkpoint | undefined;
   if (v.resume === true) {
-    const { params: cParams, checkpoint } = decodeCheckpoint(readBytes(cpFile), opts);
+    const { params: cParams, checkpoint, auth: cpAuth } = decodeCheckpoint(readBytes(cpFile), opts);
     if (cParams.fingerprint !== params.fingerprint) throw new UsageError(`${cpFile} was made under other parameters`);
     if (!sameId(checkpoint.keyId, plan.keyId)) throw new UsageError(`${cpFile} is encrypted under key ${keyIdHex(checkpoint.keyId)}, not ${keyIdHex(plan.keyId)}`);
     if (!sameId(checkpoint.uploadDigest, digest)) throw new UsageError(`${cpFile} belongs to another upload than ${uploadFile}`);
     if (iterations !== undefined && iterations !== checkpoint.maxIterations) {
       throw new UsageError(`--iterations ${iterations} differs from the checkpoint's ${checkpoint.maxIterations} (the NAG schedule depends on it); omit it to resume`);
     }
+    // Every field against the verified upload and keys, and the counters against the levels of W and V.
+    // With bootstrapping keys the run starts and refreshes at the bootstrapped weights' level, with W kept one above the base.
+    const schedule = plan.bootstrap === undefined ? {} : { startLevel: trainingDataLevel(params, plan.bootstrap.config), minLevel: params.levelTops[1] };
+    checkCheckpoint(params, cParams, checkpoint, { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, session, ...schedule }, cpAuth);
     state = checkpoint;
   } else if (existsSync(cpFile) && v.force !== true) {
     throw new UsageError(`${cpFile} exists; pass --resume to continue from it, or --force to start over (or remove it)`);
@@ -151,7 +160,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   });
   const save = (needsRefresh: boolean): void => {
     const st = trainer.state();
-    const cp: Checkpoint = { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, iteration: st.iteration, refreshes: st.refreshes, maxIterations, needsRefresh, weights: st.weights };
+    const cp: Checkpoint = { keyId: plan.keyId, uploadDigest: digest, shape: upload.shape, width: upload.width, iteration: st.iteration, refreshes: st.refreshes, maxIterations, needsRefresh, weights: st.weights, session };
     writeAtomic(cpFile, encodeCheckpoint(params, cp));
   };
   const pool = poolKeys !== undefined ? await NodePairPool.create(trainer.context(), poolKeys, { threads }) : undefined;

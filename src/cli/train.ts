@@ -18,6 +18,7 @@ import {
   PlainTrainerState,
   accuracy,
   buildDesign,
+  checkFeatureRange,
   predict,
   selectRows,
   sle,
@@ -193,6 +194,8 @@ function designs(o: TrainOptions): { tr: ReturnType<typeof buildDesign>; te: Ret
     testData = selectRows(all, c - 1, d);
   }
   const tr = buildDesign(trainData);
+  // Decided before anything is encrypted: rows whose first scores leave the sigmoid's interval are refused.
+  checkFeatureRange(tr.X, { source: o.data, firstLine: a });
   const te = testData === undefined ? undefined : buildDesign(testData);
   if (te !== undefined && te.X.cols !== tr.X.cols) throw new UsageError(`the test data has ${te.X.cols - 1} features, the training data ${tr.X.cols - 1}`);
   return { tr, te };

@@ -11,28 +11,41 @@
  * |           0 |       4 | magic `HECM` (48 45 43 4d)                                  |
  * |           4 |       2 | container version, u16 ({@link BUNDLE_VERSION})             |
  * |           6 |       1 | kind, u8 ({@link BundleKind})                               |
- * |           7 |       1 | flags, u8 (0)                                               |
+ * |           7 |       1 | flags, u8 (bit 0: signed, {@link FLAG_SIGNED}; others 0)    |
  * |           8 |       4 | section count c, u32                                        |
  * |          12 |      4c | section lengths, u32 each                                   |
  * |     12 + 4c |     sum | the sections, in order, back to back                        |
+ * |         end | 32 (+96) | trailer: SHA-256 of all the bytes before it; when signed, the owner's Ed25519 public key and signature (src/mlr/bundle-auth.ts) |
  *
- * The section lengths must add up to exactly the bytes present. Section 0 is
+ * The section lengths must add up to exactly the bytes present before the
+ * trailer. The trailer is checked before anything else in the file is read
+ * (only the 8 header bytes come first): a file whose digest or signature
+ * does not verify is refused with an {@link IntegrityError}, whatever its
+ * sections hold. The digest and the signature cover the container, not
+ * individual objects, so a new section needs no change to the signing code.
+ * Section 0 is
  * the parameters (serializeParameters), section 1 the kind's fixed-size
  * metadata, and the rest are objects of src/ckks/serialize/:
  *
- * - secret-key file (1): meta = key id (16 bytes), part width u32; then the secret key.
+ * - secret-key file (1): meta = key id (16 bytes), part width u32, and optionally the owner's
+ *   Ed25519 signing key (32 bytes, IN CLEAR like the secret key); then the secret key.
  * - evaluation-key file (2): meta = key id, part width u32; then the evaluation keys
  *   (relinearization and the Galois keys of the training plan: no secret).
  * - upload (3): meta = key id, n u32, d u32, K u32, part width u32, |X| u32, |Xt| u32,
  *   |Y| u32; then the X, Xt and Y ciphertexts and W0 (seeded when fresh).
  * - checkpoint (4): meta = key id, upload digest (32 bytes), n, d, K, part width,
- *   iteration, refreshes, maxIterations (u32 each), needsRefresh u8; then the W
- *   ciphertexts (pair by pair, part by part), then V the same way.
+ *   iteration, refreshes, maxIterations (u32 each), needsRefresh u8, then the session
+ *   (u8 present; owner's public key 32, evaluation-key digest 32, evaluation-key
+ *   signature 64, upload signature 64; zeros when absent); then the W ciphertexts
+ *   (pair by pair, part by part), then V the same way.
  *
  * The key id (16 random bytes drawn at key generation) ties the files of one
  * key together, so that an upload or checkpoint of another key is refused
  * with a clear message instead of decrypting to noise. The upload digest
- * (SHAKE256 of the upload file) ties a checkpoint to its upload.
+ * (the SHA-256 digest of the upload's trailer) ties a checkpoint to its upload,
+ * and the session (the owner's signatures of the evaluation keys and of the
+ * upload, copied by the server) lets the owner check, with its own signing
+ * key, that a checkpoint comes from files it signed ({@link verifySession}).
  *
  * Loaders check the magic, version, kind, flags, section table and metadata
  * (shapes against the layout the parameters give, counts against the
@@ -50,7 +63,6 @@
  * @module
  */
 
-import { shake256 } from '@noble/hashes/sha3';
 import {
   Ciphertext,
   CkksError,
@@ -70,17 +82,31 @@ import {
 import { MalformedDataError, argError, checkBytes } from '../ckks/serialize/container.js';
 import { Reader, Writer, article, equalBytes, toHex } from '../core/codec.js';
 import { HecnnError } from '../core/errors.js';
+import {
+  BUNDLE_DIGEST_BYTES,
+  type BundleAuth,
+  FLAG_SIGNED,
+  SIGNATURE_BYTES,
+  SIGNER_KEY_BYTES,
+  SIGNING_KEY_BYTES,
+  type SignaturePolicy,
+  checkSigningKey,
+  openBundle,
+  sealBundle,
+  trailerBytes,
+} from './bundle-auth.js';
+import type { SessionBinding } from './checkpoint.js';
 import { type EncryptedWeights, type ProblemShape, type Upload, trainingLayout } from './encrypted.js';
 import type { WeightBootstrapConfig } from './bootstrap.js';
 
-/** Container version written, and the only one read. */
-export const BUNDLE_VERSION = 1;
+/** Container version written, and the only one read (2: with the digest / signature trailer). */
+export const BUNDLE_VERSION = 2;
 
 /** Bytes of a key id. */
 export const KEY_ID_BYTES = 16;
 
-/** Bytes of an upload digest. */
-export const DIGEST_BYTES = 32;
+/** Bytes of an upload digest (the SHA-256 bundle digest). */
+export const DIGEST_BYTES = BUNDLE_DIGEST_BYTES;
 
 /** The magic 'HECM'. */
 const MAGIC = [0x48, 0x45, 0x43, 0x4d] as const;
@@ -126,8 +152,34 @@ export class BundleError extends MalformedDataError {
   }
 }
 
-/** Options of the loaders. */
-export interface BundleLoadOptions {
+/**
+ * A file whose digest or signature does not verify, or a checkpoint whose
+ * session is not the owner's: `field` is "digest", "signature", "signer" or
+ * "session". Code `MALFORMED_DATA`, like every {@link BundleError}.
+ */
+export class IntegrityError extends BundleError {
+  /**
+   * @param op the loader or check
+   * @param kind the bundle kind
+   * @param field digest, signature, signer or session
+   * @param problem what did not verify
+   */
+  constructor(op: string, kind: string, field: string, problem: string) {
+    super(op, kind, field, problem);
+    this.name = 'IntegrityError';
+  }
+}
+
+/** Fields refused with an {@link IntegrityError}. */
+const INTEGRITY_FIELDS = new Set(['digest', 'signature', 'signer', 'session']);
+
+/**
+ * Options of the loaders: the insecure opt-in, and the signature required
+ * ({@link SignaturePolicy}: `signer`, the owner's public key the file must be
+ * signed by; `requireSignature`, any valid signature). The digest is always
+ * checked; a signature present is always verified against the key it names.
+ */
+export interface BundleLoadOptions extends SignaturePolicy {
   /** Accept parameters above the security bound (test parameters): must be exactly INSECURE_OPT_IN. */
   unsafeAllowInsecure?: typeof INSECURE_OPT_IN;
 }
@@ -144,6 +196,12 @@ export interface KeyPlan {
    * Absent: the owner refreshes (round trips).
    */
   bootstrap?: PlanBootstrap;
+  /**
+   * The owner's Ed25519 signing key (32 bytes; {@link generateSigningKey}): kept in
+   * the secret-key file, never in the evaluation-key file; when present the
+   * evaluation-key file is signed with it. Wipe it with the secret key.
+   */
+  signingKey?: Uint8Array;
 }
 
 /** The bootstrapping part of a {@link KeyPlan} (src/mlr/bootstrap.ts). */
@@ -165,8 +223,10 @@ const PLAN_BOOT_BYTES = 4 + 1 + 1 + 2 + 1 + 2 + 1 + 4 + 4;
 export interface Checkpoint {
   /** Id of the key the weights are encrypted under. */
   keyId: Uint8Array;
-  /** SHAKE256 digest of the upload file the run trains on ({@link bundleDigest}). */
+  /** SHA-256 bundle digest of the upload file the run trains on ({@link bundleDigest}). */
   uploadDigest: Uint8Array;
+  /** The owner's signatures of the session's files (absent for unsigned files). */
+  session?: SessionBinding;
   /** Problem shape (as in the upload). */
   shape: ProblemShape;
   /** Part width (as in the upload). */
@@ -188,14 +248,15 @@ export interface Checkpoint {
 // ---------------------------------------------------------------------------
 
 /**
- * SHAKE256 digest (32 bytes) of a file's bytes, to tie a checkpoint to its upload.
+ * The verified SHA-256 digest of a bundle (the one in its trailer, recomputed
+ * and compared), e.g. to tie a checkpoint to its upload.
  * @param bytes the file
  * @returns 32 bytes
- * @throws CkksError (INVALID_ARGUMENT) if bytes is not a Uint8Array
+ * @throws CkksError (INVALID_ARGUMENT) if bytes is not a Uint8Array; BundleError if the header is not a
+ *   bundle header; IntegrityError if the digest or a signature present does not verify
  */
 export function bundleDigest(bytes: Uint8Array): Uint8Array {
-  if (!(bytes instanceof Uint8Array)) argError('bundleDigest', 'bytes must be a Uint8Array');
-  return shake256.create({ dkLen: DIGEST_BYTES }).update(bytes).digest();
+  return parseContainer('bundleDigest', bytes, undefined, {}).auth.digest;
 }
 
 /**
@@ -229,16 +290,27 @@ function reader(op: string, kind: string, bytes: Uint8Array): Reader {
   return new Reader(bytes, (field, problem) => new BundleError(op, kind, field, problem));
 }
 
-function pack(op: string, kind: BundleKindCode, sections: Uint8Array[]): Uint8Array {
-  const w = writer(op, sections.reduce((n, s) => n + s.length, HEAD_BYTES + 4 * sections.length));
+/**
+ * The container of the sections, sealed with the digest of everything in it
+ * and, given the owner's signing key, signed (src/mlr/bundle-auth.ts): generic
+ * over the sections, whatever they hold.
+ */
+function pack(op: string, kind: BundleKindCode, sections: Uint8Array[], signingKey?: Uint8Array): Uint8Array {
+  if (signingKey !== undefined) checkSigningKey(op, signingKey);
+  const flags = signingKey === undefined ? 0 : FLAG_SIGNED;
+  const tail = trailerBytes(flags);
+  const w = writer(op, sections.reduce((n, s) => n + s.length, HEAD_BYTES + 4 * sections.length + tail));
   w.bytes(Uint8Array.from(MAGIC));
   w.u16(BUNDLE_VERSION);
   w.u8(kind);
-  w.u8(0);
+  w.u8(flags);
   w.u32(sections.length);
   for (const s of sections) w.u32(s.length);
   for (const s of sections) w.bytes(s);
-  return w.done();
+  w.reserve(tail);
+  const file = w.done();
+  sealBundle(file, kind, signingKey);
+  return file;
 }
 
 /** The parsed container: its sections as views of the input. */
@@ -246,11 +318,13 @@ interface Opened {
   op: string;
   kind: BundleKindCode;
   sections: Uint8Array[];
+  /** The verified digest (and signer and signature when signed). */
+  auth: BundleAuth;
   /** Refuse a field of the bundle (a BundleError naming its kind). */
   fail: (field: string, problem: string) => never;
 }
 
-function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode | undefined): Opened {
+function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode | undefined, policy: SignaturePolicy): Opened {
   checkBytes(op, bytes);
   const want = expected === undefined ? 'bundle' : KIND_NAMES[expected];
   let r = reader(op, want, bytes);
@@ -261,6 +335,7 @@ function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode 
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) r.fail('magic', 'expected "HECM" (48 45 43 4d)');
   r.pos = 4;
   const version = r.u16('version');
+  if (version === 1) r.fail('version', `container version 1 (a file without digest or signature, made by an older hecnn) is no longer read; make it again (this library reads version ${BUNDLE_VERSION})`);
   if (version !== BUNDLE_VERSION) r.fail('version', `unsupported container version ${version} (this library reads ${BUNDLE_VERSION})`);
   const kind = r.u8('kind');
   if (kind < 1 || kind >= KIND_NAMES.length) r.fail('kind', `unknown bundle kind ${kind}`);
@@ -273,7 +348,16 @@ function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode 
   r = reader(op, KIND_NAMES[kind], bytes);
   r.pos = pos;
   const flags = r.u8('flags');
-  if (flags !== 0) r.fail('flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
+  if ((flags & ~FLAG_SIGNED) !== 0) r.fail('flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
+  // The digest and signature are checked before anything else is read; the rest of the parse
+  // sees the bytes before the trailer only.
+  const kindName = KIND_NAMES[kind];
+  const { auth, bodyLength } = openBundle(bytes, kind, checkPolicy(op, policy), (field, problem) => {
+    throw INTEGRITY_FIELDS.has(field) ? new IntegrityError(op, kindName, field, problem) : new BundleError(op, kindName, field, problem);
+  });
+  const body = bytes.subarray(0, bodyLength);
+  r = reader(op, kindName, body);
+  r.pos = pos + 1;
   const count = r.u32('section count');
   if (count < 2) r.fail('section count', `${count} sections; every bundle has at least the parameters and the metadata`);
   r.count('section count', count, MAX_SECTIONS, 4);
@@ -282,8 +366,15 @@ function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode 
     if (len > r.remaining) r.fail(`section ${i} length`, `${len} bytes declared at offset ${r.pos}, ${r.remaining} left (truncated or lying)`);
     return r.view(len, `section ${i}`);
   });
-  if (r.remaining !== 0) r.fail('length', `${r.remaining} trailing bytes after the last section`);
-  return { op, kind: kind as BundleKindCode, sections, fail: (field, problem) => r.fail(field, problem) };
+  if (r.remaining !== 0) r.fail('length', `${r.remaining} bytes between the last section and the trailer`);
+  return { op, kind: kind as BundleKindCode, sections, auth, fail: (field, problem) => r.fail(field, problem) };
+}
+
+/** The signature policy of load options, checked. */
+function checkPolicy(op: string, opts: SignaturePolicy): SignaturePolicy {
+  if (typeof opts !== 'object' || opts === null) argError(op, 'opts must be an object');
+  if (opts.signer !== undefined && (!(opts.signer instanceof Uint8Array) || opts.signer.length !== SIGNER_KEY_BYTES)) argError(op, `opts.signer must be a ${SIGNER_KEY_BYTES}-byte Ed25519 public key`);
+  return { signer: opts.signer, requireSignature: opts.requireSignature === true };
 }
 
 /**
@@ -294,8 +385,16 @@ function parseContainer(op: string, bytes: Uint8Array, expected: BundleKindCode 
  * @throws BundleError if the header is not a bundle header
  */
 export function readBundleKind(bytes: Uint8Array): { kind: BundleKindCode; name: string } {
-  const o = parseContainer('readBundleKind', bytes, undefined);
-  return { kind: o.kind, name: KIND_NAMES[o.kind] };
+  checkBytes('readBundleKind', bytes);
+  const r = reader('readBundleKind', 'bundle', bytes);
+  if (r.length < 8) r.fail('header', `truncated: ${r.length} bytes`);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) r.fail('magic', 'expected "HECM" (48 45 43 4d)');
+  r.pos = 4;
+  const version = r.u16('version');
+  if (version !== BUNDLE_VERSION) r.fail('version', `unsupported container version ${version} (this library reads ${BUNDLE_VERSION})`);
+  const kind = r.u8('kind');
+  if (kind < 1 || kind >= KIND_NAMES.length) r.fail('kind', `unknown bundle kind ${kind}`);
+  return { kind: kind as BundleKindCode, name: KIND_NAMES[kind] };
 }
 
 /** Load the parameters (section 0), with the loader's opt-in. */
@@ -322,6 +421,7 @@ function metaU32(m: Reader, field: string, min: number, max: number): number {
 function checkPlan(op: string, params: Parameters, plan: KeyPlan): void {
   if (!(plan.keyId instanceof Uint8Array) || plan.keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
   checkWidth(op, params, plan.width);
+  if (plan.signingKey !== undefined) checkSigningKey(op, plan.signingKey);
 }
 
 function checkWidth(op: string, params: Parameters, width: number): void {
@@ -335,12 +435,19 @@ function readWidth(m: Reader, params: Parameters): number {
   return width;
 }
 
+/** Read the plan; the secret-key file's metadata may also hold the signing key. */
 function readPlan(o: Opened, params: Parameters): KeyPlan {
-  const withBoot = o.sections[1].length === KEY_ID_BYTES + 4 + PLAN_BOOT_BYTES;
-  const m = metaReader(o, KEY_ID_BYTES + 4 + (withBoot ? PLAN_BOOT_BYTES : 0));
+  const len = o.sections[1].length;
+  const base = KEY_ID_BYTES + 4;
+  // Lengths tell the optional parts apart: the signing key (32 bytes, secret-key file only) and the bootstrapping record (25).
+  const withKey = o.kind === BundleKind.SecretKey && (len === base + SIGNING_KEY_BYTES || len === base + SIGNING_KEY_BYTES + PLAN_BOOT_BYTES);
+  const withBoot = len === base + (withKey ? SIGNING_KEY_BYTES : 0) + PLAN_BOOT_BYTES;
+  const m = metaReader(o, base + (withKey ? SIGNING_KEY_BYTES : 0) + (withBoot ? PLAN_BOOT_BYTES : 0));
   const keyId = m.take(KEY_ID_BYTES, 'key id');
   const width = readWidth(m, params);
-  if (!withBoot) return { keyId, width };
+  const plan: KeyPlan = { keyId, width };
+  if (withKey) plan.signingKey = m.take(SIGNING_KEY_BYTES, 'signing key');
+  if (!withBoot) return plan;
   const slots = metaU32(m, 'bootstrap slots', Math.max(2, width), params.maxSlots);
   if ((slots & (slots - 1)) !== 0) m.fail('bootstrap slots', `${slots} is not a power of two`);
   const logn = Math.log2(slots);
@@ -353,14 +460,18 @@ function readPlan(o: Opened, params: Parameters): KeyPlan {
   const bound = m.inRange('bootstrap bound', m.u32('bootstrap bound'), 1, 2 ** 16);
   const hammingWeight = metaU32(m, 'hamming weight', 1, params.N);
   const config: WeightBootstrapConfig = { slots, ctsLevels, stcLevels, K, doubleAngles, degree, bound, ...(ratio === 0 ? {} : { logMessageRatio: ratio }) };
-  return { keyId, width, bootstrap: { config, hammingWeight } };
+  plan.bootstrap = { config, hammingWeight };
+  return plan;
 }
 
-function planMeta(op: string, plan: KeyPlan): Uint8Array {
+/** The plan's metadata: the signing key only in the secret-key file, then the bootstrapping record if any. */
+function planMeta(op: string, plan: KeyPlan, withSigningKey: boolean): Uint8Array {
+  const key = withSigningKey ? plan.signingKey : undefined;
   const b = plan.bootstrap;
-  const m = writer(op, KEY_ID_BYTES + 4 + (b === undefined ? 0 : PLAN_BOOT_BYTES));
+  const m = writer(op, KEY_ID_BYTES + 4 + (key === undefined ? 0 : SIGNING_KEY_BYTES) + (b === undefined ? 0 : PLAN_BOOT_BYTES));
   m.bytes(plan.keyId);
   m.u32(plan.width);
+  if (key !== undefined) m.bytes(key);
   if (b !== undefined) {
     const c = b.config;
     const int = (name: string, v: number | undefined, min: number, max: number): number => {
@@ -380,24 +491,31 @@ function planMeta(op: string, plan: KeyPlan): Uint8Array {
   return m.done();
 }
 
-/** Encode a key file: parameters, the plan and one serialized key object. */
+/**
+ * Encode a key file: parameters, the plan and one serialized key object. The
+ * secret-key file holds the signing key in its metadata and is not signed;
+ * the evaluation-key file is signed with it (when the plan has one).
+ */
 function encodeKeyFile(op: string, params: Parameters, plan: KeyPlan, kind: BundleKindCode, key: (params: Parameters) => Uint8Array): Uint8Array {
   checkPlan(op, params, plan);
+  const secret = kind === BundleKind.SecretKey;
   const keyBytes = key(params);
+  const meta = planMeta(op, plan, secret);
   try {
-    return pack(op, kind, [serializeParameters(params), planMeta(op, plan), keyBytes]);
+    return pack(op, kind, [serializeParameters(params), meta, keyBytes], secret ? undefined : plan.signingKey);
   } finally {
     keyBytes.fill(0); // the secret key in clear, copied into the file
+    if (secret) meta.fill(0); // the signing key, likewise
   }
 }
 
 /** Decode a key file: parameters, the plan and one key object, loaded by `load`. */
-function decodeKeyFile<T>(op: string, bytes: Uint8Array, kind: BundleKindCode, opts: BundleLoadOptions, load: (params: Parameters, section: Uint8Array) => T): { params: Parameters; plan: KeyPlan; key: T } {
-  const o = parseContainer(op, bytes, kind);
+function decodeKeyFile<T>(op: string, bytes: Uint8Array, kind: BundleKindCode, opts: BundleLoadOptions, load: (params: Parameters, section: Uint8Array) => T): { params: Parameters; plan: KeyPlan; key: T; auth: BundleAuth } {
+  const o = parseContainer(op, bytes, kind, opts);
   checkExactSections(o, 3, `parameters, metadata, ${kind === BundleKind.SecretKey ? 'secret key' : 'evaluation keys'}`);
   const params = loadParams(o, opts);
   const plan = readPlan(o, params);
-  return { params, plan, key: load(params, o.sections[2]) };
+  return { params, plan, key: load(params, o.sections[2]), auth: o.auth };
 }
 
 // ---------------------------------------------------------------------------
@@ -405,12 +523,14 @@ function decodeKeyFile<T>(op: string, bytes: Uint8Array, kind: BundleKindCode, o
 // ---------------------------------------------------------------------------
 
 /**
- * The owner's secret-key file: parameters, the key plan and the secret key IN
- * CLEAR. Keep it in the owner's protected storage; wipe the returned bytes
- * once written (`bytes.fill(0)`).
+ * The owner's secret-key file: parameters, the key plan (with the owner's
+ * Ed25519 signing key when it has one) and the secret key IN CLEAR. Keep it
+ * in the owner's protected storage; wipe the returned bytes once written
+ * (`bytes.fill(0)`). The file carries a digest (corruption is detected) but no
+ * signature: it never leaves the owner.
  * @param params parameters
  * @param sk the secret key
- * @param plan key id and part width
+ * @param plan key id, part width and signing key
  * @returns the file's bytes
  * @throws CkksError on a wiped key, a bad plan or other parameters
  */
@@ -419,11 +539,11 @@ export function encodeSecretKeyFile(params: Parameters, sk: SecretKey, plan: Key
 }
 
 /**
- * Load a secret-key file.
+ * Load a secret-key file (its digest checked first).
  * @param bytes the file
  * @param opts the insecure opt-in for test parameters
- * @returns parameters, secret key and plan
- * @throws BundleError / SerializationError / InsecureParametersError (see the module documentation)
+ * @returns parameters, secret key and plan (with the signing key when the file has one)
+ * @throws IntegrityError / BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
 export function decodeSecretKeyFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; sk: SecretKey; plan: KeyPlan } {
   const { params, plan, key } = decodeKeyFile('decodeSecretKeyFile', bytes, BundleKind.SecretKey, opts, deserializeSecretKey);
@@ -431,10 +551,13 @@ export function decodeSecretKeyFile(bytes: Uint8Array, opts: BundleLoadOptions =
 }
 
 /**
- * The server's key file: parameters, the key plan and the evaluation keys (no secret).
+ * The server's key file: parameters, the key plan and the evaluation keys (no
+ * secret), signed with the plan's signing key when it has one: the owner's
+ * public key travels in the file's trailer (src/mlr/bundle-auth.ts), and the
+ * server checks the upload against it.
  * @param params parameters
  * @param keys relinearization and Galois keys
- * @param plan key id and part width
+ * @param plan key id, part width and (optional) signing key
  * @returns the file's bytes (keys in seeded form)
  * @throws CkksError on a bad plan or other parameters
  */
@@ -447,15 +570,16 @@ export function encodeEvaluationKeysFile(params: Parameters, keys: EvaluationKey
 }
 
 /**
- * Load an evaluation-key file. A secret-key file is refused (BundleError, field kind).
+ * Load an evaluation-key file, its digest and signature verified first. A
+ * secret-key file is refused (BundleError, field kind).
  * @param bytes the file
- * @param opts the insecure opt-in for test parameters
- * @returns parameters, keys and plan
- * @throws BundleError / SerializationError / InsecureParametersError (see the module documentation)
+ * @param opts the insecure opt-in for test parameters; `requireSignature` or `signer` to require the owner's signature
+ * @returns parameters, keys, plan and the verified digest and signature (`auth.signer` is the owner's public key)
+ * @throws IntegrityError / BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
-export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan } {
-  const { params, plan, key } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, deserializeEvaluationKeys);
-  return { params, keys: key, plan };
+export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan; auth: BundleAuth } {
+  const { params, plan, key, auth } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, deserializeEvaluationKeys);
+  return { params, keys: key, plan, auth };
 }
 
 // ---------------------------------------------------------------------------
@@ -527,14 +651,16 @@ function layoutOf(o: Opened, params: Parameters, shape: ProblemShape, width: num
 const UPLOAD_META = KEY_ID_BYTES + 7 * 4;
 
 /**
- * The upload: parameters, key id, shape and width, then X, X~, Y and W0.
+ * The upload: parameters, key id, shape and width, then X, X~, Y and W0;
+ * signed with the owner's signing key when one is given.
  * @param params parameters
  * @param upload the owner's upload
  * @param keyId id of the key it is encrypted under
+ * @param opts signingKey: the owner's Ed25519 signing key (the one of the key plan)
  * @returns the file's bytes, and its size with every ciphertext stored in full (for comparison)
- * @throws CkksError on a bad upload or other parameters
+ * @throws CkksError on a bad upload, other parameters or a signing key of the wrong size
  */
-export function encodeUpload(params: Parameters, upload: Upload, keyId: Uint8Array): { bytes: Uint8Array; fullBytes: number } {
+export function encodeUpload(params: Parameters, upload: Upload, keyId: Uint8Array, opts: { signingKey?: Uint8Array } = {}): { bytes: Uint8Array; fullBytes: number } {
   const op = 'encodeUpload';
   if (!(keyId instanceof Uint8Array) || keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
   checkShape(op, upload.shape);
@@ -544,19 +670,19 @@ export function encodeUpload(params: Parameters, upload: Upload, keyId: Uint8Arr
   writeShape(m, upload.shape, upload.width);
   for (const list of [upload.X, upload.Xt, upload.Y]) m.u32(list.length);
   const cts = [...upload.X, ...upload.Xt, ...upload.Y, upload.W0].map((c) => ctBytes(op, params, c));
-  const bytes = pack(op, BundleKind.Upload, [serializeParameters(params), m.done(), ...cts]);
+  const bytes = pack(op, BundleKind.Upload, [serializeParameters(params), m.done(), ...cts], opts.signingKey);
   return { bytes, fullBytes: bytes.length + cts.reduce((s, c) => s + fullSize(c) - c.length, 0) };
 }
 
 /**
- * Load an upload.
+ * Load an upload, its digest and signature verified first.
  * @param bytes the file
- * @param opts the insecure opt-in for test parameters
- * @returns parameters, the upload and the key id
- * @throws BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
+ * @param opts the insecure opt-in for test parameters; `signer` (the owner's public key) or `requireSignature`
+ * @returns parameters, the upload, the key id and the verified digest and signature
+ * @throws IntegrityError / BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
  */
-export function decodeUpload(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; upload: Upload; keyId: Uint8Array } {
-  const o = parseContainer('decodeUpload', bytes, BundleKind.Upload);
+export function decodeUpload(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; upload: Upload; keyId: Uint8Array; auth: BundleAuth } {
+  const o = parseContainer('decodeUpload', bytes, BundleKind.Upload, opts);
   const params = loadParams(o, opts);
   const m = metaReader(o, UPLOAD_META);
   const keyId = m.take(KEY_ID_BYTES, 'key id');
@@ -574,23 +700,34 @@ export function decodeUpload(bytes: Uint8Array, opts: BundleLoadOptions = {}): {
   const Xt = loadCiphertexts(o, params, at, nXt);
   const Y = loadCiphertexts(o, params, at, nY);
   const [W0] = loadCiphertexts(o, params, at, 1);
-  return { params, keyId, upload: { shape, width, X, Xt, Y, W0 } };
+  return { params, keyId, upload: { shape, width, X, Xt, Y, W0 }, auth: o.auth };
 }
 
 // ---------------------------------------------------------------------------
 // Checkpoint
 // ---------------------------------------------------------------------------
 
-const CHECKPOINT_META = KEY_ID_BYTES + DIGEST_BYTES + 7 * 4 + 1;
+const SESSION_BYTES = 1 + SIGNER_KEY_BYTES + BUNDLE_DIGEST_BYTES + 2 * SIGNATURE_BYTES;
+const CHECKPOINT_META = KEY_ID_BYTES + DIGEST_BYTES + 7 * 4 + 1 + SESSION_BYTES;
+
+/** Check a session's fields (sizes). */
+function checkSessionShape(op: string, s: SessionBinding): void {
+  const sizes = [['signer', SIGNER_KEY_BYTES], ['keysDigest', BUNDLE_DIGEST_BYTES], ['keysSignature', SIGNATURE_BYTES], ['uploadSignature', SIGNATURE_BYTES]] as const;
+  for (const [k, n] of sizes) if (!(s[k] instanceof Uint8Array) || s[k].length !== n) argError(op, `session.${k} must be ${n} bytes`);
+}
 
 /**
- * The server's checkpoint: parameters, run metadata and the weights.
+ * The server's checkpoint: parameters, run metadata and the weights. The
+ * server writes it unsigned; the owner signs the one it writes after a
+ * refresh (W and V at the top level, a state only the owner makes), which the
+ * server's cross-check requires ({@link checkCheckpoint}).
  * @param params parameters
  * @param cp the checkpoint
+ * @param opts signingKey: the owner's signing key (after a refresh)
  * @returns the file's bytes
- * @throws CkksError on inconsistent fields or weights of other parameters
+ * @throws CkksError on inconsistent fields, weights of other parameters or a signing key of the wrong size
  */
-export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array {
+export function encodeCheckpoint(params: Parameters, cp: Checkpoint, opts: { signingKey?: Uint8Array } = {}): Uint8Array {
   const op = 'encodeCheckpoint';
   if (!(cp.keyId instanceof Uint8Array) || cp.keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
   if (!(cp.uploadDigest instanceof Uint8Array) || cp.uploadDigest.length !== DIGEST_BYTES) argError(op, `uploadDigest must be ${DIGEST_BYTES} bytes`);
@@ -609,19 +746,25 @@ export function encodeCheckpoint(params: Parameters, cp: Checkpoint): Uint8Array
   writeShape(m, cp.shape, cp.width);
   for (const v of [cp.iteration, cp.refreshes, cp.maxIterations]) m.u32(v);
   m.u8(cp.needsRefresh ? 1 : 0);
+  if (cp.session === undefined) m.reserve(SESSION_BYTES);
+  else {
+    checkSessionShape(op, cp.session);
+    m.u8(1);
+    for (const b of [cp.session.signer, cp.session.keysDigest, cp.session.keysSignature, cp.session.uploadSignature]) m.bytes(b);
+  }
   const cts = [...cp.weights.W.flat(), ...cp.weights.V.flat()].map((c) => ctBytes(op, params, c));
-  return pack(op, BundleKind.Checkpoint, [serializeParameters(params), m.done(), ...cts]);
+  return pack(op, BundleKind.Checkpoint, [serializeParameters(params), m.done(), ...cts], opts.signingKey);
 }
 
 /**
- * Load a checkpoint.
+ * Load a checkpoint, its digest verified first.
  * @param bytes the file
  * @param opts the insecure opt-in for test parameters
- * @returns parameters and the checkpoint
- * @throws BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
+ * @returns parameters, the checkpoint and the verified digest (and signer, when the owner signed it after a refresh)
+ * @throws IntegrityError / BundleError / SerializationError / ParametersMismatchError / InsecureParametersError (see the module documentation)
  */
-export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; checkpoint: Checkpoint } {
-  const o = parseContainer('decodeCheckpoint', bytes, BundleKind.Checkpoint);
+export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; checkpoint: Checkpoint; auth: BundleAuth } {
+  const o = parseContainer('decodeCheckpoint', bytes, BundleKind.Checkpoint, opts);
   const params = loadParams(o, opts);
   const m = metaReader(o, CHECKPOINT_META);
   const keyId = m.take(KEY_ID_BYTES, 'key id');
@@ -632,6 +775,7 @@ export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}
   const maxIterations = metaU32(m, 'maxIterations', 1, 2 ** 32 - 1);
   if (iteration > maxIterations) o.fail('iteration', `${iteration} exceeds maxIterations ${maxIterations}`);
   const needsRefresh = m.inRange('needsRefresh', m.u8('needsRefresh'), 0, 1) === 1;
+  const session = readSession(m);
   const pairs = Math.ceil(shape.K / 2);
   // The shape is bounded by the section count before the layout is built.
   if (2 * pairs > o.sections.length) o.fail('K', `${shape.K} classes need ${2 * pairs} or more weight ciphertexts, the file has ${o.sections.length - 2}`);
@@ -641,5 +785,19 @@ export function decodeCheckpoint(bytes: Uint8Array, opts: BundleLoadOptions = {}
   const grid = (): Ciphertext[][] => Array.from({ length: pairs }, () => loadCiphertexts(o, params, at, L.parts));
   const W = grid();
   const V = grid();
-  return { params, checkpoint: { keyId, uploadDigest, shape, width, iteration, refreshes, maxIterations, needsRefresh, weights: { W, V } } };
+  const checkpoint: Checkpoint = { keyId, uploadDigest, shape, width, iteration, refreshes, maxIterations, needsRefresh, weights: { W, V } };
+  if (session !== undefined) checkpoint.session = session;
+  return { params, checkpoint, auth: o.auth };
+}
+
+/** The session of a checkpoint's metadata: absent (all zeros) or present. */
+function readSession(m: Reader): SessionBinding | undefined {
+  const present = m.inRange('session', m.u8('session'), 0, 1) === 1;
+  const signer = m.take(SIGNER_KEY_BYTES, 'session signer');
+  const keysDigest = m.take(BUNDLE_DIGEST_BYTES, 'session keys digest');
+  const keysSignature = m.take(SIGNATURE_BYTES, 'session keys signature');
+  const uploadSignature = m.take(SIGNATURE_BYTES, 'session upload signature');
+  if (present) return { signer, keysDigest, keysSignature, uploadSignature };
+  if ([signer, keysDigest, keysSignature, uploadSignature].some((b) => b.some((x) => x !== 0))) m.fail('session', 'absent, but its bytes are not zero');
+  return undefined;
 }

@@ -62,3 +62,17 @@ export * from './owner.js';
 export * from './parallel.js';
 export * from './bundle.js';
 export * from './bootstrap.js';
+export {
+  BUNDLE_DIGEST_BYTES,
+  type BundleAuth,
+  FLAG_SIGNED,
+  SIGNATURE_BYTES,
+  SIGNER_KEY_BYTES,
+  SIGNING_KEY_BYTES,
+  type SignaturePolicy,
+  generateSigningKey,
+  signerPublicKey,
+  verifyDigestSignature,
+} from './bundle-auth.js';
+export { type CheckpointExpectation, type SessionBinding, checkCheckpoint, expectedRunState, sessionOf, verifySession } from './checkpoint.js';
+export { DEFAULT_W0, checkFeatureRange, initialScoreBound } from './range.js';

@@ -260,3 +260,22 @@ describe('presets', () => {
     expect(Object.isFrozen(PRESETS)).toBe(true);
   });
 });
+
+describe('the 2024 HomomorphicEncryption.org table (ia.cr/2024/463) beside the enforced one', () => {
+  it('holds the guidelines rows and reports against them; the enforced bounds are unchanged', async () => {
+    const { MAX_LOG_QP_2024, securityLevelOf2024 } = await import('../../src/ckks/security.js');
+    expect(MAX_LOG_QP_2024[128]).toEqual({ 11: 54, 12: 108, 13: 218, 14: 438, 15: 881, 16: 1777, 17: 3576 });
+    expect(MAX_LOG_QP_2024[192][16]).toBe(1229);
+    expect(MAX_LOG_QP_2024[256][17]).toBe(1918);
+    // logN 12: 109 bits pass the enforced table, not the 2024 one.
+    expect(securityLevelOf(12, 109)).toBe(128);
+    expect(securityLevelOf2024(12, 109)).toBe(0);
+    expect(securityLevelOf2024(12, 108)).toBe(128);
+    // logN 16 and 17 (OpenFHE's rows enforced: 1747, 3523) are below the 2024 bounds.
+    expect(securityLevelOf2024(16, 1747)).toBe(128);
+    expect(securityLevelOf2024(17, 3523)).toBe(128);
+    expect(MAX_LOG_QP[128][17]).toBe(3523);
+    // No logN 10 row in the 2024 script.
+    expect(securityLevelOf2024(10, 10)).toBe(0);
+  });
+});

@@ -34,6 +34,7 @@ import {
   decodeCheckpoint,
   encodeEvaluationKeysFile,
   encodeSecretKeyFile,
+  generateSigningKey,
   parseCsv,
   predict,
   selectRows,
@@ -214,7 +215,7 @@ describe('hecnn owner and server as separate processes', () => {
       const params = createParameters(PN12QP180_INSECURE);
       const sk = new KeyGenerator(params).genSecretKey();
       const owner = DataOwner.fromSecretKey(params, sk);
-      const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width: 64 };
+      const plan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width: 64, signingKey: generateSigningKey() };
       mkdirSync(f('short'), { recursive: true });
       writeFileSync(f('short/eval.keys'), encodeEvaluationKeysFile(params, owner.evaluationKeys(trainingLayout(params, { n: 1, d: 64, K: 1 }, 64)), plan));
       writeFileSync(f('short/secret.key'), encodeSecretKeyFile(params, sk, plan), { mode: 0o600 });

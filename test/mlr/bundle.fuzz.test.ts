@@ -11,6 +11,13 @@
  * src/ckks/serialize.ts errors for embedded objects; never another exception,
  * never the internal fallback), or in a valid file that encodes back to
  * exactly the input bytes. Truncated and extended inputs must always fail.
+ *
+ * The files are authenticated (src/mlr/bundle-auth.ts): every file carries a
+ * SHA-256 digest, and the evaluation-key file and the upload are signed with
+ * the owner's Ed25519 key and loaded with that signer required. No input
+ * that differs from its valid original may load, and the suite counts, per
+ * file type, how many inputs the digest or signature check refused
+ * (IntegrityError) as opposed to the header checks before it.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +27,9 @@ import {
   BundleError,
   type Checkpoint,
   DataOwner,
+  IntegrityError,
+  generateSigningKey,
+  signerPublicKey,
   KEY_ID_BYTES,
   decodeCheckpoint,
   decodeEvaluationKeysFile,
@@ -36,6 +46,8 @@ import {
 const RUNS = 10_000;
 const SEED = fuzzSeed(0xb0d1e); // FC_SEED, when set (test/setup.ts)
 const OPTS = { unsafeAllowInsecure: INSECURE_OPT_IN } as const;
+const SIGNING_KEY = generateSigningKey();
+const SIGNED = { ...OPTS, signer: signerPublicKey(SIGNING_KEY) };
 
 type Kind = 'secret-key file' | 'evaluation-key file' | 'upload' | 'checkpoint';
 const KINDS: Kind[] = ['secret-key file', 'evaluation-key file', 'upload', 'checkpoint'];
@@ -58,12 +70,12 @@ function roundTrip(kind: Kind, bytes: Uint8Array): Uint8Array {
       return encodeSecretKeyFile(r.params, r.sk, r.plan);
     }
     case 'evaluation-key file': {
-      const r = decodeEvaluationKeysFile(bytes, OPTS);
-      return encodeEvaluationKeysFile(r.params, r.keys, r.plan);
+      const r = decodeEvaluationKeysFile(bytes, SIGNED);
+      return encodeEvaluationKeysFile(r.params, r.keys, { ...r.plan, signingKey: SIGNING_KEY });
     }
     case 'upload': {
-      const r = decodeUpload(bytes, OPTS);
-      return encodeUpload(r.params, r.upload, r.keyId).bytes;
+      const r = decodeUpload(bytes, SIGNED);
+      return encodeUpload(r.params, r.upload, r.keyId, { signingKey: SIGNING_KEY }).bytes;
     }
     case 'checkpoint': {
       const r = decodeCheckpoint(bytes, OPTS);
@@ -81,7 +93,7 @@ beforeAll(() => {
   const Y = { rows: 4, cols: 3, data: Float64Array.from({ length: 12 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)) };
   const upload = owner.encryptDataset(X, Y, { width: 4 });
   const layout = trainingLayout(params, upload.shape, 4);
-  const plan = { keyId, width: 4 };
+  const plan = { keyId, width: 4, signingKey: SIGNING_KEY };
   const ev = new Evaluator(params);
   const full = ev.addConstNew(upload.W0, 0); // not seeded
   const weights = { W: [[upload.W0, full], [full, upload.W0]], V: [[full, full], [upload.W0, upload.W0]] };
@@ -98,7 +110,7 @@ beforeAll(() => {
   });
   CORPUS.set('secret-key file', [encodeSecretKeyFile(params, owner.secretKey, plan)]);
   CORPUS.set('evaluation-key file', [encodeEvaluationKeysFile(params, owner.evaluationKeys(layout), plan)]);
-  CORPUS.set('upload', [encodeUpload(params, upload, keyId).bytes]);
+  CORPUS.set('upload', [encodeUpload(params, upload, keyId, { signingKey: SIGNING_KEY }).bytes]);
   CORPUS.set('checkpoint', [encodeCheckpoint(params, cp(0, false)), encodeCheckpoint(params, cp(3, true))]);
 });
 
@@ -113,8 +125,8 @@ describe('protocol files: round trips and refusals', () => {
   });
 
   it('the upload reports its seeded and full sizes; the checkpoint keeps its fields', () => {
-    const u = decodeUpload(CORPUS.get('upload')?.[0] as Uint8Array, OPTS);
-    const { bytes, fullBytes } = encodeUpload(u.params, u.upload, u.keyId);
+    const u = decodeUpload(CORPUS.get('upload')?.[0] as Uint8Array, SIGNED);
+    const { bytes, fullBytes } = encodeUpload(u.params, u.upload, u.keyId, { signingKey: SIGNING_KEY });
     // The full size is exactly the size of the same upload without seeds.
     const unseed = (c: (typeof u.upload.X)[number]) => {
       const d = c.clone(u.params);
@@ -122,7 +134,7 @@ describe('protocol files: round trips and refusals', () => {
       return d;
     };
     const up = u.upload;
-    const full = encodeUpload(u.params, { ...up, X: up.X.map(unseed), Xt: up.Xt.map(unseed), Y: up.Y.map(unseed), W0: unseed(up.W0) }, u.keyId);
+    const full = encodeUpload(u.params, { ...up, X: up.X.map(unseed), Xt: up.Xt.map(unseed), Y: up.Y.map(unseed), W0: unseed(up.W0) }, u.keyId, { signingKey: SIGNING_KEY });
     expect(full.bytes.length).toBe(fullBytes);
     expect(full.fullBytes).toBe(fullBytes);
     // 11 seeded ciphertexts, each storing c_1 (2 limbs x 16 x 30 bits = 120 bytes) instead of a 32-byte seed.
@@ -244,6 +256,7 @@ describe('protocol files: fuzzing', () => {
   it.each(KINDS)('%s: 10,000 mutated files end in a CkksError or a canonical valid file', (kind) => {
     const corpus = CORPUS.get(kind) as Uint8Array[];
     const counts = new Map<Mut, Map<string, number>>();
+    let integrity = 0;
     const bump = (m: Mut, k: string): void => {
       let c = counts.get(m);
       if (c === undefined) counts.set(m, (c = new Map()));
@@ -261,10 +274,12 @@ describe('protocol files: fuzzing', () => {
             if (!(e instanceof CkksError)) throw new Error(`${kind} (${m}): non-CkksError ${String(e)}`);
             if (e instanceof BundleError && e.field === '(internal)') throw new Error(`${kind} (${m}): internal fallback: ${e.message}`);
             if ((e as { field?: string }).field === '(internal)') throw new Error(`${kind} (${m}): internal fallback: ${e.message}`);
+            if (e instanceof IntegrityError) integrity++;
             bump(m, `${e.name}/${e.code}`);
             return;
           }
           if (m === 'truncate' || m === 'extend') throw new Error(`${kind}: a ${m}d file of ${bytes.length} bytes loaded`);
+          if (!corpus.some((c) => equalBytes(c, bytes))) throw new Error(`${kind} (${m}): an altered file of ${bytes.length} bytes loaded`);
           if (!equalBytes(again, bytes)) throw new Error(`${kind} (${m}): loaded, but does not encode back to the input`);
           bump(m, 'ok (valid file)');
         },
@@ -275,6 +290,9 @@ describe('protocol files: fuzzing', () => {
     for (const c of counts.values()) for (const n of c.values()) total += n;
     expect(total).toBe(RUNS);
     for (const m of MUTS) expect(counts.has(m), `mutation ${m} exercised`).toBe(true);
+    // Most inputs keep a valid header and reach the digest / signature check, which refuses them.
+    expect(integrity).toBeGreaterThan(RUNS / 2);
+    console.log(`${kind}: ${integrity} of ${RUNS} mutated inputs refused by the digest or signature check (seed ${SEED})`);
     if (process.env.FUZZ_REPORT) {
       const lines = [...counts].map(([m, c]) => `  ${m.padEnd(12)} ${[...c].map(([k, n]) => `${k} ${n}`).join(', ')}`);
       console.log(`${kind}: ${RUNS} inputs in ${(performance.now() - t0).toFixed(0)} ms\n${lines.join('\n')}`);
