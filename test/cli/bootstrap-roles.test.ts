@@ -12,47 +12,18 @@
  * uses no randomness). The round-trip refresh stays available with
  * `--refresh owner`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, hecnn, writeSlice } from './spawn.js';
 import { INSECURE_OPT_IN } from '../../src/ckks/index.js';
 import { EXIT_NEEDS_REFRESH } from '../../src/cli/hecnn.js';
 import { PlainTrainerState, buildDesign, decodeCheckpoint, decodeEvaluationKeysFile, parseCsv, predict, selectRows } from '../../src/mlr/index.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const FEATURES = 60;
 const ITERATIONS = 3;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hecnn(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/hecnn.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      partial += d;
-      let i: number;
-      while ((i = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, i);
-        partial = partial.slice(i + 1);
-        onLine?.(line, child);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 describe('hecnn with bootstrapping keys: the owner stays offline', () => {
   let dir: string;
@@ -63,9 +34,8 @@ describe('hecnn with bootstrapping keys: the owner stays offline', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hecnn-boot-'));
-    const lines = readFileSync(join(ROOT, 'data/mnist-regnet-x-400mf-first256.csv'), 'utf8').split('\n').filter((l) => /^\d/.test(l));
     csv = f('slice.csv');
-    writeFileSync(csv, lines.slice(0, 32).map((l) => l.split(',').slice(0, 1 + FEATURES).join(',')).join('\n') + '\n');
+    writeSlice(csv, 32, FEATURES);
     const kg = await hecnn(['keygen', '--preset', 'PN11_TRAIN_BOOT_INSECURE', insecure, '--width', '64', '--out', f('keys')]);
     expect(kg.stderr).toBe('');
     expect(kg.code).toBe(0);

@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeSlice } from './spawn.js';
 import { INSECURE_OPT_IN } from '../../src/ckks/index.js';
 import { main } from '../../src/cli/hecnn.js';
 import { type Checkpoint, decodeCheckpoint, decodeEvaluationKeysFile, encodeCheckpoint, encodeEvaluationKeysFile, generateSigningKey } from '../../src/mlr/index.js';
@@ -129,9 +130,8 @@ describe('hecnn: protocol files cannot be silently altered', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hecnn-integrity-'));
-    const lines = readFileSync(join(ROOT, 'data/mnist-regnet-x-400mf-first256.csv'), 'utf8').split('\n').filter((l) => /^\d/.test(l));
     csv = f('slice.csv');
-    writeFileSync(csv, lines.slice(0, 32).map((l) => l.split(',').slice(0, 1 + FEATURES).join(',')).join('\n') + '\n');
+    writeSlice(csv, 32, FEATURES);
     quiet();
     expect(await main(['keygen', '--params', JSON.stringify(LITERAL), insecure, '--width', '64', '--out', f('keys')])).toBe(0);
     expect(await main(['encrypt', '--secret-key', f('keys/secret.key'), '--data', csv, '--train-rows', '1:16', '--out', f('upload.bin'), insecure])).toBe(0);

@@ -18,11 +18,11 @@
  * its last checkpoint writes the same checkpoint, bit for bit, as a run that
  * was never interrupted.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROOT, hecnn, writeSlice } from './spawn.js';
 import { Evaluator, INSECURE_OPT_IN, KeyGenerator, PN12QP180_INSECURE, SecretKey, createParameters, randomSeed } from '../../src/ckks/index.js';
 import { EXIT_NEEDS_REFRESH, main } from '../../src/cli/hecnn.js';
 import {
@@ -41,41 +41,11 @@ import {
   trainingLayout,
 } from '../../src/mlr/index.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const LITERAL = { logN: 12, logQ: new Array<number>(12).fill(30), logP: [30, 30, 30, 30], logDefaultScale: 30 };
 const WIDTH = 64;
 const ITERATIONS = 3;
 const FEATURES = 100;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `hecnn args` in its own process; onLine sees stdout lines as they come. */
-function hecnn(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/hecnn.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      partial += d;
-      let i: number;
-      while ((i = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, i);
-        partial = partial.slice(i + 1);
-        onLine?.(line, child);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 describe('hecnn owner and server as separate processes', () => {
   let dir: string;
@@ -86,9 +56,8 @@ describe('hecnn owner and server as separate processes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hecnn-roles-'));
     // Rows 1-32 of the bundled data, label and the first 100 features.
-    const lines = readFileSync(join(ROOT, 'data/mnist-regnet-x-400mf-first256.csv'), 'utf8').split('\n').filter((l) => /^\d/.test(l));
     csv = f('slice.csv');
-    writeFileSync(csv, lines.slice(0, 32).map((l) => l.split(',').slice(0, 1 + FEATURES).join(',')).join('\n') + '\n');
+    writeSlice(csv, 32, FEATURES);
     const kg = await hecnn(['keygen', '--params', JSON.stringify(LITERAL), insecure, '--width', String(WIDTH), '--out', f('keys')]);
     expect(kg.stderr).toBe('');
     expect(kg.code).toBe(0);
