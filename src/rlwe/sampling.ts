@@ -370,9 +370,10 @@ const GAUSSIAN_CHUNK = 256;
  * 128-bit word u = w[4i]:w[4i+1]:w[4i+2]:w[4i+3] (most significant first), |x| = #{k : u >= T_k}
  * over the end/4 table entries, and the low bit of w[4i+3] as the sign (every T_k is even, so
  * that bit does not change the comparisons). No branch or memory access depends on the words.
- * Largest intermediates: words and table entries below 2^32, T + borrow <= 2^32 (float64, exact).
+ * Largest intermediates: words and table entries below 2^32, differences in [-2^32, 2^32) (float64, exact).
  */
 function gaussianScan(w: Uint32Array, T: Uint32Array, end: number, out: Int32Array, j0: number, n: number): void {
+  const TWO_M32 = 2 ** -32; // local (a module constant is re-read and checked per use)
   end |= 0;
   j0 |= 0;
   n |= 0;
@@ -383,11 +384,15 @@ function gaussianScan(w: Uint32Array, T: Uint32Array, end: number, out: Int32Arr
     const u3 = w[4 * i + 3];
     let mag = 0;
     for (let o = 0; o < end; o += 4) {
-      // borrow out of u - T_k, computed word by word from the least significant
-      let b = u3 < T[o + 3] ? 1 : 0;
-      b = u2 < T[o + 2] + b ? 1 : 0;
-      b = u1 < T[o + 1] + b ? 1 : 0;
-      b = u0 < T[o] + b ? 1 : 0;
+      // Borrow out of u - T_k, computed word by word from the least significant, without a
+      // branch: each difference d = u_w - (T_w + borrow) lies in [-2^32, 2^32) (exact in float64)
+      // and the borrow out is -floor(d / 2^32), 1 if d < 0 and 0 otherwise (the scaling by 2^-32
+      // is exact). (A comparison would compile to a data-dependent branch, mispredicted about
+      // half of the time on the low words.)
+      let b = -Math.floor((u3 - T[o + 3]) * TWO_M32);
+      b = -Math.floor((u2 - T[o + 2] - b) * TWO_M32);
+      b = -Math.floor((u1 - T[o + 1] - b) * TWO_M32);
+      b = -Math.floor((u0 - T[o] - b) * TWO_M32);
       mag += 1 - b;
     }
     const s = u3 & 1;
