@@ -434,17 +434,20 @@ export const MAX_CONVERSION_PRIMES = 128;
  * all output primes), then 2k float64 multiply-adds per output prime and one
  * reduction. Cache-blocked: the y_i of one block of coefficients (at most
  * 8192 float64, 64 KiB) are computed and then used for every output prime
- * while they are in L1/L2. Per output prime the source rows are read four at
- * a time (constants in registers, one accumulator load and store per four
- * terms), and the last eight (k >= 8) or four rows are fused with the
- * reduction so that the sums of the common k = 8 never go through memory
- * (the unrolled kernels repeat their statements on purpose), and the kernels
- * mark their integer parameters with `| 0` (see scaleBlock). Measured with
- * bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time, same machine): 3.48 ms
- * (centered 3.67) -> 0.73 ms (centered 0.70) per output limb, i.e. 2.5 -> 0.65
- * times a forward NTT of one limb of the same run (0.52 times the forward NTT
- * as it was before its own speed-up). The converter owns
- * scratch buffers (that block and two accumulators of one block row); one
+ * while they are in L1/L2; the block is stored row-interleaved (coefficient c
+ * of row i at c*k + i), so the k values one output needs are adjacent and read
+ * from one base index. For k = 8 (the common ModUp/ModDown size) two output
+ * primes are converted per pass, each y value loaded once for both; otherwise,
+ * per output prime, the source rows are read four at a time (constants in
+ * registers, one accumulator load and store per four terms) and the last eight
+ * (k >= 8) or four rows are fused with the reduction (the unrolled kernels
+ * repeat their statements on purpose). The kernels mark their integer
+ * parameters with `| 0` (see scaleBlock) and keep their constants local.
+ * Measured with bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time): 3.48 ms per
+ * output limb two rounds ago, 0.73 ms the last round, 0.547 ms now: 0.485 times
+ * a forward NTT of one limb in the same run (issue 11's bar: 0.5). The
+ * converter owns scratch buffers (that block and two accumulators of one block
+ * row); one
  * converter must not be used by two callers at once.
  */
 export class BasisConverter {
