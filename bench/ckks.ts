@@ -13,12 +13,14 @@
  * Encryption is timed with the public key on both sides (SEAL's default); the
  * symmetric encryption that the trainer uses is timed separately.
  *
- * Fixed inputs (seeded), setup outside the timed part, warm-up, medians.
+ * Fixed inputs (seeded), setup outside the timed part, warm-up, medians. Then an
+ * interleaved comparison in CPU time (field cpuTime: one call of ours, one of SEAL, per round),
+ * whose ratios stay meaningful when other processes share the cores.
  */
 
 import SEALFactory from 'node-seal';
 import { Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, PN16QP690_TRAIN_SEC128, createParameters, type ParametersLiteral } from '../src/ckks/index.js';
-import { DEFAULT_SEED, SplitMix32, measure, peakRssMiB, round } from './util.js';
+import { DEFAULT_SEED, SplitMix32, cpuCallMs, median, measure, peakRssMiB, round } from './util.js';
 
 /** The comparison chain: 8 x 30-bit ciphertext primes, 5 x 30-bit special primes. */
 export const COMPARISON_LITERAL: ParametersLiteral = {
@@ -71,7 +73,9 @@ function paperPreset(): Record<string, number> {
   };
 }
 
-function ours(): Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number> {
+type OpFns = Record<OpName, () => void>;
+
+function ours(): { ms: Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number>; fns: OpFns } {
   const p = createParameters(COMPARISON_LITERAL);
   console.log(`ours: logN 16, ${p.Q.length} + ${p.P.length} primes, log2(QP) = ${p.logQP.toFixed(1)}, dnum ${p.dnum}`);
   const kg = new KeyGenerator(p);
@@ -89,20 +93,28 @@ function ours(): Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation
   const ct = encSk.encrypt(pt);
   const out = new Ciphertext(p, 2, p.maxLevel, ct.scale, ct.slots);
   const prod = ev.mulRelinNew(ct, ct);
+  const fns: OpFns = {
+    encode: () => enc.encode(x, p.maxLevel, undefined, undefined, pt),
+    encrypt: () => encPk.encrypt(pt, out),
+    decryptDecode: () => enc.decode(dec.decrypt(ct)),
+    mulRelin: () => ev.mulRelin(ct, ct, out),
+    rescale: () => ev.rescale(prod, out),
+    rotate: () => ev.rotate(ct, 1, out),
+  };
   const r: Record<string, number> = {};
-  r.encode = measure('ours encode', () => enc.encode(x, p.maxLevel, undefined, undefined, pt), OPTS).medianMs;
-  r.encrypt = measure('ours encrypt (public key)', () => encPk.encrypt(pt, out), OPTS).medianMs;
+  r.encode = measure('ours encode', fns.encode, OPTS).medianMs;
+  r.encrypt = measure('ours encrypt (public key)', fns.encrypt, OPTS).medianMs;
   r.encryptSymmetric = measure('ours encrypt (symmetric)', () => encSk.encrypt(pt, out), OPTS).medianMs;
-  r.decryptDecode = measure('ours decrypt+decode', () => enc.decode(dec.decrypt(ct)), OPTS).medianMs;
-  r.mulRelin = measure('ours multiply+relinearize', () => ev.mulRelin(ct, ct, out), OPTS).medianMs;
-  r.rescale = measure('ours rescale', () => ev.rescale(prod, out), OPTS).medianMs;
-  r.rotate = measure('ours rotate', () => ev.rotate(ct, 1, out), OPTS).medianMs;
+  r.decryptDecode = measure('ours decrypt+decode', fns.decryptDecode, OPTS).medianMs;
+  r.mulRelin = measure('ours multiply+relinearize', fns.mulRelin, OPTS).medianMs;
+  r.rescale = measure('ours rescale', fns.rescale, OPTS).medianMs;
+  r.rotate = measure('ours rotate', fns.rotate, OPTS).medianMs;
   r.hoistedRotate8PerRotation = measure('ours hoisted rotation, 8 steps (per rotation)', () => ev.rotateHoistedNew(ct, steps), { ...OPTS, per: 8 }).medianMs;
   r.rotate8Sequential = measure('ours 8 single rotations (per rotation)', () => steps.forEach((k) => ev.rotate(ct, k, out)), { ...OPTS, per: 8 }).medianMs;
-  return r as Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number>;
+  return { ms: r as Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number>, fns };
 }
 
-async function seal(): Promise<Record<OpName, number>> {
+async function seal(): Promise<{ ms: Record<OpName, number>; fns: OpFns; free: () => void }> {
   const S = await SEALFactory();
   const N = 2 ** 16;
   const parms = S.EncryptionParameters(S.SchemeType.ckks);
@@ -131,29 +143,85 @@ async function seal(): Promise<Record<OpName, number>> {
   ev.multiply(ct, ct, prod);
   ev.relinearize(prod, rk, prod);
   const outPt = S.PlainText();
+  const fns: OpFns = {
+    encode: () => encoder.encode(x, scale, pt),
+    encrypt: () => encryptor.encrypt(pt, out),
+    decryptDecode: () => {
+      decryptor.decrypt(ct, outPt);
+      encoder.decode(outPt);
+    },
+    mulRelin: () => {
+      ev.multiply(ct, ct, out);
+      ev.relinearize(out, rk, out);
+    },
+    rescale: () => ev.rescaleToNext(prod, out),
+    rotate: () => ev.rotateVector(ct, 1, gk, out),
+  };
   const r: Record<string, number> = {};
-  r.encode = measure('seal encode', () => encoder.encode(x, scale, pt), OPTS).medianMs;
-  r.encrypt = measure('seal encrypt (public key)', () => encryptor.encrypt(pt, out), OPTS).medianMs;
-  r.decryptDecode = measure('seal decrypt+decode', () => {
-    decryptor.decrypt(ct, outPt);
-    encoder.decode(outPt);
-  }, OPTS).medianMs;
-  r.mulRelin = measure('seal multiply+relinearize', () => {
-    ev.multiply(ct, ct, out);
-    ev.relinearize(out, rk, out);
-  }, OPTS).medianMs;
-  r.rescale = measure('seal rescale', () => ev.rescaleToNext(prod, out), OPTS).medianMs;
-  r.rotate = measure('seal rotate', () => ev.rotateVector(ct, 1, gk, out), OPTS).medianMs;
-  for (const o of [pk, rk, gk, encoder, encryptor, decryptor, ev, pt, ct, out, prod, outPt, kg, ctx, parms]) o.delete();
-  return r as Record<OpName, number>;
+  r.encode = measure('seal encode', fns.encode, OPTS).medianMs;
+  r.encrypt = measure('seal encrypt (public key)', fns.encrypt, OPTS).medianMs;
+  r.decryptDecode = measure('seal decrypt+decode', fns.decryptDecode, OPTS).medianMs;
+  r.mulRelin = measure('seal multiply+relinearize', fns.mulRelin, OPTS).medianMs;
+  r.rescale = measure('seal rescale', fns.rescale, OPTS).medianMs;
+  r.rotate = measure('seal rotate', fns.rotate, OPTS).medianMs;
+  const free = (): void => {
+    for (const o of [pk, rk, gk, encoder, encryptor, decryptor, ev, pt, ct, out, prod, outPt, kg, ctx, parms]) o.delete();
+  };
+  return { ms: r as Record<OpName, number>, fns, free };
+}
+
+/** Rounds of the interleaved CPU-time comparison. */
+const CPU_ROUNDS = 9;
+
+/**
+ * Interleaved CPU-time comparison, robust on a shared machine: per round and operation, one
+ * call of ours then one of SEAL's, each timed in CPU time of this process; the ratio of the
+ * round is ours / SEAL. Returns, per operation, the median CPU ms of each side and the median
+ * and range of the per-round ratios.
+ */
+function cpuComparison(o: OpFns, s: OpFns): Record<OpName, { oursCpuMs: number; sealCpuMs: number; ratio: number; ratioMin: number; ratioMax: number }> {
+  const names = Object.keys(o) as OpName[];
+  const ours: Record<string, number[]> = {};
+  const seal: Record<string, number[]> = {};
+  const ratios: Record<string, number[]> = {};
+  for (const n of names) {
+    ours[n] = [];
+    seal[n] = [];
+    ratios[n] = [];
+  }
+  for (let r = 0; r < CPU_ROUNDS; r++) {
+    for (const n of names) {
+      const a = cpuCallMs(o[n]);
+      const b = cpuCallMs(s[n]);
+      ours[n].push(a);
+      seal[n].push(b);
+      ratios[n].push(a / b);
+    }
+  }
+  const res: Record<string, { oursCpuMs: number; sealCpuMs: number; ratio: number; ratioMin: number; ratioMax: number }> = {};
+  console.log(`\ninterleaved CPU time, ${CPU_ROUNDS} rounds: op, ours ms, seal ms, ours/seal median (range)`);
+  for (const n of names) {
+    const x = {
+      oursCpuMs: round(median(ours[n])),
+      sealCpuMs: round(median(seal[n])),
+      ratio: round(median(ratios[n]), 3),
+      ratioMin: round(Math.min(...ratios[n]), 3),
+      ratioMax: round(Math.max(...ratios[n]), 3),
+    };
+    res[n] = x;
+    console.log(`${n.padEnd(14)} ${x.oursCpuMs.toFixed(1).padStart(8)} ${x.sealCpuMs.toFixed(1).padStart(10)} ${x.ratio.toFixed(2).padStart(8)} (${x.ratioMin.toFixed(2)}-${x.ratioMax.toFixed(2)})`);
+  }
+  return res as Record<OpName, { oursCpuMs: number; sealCpuMs: number; ratio: number; ratioMin: number; ratioMax: number }>;
 }
 
 /** Run the suite. */
 export async function run(): Promise<object> {
   // The paper preset first, so that the process's peak RSS is its own (node-seal allocates its own heap later).
   const paper = paperPreset();
-  const o = ours();
-  const s = await seal();
+  const { ms: o, fns: oFns } = ours();
+  const { ms: s, fns: sFns, free } = await seal();
+  const cpuTime = cpuComparison(oFns, sFns);
+  free();
   const ops: Record<string, { oursMs: number; sealMs: number; ratio: number }> = {};
   console.log('\nop              ours ms    seal ms   ours/seal');
   for (const name of ['encode', 'encrypt', 'decryptDecode', 'mulRelin', 'rescale', 'rotate'] as const) {
@@ -173,6 +241,7 @@ export async function run(): Promise<object> {
       rotate8SequentialPerRotationMs: round(o.rotate8Sequential),
     },
     paperPreset: paper,
+    cpuTime: { method: `process.cpuUsage per call, ours and SEAL interleaved (one call each per round, ${CPU_ROUNDS} rounds), after the wall-clock runs above; ratio = median of the per-round ours/SEAL ratios, with their range`, ops: cpuTime },
     bar,
   };
 }

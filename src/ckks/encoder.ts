@@ -472,12 +472,21 @@ export class Encoder {
     const data = this.coefficientData(op, poly, level);
     const gap = N / (2 * n);
     this.garner(data, level, gap);
+    this.centeredSlots(data, level, gap, n, scale, re, im);
+    data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
+    this.fft.forward(re, im, n);
+  }
+
+  /**
+   * re[i] = centered(p_i) / scale and im[i] = centered(p_i + n gap) / scale for i < n, p_i = i gap:
+   * the slot loop of the decoder as a function of its own (V8 then optimizes it whole instead of
+   * on-stack-replacing a loop inside decodeInto, whose later statements would lack feedback).
+   */
+  private centeredSlots(data: Uint32Array, level: number, gap: number, n: number, scale: number, re: Float64Array, im: Float64Array): void {
     for (let i = 0, p = 0, p2 = n * gap; i < n; i++, p += gap, p2 += gap) {
       re[i] = this.centeredValue(data, level, p) / scale;
       im[i] = this.centeredValue(data, level, p2) / scale;
     }
-    data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
-    this.fft.forward(re, im, n);
   }
 
   /**
@@ -500,17 +509,7 @@ export class Encoder {
         const ws = this.garnerInvShoup[i * K + j];
         const oj = j * N;
         const qj = Q[j];
-        const huge = qj > 2 * q; // d_j < q_j may need more than one subtraction of q_i
-        for (let c = 0; c < N; c += gap) {
-          let dj = data[oj + c];
-          if (dj >= q) dj = huge ? dj % q : dj - q;
-          let diff = (data[oi + c] - dj) | 0; // (-q, q)
-          diff += (diff >> 31) & q;
-          // Shoup product diff * w mod q, fully reduced (mulConst in ntt/modular.ts).
-          const e = (diff * ws) | 0;
-          const r = (Math.imul(diff, w) - Math.imul(e, q) - q) | 0; // [-q, q)
-          data[oi + c] = r + ((r >> 31) & q);
-        }
+        garnerStep(data, oi, oj, N, gap, q, qj > 2 * q, w, ws);
       }
     }
   }
@@ -552,5 +551,31 @@ export class Encoder {
     v = Q[level] - 1 - data[level * N + pos];
     for (let i = level - 1; i >= 1; i--) v = v * Q[i] + (Q[i] - 1 - data[i * N + pos]);
     return -(v * Q[0] + (Q[0] - data[pos]));
+  }
+}
+
+/**
+ * One step of Garner's algorithm on a limb (see Encoder.garner): for c = 0, gap, 2 gap, ... < N,
+ * data[oi + c] = (data[oi + c] - d_j) * w mod q in [0, q), where d_j = data[oj + c] < q_j is
+ * first reduced modulo q (one subtraction when q_j <= 2q, `%` otherwise: huge).
+ * Bounds: diff in (-q, q) (int32), one correction to [0, q); the Shoup product diff * ws < 2^30
+ * in float64 (ws < 1), Math.imul wraps modulo 2^32 (int32), the remainder minus q in [-q, q).
+ */
+function garnerStep(data: Uint32Array, oi: number, oj: number, N: number, gap: number, q: number, huge: boolean, w: number, ws: number): void {
+  oi |= 0;
+  oj |= 0;
+  N |= 0;
+  gap |= 0;
+  q |= 0;
+  w |= 0;
+  for (let c = 0; c < N; c += gap) {
+    let dj = data[oj + c];
+    if (dj >= q) dj = huge ? dj % q : dj - q;
+    let diff = (data[oi + c] - dj) | 0; // (-q, q)
+    diff += (diff >> 31) & q;
+    // Shoup product diff * w mod q, fully reduced (mulConst in ntt/modular.ts).
+    const e = (diff * ws) | 0;
+    const r = (Math.imul(diff, w) - Math.imul(e, q) - q) | 0; // [-q, q)
+    data[oi + c] = r + ((r >> 31) & q);
   }
 }

@@ -42,38 +42,72 @@ export function rescaleComponent(S: Uint32Array, O: Uint32Array, t: RescaleTable
   // Last limb to coefficient form, shifted by half: the centered remainder is then y - half.
   last.set(S.subarray(l * N, (l + 1) * N));
   inverseNttLazyInput(last, t.tables[l]);
-  for (let c = 0; c < N; c++) {
-    const s = (last[c] + half - ql) | 0;
-    last[c] = s + ((s >> 31) & ql);
-  }
+  shiftByHalf(last, N, ql, half);
+  // The loops are kernels of their own (not inlined here) so that V8 compiles each as a whole
+  // function with complete type feedback instead of on-stack-replacing this one's loops.
   for (let i = 0; i < l; i++) {
     const tab = t.tables[i];
     const q = tab.q;
-    const hq = half % q;
-    const qInvF = 1 / q;
-    // tmp = ([y]_q - [half]_q) mod q: the centered remainder of the last limb, modulo q.
-    for (let c = 0; c < N; c++) {
-      const y = last[c]; // < q_l < 2^30
-      const e = (y * qInvF) | 0; // floor(y/q) +- 1
-      let r = (y - Math.imul(e, q) - hq) | 0; // [-2q, 2q), int32
-      r += (r >> 31) & q;
-      r += (r >> 31) & q; // [0, 2q)
-      r = (r - q) | 0;
-      tmp[c] = r + ((r >> 31) & q);
-    }
+    centeredRemainder(last, tmp, N, q, half % q);
     forwardNttLazy(tmp, tab); // [0, 4q)
-    const w = t.inv[i];
-    const ws = t.invShoup[i];
-    const off = i * N;
-    const q2 = 2 * q;
-    for (let c = 0; c < N; c++) {
-      let z = (tmp[c] - q2) | 0;
-      z += (z >> 31) & q2; // [0, 2q)
-      const d = S[off + c] - z + q2; // (0, 3q]: exact, < 2^32
-      // mulConst by q_l^-1 (Shoup): remainder in [0, 2q), one correction.
-      const e = (d * ws) | 0;
-      const r = (Math.imul(d, w) - Math.imul(e, q) - q) | 0; // [-q, q)
-      O[off + c] = r + ((r >> 31) & q);
-    }
+    subtractScale(S, tmp, O, i * N, N, q, t.inv[i], t.invShoup[i]);
+  }
+}
+
+/**
+ * x[c] = (x[c] + half) mod ql for c < N, x in [0, ql): x + half - ql is in [-ql, ql/2)
+ * (int32, ql < 2^30), one correction.
+ */
+function shiftByHalf(x: Uint32Array, N: number, ql: number, half: number): void {
+  N |= 0;
+  ql |= 0;
+  half |= 0;
+  for (let c = 0; c < N; c++) {
+    const s = (x[c] + half - ql) | 0;
+    x[c] = s + ((s >> 31) & ql);
+  }
+}
+
+/**
+ * tmp[c] = (y[c] - hq) mod q in [0, q) for c < N, y < 2^30 (the shifted last limb), hq in [0, q).
+ * Bounds: e = floor(y/q) +- 1 from the float estimate; y - e q - hq is in [-2q, 2q) (int32);
+ * two corrections give [0, 2q), a third (after subtracting q) [0, q).
+ */
+function centeredRemainder(y: Uint32Array, tmp: Uint32Array, N: number, q: number, hq: number): void {
+  N |= 0;
+  q |= 0;
+  hq |= 0;
+  const qInvF = 1 / q;
+  for (let c = 0; c < N; c++) {
+    const v = y[c]; // < q_l < 2^30
+    const e = (v * qInvF) | 0; // floor(v/q) +- 1
+    let r = (v - Math.imul(e, q) - hq) | 0; // [-2q, 2q), int32
+    r += (r >> 31) & q;
+    r += (r >> 31) & q; // [0, 2q)
+    r = (r - q) | 0;
+    tmp[c] = r + ((r >> 31) & q);
+  }
+}
+
+/**
+ * O[off + c] = (S[off + c] - z[c]) * w mod q in [0, q) for c < N (w = q_l^-1 mod q, ws its
+ * Shoup constant), z in [0, 4q) after a lazy NTT, S in [0, q).
+ * Bounds: z - 2q wraps into [-2q, 2q) (int32), one correction to [0, 2q); d = S - z + 2q is in
+ * (0, 3q], exact, < 2^32; d * ws < 2^32 in float64; Math.imul wraps modulo 2^32 (int32) and the
+ * Shoup remainder minus q is in [-q, q), one correction.
+ */
+function subtractScale(S: Uint32Array, z: Uint32Array, O: Uint32Array, off: number, N: number, q: number, w: number, ws: number): void {
+  off |= 0;
+  N |= 0;
+  q |= 0;
+  w |= 0;
+  const q2 = 2 * q;
+  for (let c = 0; c < N; c++) {
+    let zc = (z[c] - q2) | 0;
+    zc += (zc >> 31) & q2; // [0, 2q)
+    const d = S[off + c] - zc + q2; // (0, 3q]: exact, < 2^32
+    const e = (d * ws) | 0;
+    const r = (Math.imul(d, w) - Math.imul(e, q) - q) | 0; // [-q, q)
+    O[off + c] = r + ((r >> 31) & q);
   }
 }

@@ -13,7 +13,8 @@ import { invMod, reduceBigInt, shoupConstant } from './modular.js';
 import type { RnsBasis } from './rns.js';
 
 /**
- * y[yo + c] = [x[xo + c] * w]_q for c < n, as float64, in [0, q) or, when cq = q
+ * y[yo + c*k] = [x[xo + c] * w]_q for c < n (row yo of a block stored row-interleaved:
+ * coefficient c of row i at c*k + i, so that the k values one output needs are adjacent), as float64, in [0, q) or, when cq = q
  * (centered), in [-(q-1)/2, (q-1)/2] (q odd): values above (q-1)/2 have q
  * subtracted. cq is 0 or q, so the loop has no branch.
  * Largest intermediates: x * ws < 2^30 in float64 (x < q, ws < 1); Math.imul
@@ -21,17 +22,20 @@ import type { RnsBasis } from './rns.js';
  * |.| < 2^30; halfQ - r is in (-2^30, 2^30).
  * @param x residues in [0, q)
  */
-function scaleBlock(x: Uint32Array, xo: number, y: Float64Array, yo: number, n: number, q: number, w: number, ws: number, cq: number): void {
+function scaleBlock(x: Uint32Array, xo: number, y: Float64Array, yo: number, k: number, n: number, q: number, w: number, ws: number, cq: number): void {
   // The int32 parameters are marked as such (`| 0`; they are integers below 2^30 already): otherwise V8
   // may keep a prime that arrived as a heap number in a float register and do the index and the
   // int32 arithmetic below in float64 with conversions (measured: a third of the conversion's time).
   xo |= 0;
   yo |= 0;
+  k |= 0;
   n |= 0;
   q |= 0;
   w |= 0;
   cq |= 0;
   const halfQ = q >>> 1;
+  const k2 = 2 * k;
+  const k3 = 3 * k;
   // Four coefficients per step (n is a multiple of 4): the same statements written four times,
   // so that the four independent chains overlap and the loop overhead is paid once per four.
   for (let c = 0; c < n; c += 4) {
@@ -51,24 +55,26 @@ function scaleBlock(x: Uint32Array, xo: number, y: Float64Array, yo: number, n: 
     r1 -= ((halfQ - r1) >> 31) & cq;
     r2 -= ((halfQ - r2) >> 31) & cq;
     r3 -= ((halfQ - r3) >> 31) & cq;
-    y[yo + c] = r0;
-    y[yo + c + 1] = r1;
-    y[yo + c + 2] = r2;
-    y[yo + c + 3] = r3;
+    const b = (yo + Math.imul(c, k)) | 0; // row-interleaved: coefficient c of row i at c * k + i
+    y[b] = r0;
+    y[b + k] = r1;
+    y[b + k2] = r2;
+    y[b + k3] = r3;
   }
 }
 
 /**
- * hi[c] (+)= sum_{i < 4} y[yo + i*bs + c] * wHi[wo + i] and lo[c] likewise, for c < bs:
+ * hi[c] (+)= sum_{i < 4} y[c*k + yo + i] * wHi[wo + i] and lo[c] likewise, for c < bs:
  * four source rows per pass over the accumulators, the four pairs of constants in
  * registers (the same statement written for i = 0..3; it is the optimization:
  * one accumulator load and store per four terms instead of per term).
  * Exact: see {@link BasisConverter.convert}.
  * @param add false: overwrite hi and lo (first rows); true: add to them
  */
-function accumulate4(y: Float64Array, yo: number, bs: number, wHi: Float64Array, wLo: Float64Array, wo: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
+function accumulate4(y: Float64Array, yo: number, k: number, bs: number, wHi: Float64Array, wLo: Float64Array, wo: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
   // int32 parameters marked as such, as in scaleBlock.
   yo |= 0;
+  k |= 0;
   bs |= 0;
   wo |= 0;
   const h0 = wHi[wo];
@@ -79,24 +85,21 @@ function accumulate4(y: Float64Array, yo: number, bs: number, wHi: Float64Array,
   const l1 = wLo[wo + 1];
   const l2 = wLo[wo + 2];
   const l3 = wLo[wo + 3];
-  const o1 = yo + bs;
-  const o2 = o1 + bs;
-  const o3 = o2 + bs;
-  if (add) {
-    for (let c = 0; c < bs; c++) {
-      const x0 = y[yo + c];
-      const x1 = y[o1 + c];
-      const x2 = y[o2 + c];
-      const x3 = y[o3 + c];
+    if (add) {
+    for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
+      const x1 = y[(b + 1) | 0];
+      const x2 = y[(b + 2) | 0];
+      const x3 = y[(b + 3) | 0];
       hi[c] += x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3);
       lo[c] += x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3);
     }
   } else {
-    for (let c = 0; c < bs; c++) {
-      const x0 = y[yo + c];
-      const x1 = y[o1 + c];
-      const x2 = y[o2 + c];
-      const x3 = y[o3 + c];
+    for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
+      const x1 = y[(b + 1) | 0];
+      const x2 = y[(b + 2) | 0];
+      const x3 = y[(b + 3) | 0];
       hi[c] = x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3);
       lo[c] = x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3);
     }
@@ -106,7 +109,7 @@ function accumulate4(y: Float64Array, yo: number, bs: number, wHi: Float64Array,
 /**
  * The last four source rows fused with the reduction (4 <= k < 8): for c < bs,
  *   out[o + c] = (H * 2^15 + L) mod p in [0, p), with
- *   H = (add ? hi[c] : 0) + sum_{i < 4} y[yo + i*bs + c] * wHi[wo + i] and L likewise,
+ *   H = (add ? hi[c] : 0) + sum_{i < 4} y[c*k + yo + i] * wHi[wo + i] and L likewise,
  * the sums exact (|H|, |L| < 2^52, see {@link BasisConverter.convert}), reduced as in
  * {@link reduceBlock} (same statements, largest intermediates as there: |t| < 2^53 exact,
  * the remainder in [-p, 2p) inside int32; written again here so that H and L never go
@@ -115,6 +118,7 @@ function accumulate4(y: Float64Array, yo: number, bs: number, wHi: Float64Array,
 function accumulate4Reduce(
   y: Float64Array,
   yo: number,
+  k: number,
   bs: number,
   wHi: Float64Array,
   wLo: Float64Array,
@@ -128,11 +132,15 @@ function accumulate4Reduce(
 ): void {
   // int32 parameters marked as such, as in scaleBlock.
   yo |= 0;
+  k |= 0;
   bs |= 0;
   wo |= 0;
   p |= 0;
   o |= 0;
   const pInv = 1 / p;
+  // A local copy: the module constant would be re-read from the context and checked (TDZ, number
+  // representation) on every iteration.
+  const split = 32768; // 2^15, SPLIT
   const h0 = wHi[wo];
   const h1 = wHi[wo + 1];
   const h2 = wHi[wo + 2];
@@ -141,19 +149,16 @@ function accumulate4Reduce(
   const l1 = wLo[wo + 1];
   const l2 = wLo[wo + 2];
   const l3 = wLo[wo + 3];
-  const o1 = yo + bs;
-  const o2 = o1 + bs;
-  const o3 = o2 + bs;
-  const keep = add ? 1 : 0; // multiplies the accumulators: 0 discards them (exactly: they are finite)
-  for (let c = 0; c < bs; c++) {
-    const x0 = y[yo + c];
-    const x1 = y[o1 + c];
-    const x2 = y[o2 + c];
-    const x3 = y[o3 + c];
+    const keep = add ? 1 : 0; // multiplies the accumulators: 0 discards them (exactly: they are finite)
+  for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
+    const x1 = y[(b + 1) | 0];
+    const x2 = y[(b + 2) | 0];
+    const x3 = y[(b + 3) | 0];
     const h = hi[c] * keep + (x0 * h0 + x1 * h1) + (x2 * h2 + x3 * h3); // exact, |h| < 2^52
     const l = lo[c] * keep + (x0 * l0 + x1 * l1) + (x2 * l2 + x3 * l3);
     const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
-    const t = rh * SPLIT + l; // |t| < 2^53, exact
+    const t = rh * split + l; // |t| < 2^53, exact
     let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
     r += (r >> 31) & p; // [-p, p)
     out[o + c] = r + ((r >> 31) & p); // [0, p)
@@ -168,6 +173,7 @@ function accumulate4Reduce(
 function accumulate8Reduce(
   y: Float64Array,
   yo: number,
+  k: number,
   bs: number,
   wHi: Float64Array,
   wLo: Float64Array,
@@ -181,11 +187,15 @@ function accumulate8Reduce(
 ): void {
   // int32 parameters marked as such, as in scaleBlock.
   yo |= 0;
+  k |= 0;
   bs |= 0;
   wo |= 0;
   p |= 0;
   o |= 0;
   const pInv = 1 / p;
+  // A local copy: the module constant would be re-read from the context and checked (TDZ, number
+  // representation) on every iteration.
+  const split = 32768; // 2^15, SPLIT
   const h0 = wHi[wo];
   const h1 = wHi[wo + 1];
   const h2 = wHi[wo + 2];
@@ -202,67 +212,151 @@ function accumulate8Reduce(
   const l5 = wLo[wo + 5];
   const l6 = wLo[wo + 6];
   const l7 = wLo[wo + 7];
-  const o1 = yo + bs;
-  const o2 = o1 + bs;
-  const o3 = o2 + bs;
-  const o4 = o3 + bs;
-  const o5 = o4 + bs;
-  const o6 = o5 + bs;
-  const o7 = o6 + bs;
-  if (!add) {
+    if (!add) {
     // No earlier rows (k = 8): the accumulators are not read.
-    for (let c = 0; c < bs; c++) {
-      const x0 = y[yo + c];
-      const x1 = y[o1 + c];
-      const x2 = y[o2 + c];
-      const x3 = y[o3 + c];
-      const x4 = y[o4 + c];
-      const x5 = y[o5 + c];
-      const x6 = y[o6 + c];
-      const x7 = y[o7 + c];
+    for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
+      const x1 = y[(b + 1) | 0];
+      const x2 = y[(b + 2) | 0];
+      const x3 = y[(b + 3) | 0];
+      const x4 = y[(b + 4) | 0];
+      const x5 = y[(b + 5) | 0];
+      const x6 = y[(b + 6) | 0];
+      const x7 = y[(b + 7) | 0];
       const h = x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3) + (x4 * h4 + x5 * h5 + (x6 * h6 + x7 * h7)); // exact, |h| < 2^52
       const l = x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3) + (x4 * l4 + x5 * l5 + (x6 * l6 + x7 * l7));
       const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
-      const t = rh * SPLIT + l; // |t| < 2^53, exact
+      const t = rh * split + l; // |t| < 2^53, exact
       let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
       r += (r >> 31) & p; // [-p, p)
       out[o + c] = r + ((r >> 31) & p); // [0, p)
     }
     return;
   }
-  for (let c = 0; c < bs; c++) {
-    const x0 = y[yo + c];
-    const x1 = y[o1 + c];
-    const x2 = y[o2 + c];
-    const x3 = y[o3 + c];
-    const x4 = y[o4 + c];
-    const x5 = y[o5 + c];
-    const x6 = y[o6 + c];
-    const x7 = y[o7 + c];
+  for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
+    const x1 = y[(b + 1) | 0];
+    const x2 = y[(b + 2) | 0];
+    const x3 = y[(b + 3) | 0];
+    const x4 = y[(b + 4) | 0];
+    const x5 = y[(b + 5) | 0];
+    const x6 = y[(b + 6) | 0];
+    const x7 = y[(b + 7) | 0];
     const h = hi[c] + (x0 * h0 + x1 * h1 + (x2 * h2 + x3 * h3)) + (x4 * h4 + x5 * h5 + (x6 * h6 + x7 * h7)); // exact, |h| < 2^52
     const l = lo[c] + (x0 * l0 + x1 * l1 + (x2 * l2 + x3 * l3)) + (x4 * l4 + x5 * l5 + (x6 * l6 + x7 * l7));
     const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
-    const t = rh * SPLIT + l; // |t| < 2^53, exact
+    const t = rh * split + l; // |t| < 2^53, exact
     let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
     r += (r >> 31) & p; // [-p, p)
     out[o + c] = r + ((r >> 31) & p); // [0, p)
   }
 }
 
+/**
+ * The common k = 8 case for two output primes at once: out[o0 + c] = H0 * 2^15 + L0 mod p0 and
+ * out[o1 + c] likewise modulo p1, with H0 = sum_{i < 8} y[c*8 + i] * wHi[w0 + i], L0 with wLo, and
+ * H1, L1 with the constants at w1. Each y value is loaded once for both primes (the loads and
+ * their bounds checks are half of {@link accumulate8Reduce}'s per output). Sums exact and the
+ * reductions as in {@link reduceBlock} (|H|, |L| < 2^48 for k = 8; |t| < 2^53; the remainder in
+ * [-2p, p) inside int32, two corrections).
+ */
+function convert8Pair(
+  y: Float64Array,
+  bs: number,
+  wHi: Float64Array,
+  wLo: Float64Array,
+  w0: number,
+  w1: number,
+  p0: number,
+  p1: number,
+  out: Uint32Array,
+  o0: number,
+  o1: number,
+): void {
+  // int32 parameters marked as such, as in scaleBlock.
+  bs |= 0;
+  w0 |= 0;
+  w1 |= 0;
+  p0 |= 0;
+  p1 |= 0;
+  o0 |= 0;
+  o1 |= 0;
+  const split = 32768; // 2^15, SPLIT (local: see accumulate4Reduce)
+  const pInv0 = 1 / p0;
+  const pInv1 = 1 / p1;
+  const a0 = wHi[w0];
+  const a1 = wHi[w0 + 1];
+  const a2 = wHi[w0 + 2];
+  const a3 = wHi[w0 + 3];
+  const a4 = wHi[w0 + 4];
+  const a5 = wHi[w0 + 5];
+  const a6 = wHi[w0 + 6];
+  const a7 = wHi[w0 + 7];
+  const b0 = wLo[w0];
+  const b1 = wLo[w0 + 1];
+  const b2 = wLo[w0 + 2];
+  const b3 = wLo[w0 + 3];
+  const b4 = wLo[w0 + 4];
+  const b5 = wLo[w0 + 5];
+  const b6 = wLo[w0 + 6];
+  const b7 = wLo[w0 + 7];
+  const d0 = wHi[w1];
+  const d1 = wHi[w1 + 1];
+  const d2 = wHi[w1 + 2];
+  const d3 = wHi[w1 + 3];
+  const d4 = wHi[w1 + 4];
+  const d5 = wHi[w1 + 5];
+  const d6 = wHi[w1 + 6];
+  const d7 = wHi[w1 + 7];
+  const e0 = wLo[w1];
+  const e1 = wLo[w1 + 1];
+  const e2 = wLo[w1 + 2];
+  const e3 = wLo[w1 + 3];
+  const e4 = wLo[w1 + 4];
+  const e5 = wLo[w1 + 5];
+  const e6 = wLo[w1 + 6];
+  const e7 = wLo[w1 + 7];
+  for (let c = 0, b = 0; c < bs; c++, b = (b + 8) | 0) {
+    const x0 = y[b];
+    const x1 = y[(b + 1) | 0];
+    const x2 = y[(b + 2) | 0];
+    const x3 = y[(b + 3) | 0];
+    const x4 = y[(b + 4) | 0];
+    const x5 = y[(b + 5) | 0];
+    const x6 = y[(b + 6) | 0];
+    const x7 = y[(b + 7) | 0];
+    const h0 = x0 * a0 + x1 * a1 + (x2 * a2 + x3 * a3) + (x4 * a4 + x5 * a5 + (x6 * a6 + x7 * a7)); // exact, |h| < 2^48
+    const l0 = x0 * b0 + x1 * b1 + (x2 * b2 + x3 * b3) + (x4 * b4 + x5 * b5 + (x6 * b6 + x7 * b7));
+    const h1 = x0 * d0 + x1 * d1 + (x2 * d2 + x3 * d3) + (x4 * d4 + x5 * d5 + (x6 * d6 + x7 * d7));
+    const l1 = x0 * e0 + x1 * e1 + (x2 * e2 + x3 * e3) + (x4 * e4 + x5 * e5 + (x6 * e6 + x7 * e7));
+    const rh0 = h0 - Math.floor(h0 * pInv0) * p0; // [-p, 2p)
+    const rh1 = h1 - Math.floor(h1 * pInv1) * p1;
+    const t0 = rh0 * split + l0; // |t| < 2^53, exact
+    const t1 = rh1 * split + l1;
+    let r0 = (t0 - Math.floor(t0 * pInv0) * p0 - p0) | 0; // [-2p, p), int32
+    let r1 = (t1 - Math.floor(t1 * pInv1) * p1 - p1) | 0;
+    r0 += (r0 >> 31) & p0; // [-p, p)
+    r1 += (r1 >> 31) & p1;
+    out[(o0 + c) | 0] = r0 + ((r0 >> 31) & p0); // [0, p)
+    out[(o1 + c) | 0] = r1 + ((r1 >> 31) & p1);
+  }
+}
+
 /** As {@link accumulate4} for one source row. */
-function accumulate1(y: Float64Array, yo: number, bs: number, h0: number, l0: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
+function accumulate1(y: Float64Array, yo: number, k: number, bs: number, h0: number, l0: number, hi: Float64Array, lo: Float64Array, add: boolean): void {
   // int32 parameters marked as such, as in scaleBlock.
   yo |= 0;
+  k |= 0;
   bs |= 0;
   if (add) {
-    for (let c = 0; c < bs; c++) {
-      const x0 = y[yo + c];
+    for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
       hi[c] += x0 * h0;
       lo[c] += x0 * l0;
     }
   } else {
-    for (let c = 0; c < bs; c++) {
-      const x0 = y[yo + c];
+    for (let c = 0, b = yo; c < bs; c++, b = (b + k) | 0) {
+      const x0 = y[b];
       hi[c] = x0 * h0;
       lo[c] = x0 * l0;
     }
@@ -287,10 +381,11 @@ function reduceBlock(hi: Float64Array, lo: Float64Array, bs: number, p: number, 
   bs |= 0;
   p |= 0;
   o |= 0;
+  const split = 32768; // 2^15, SPLIT (local: see accumulate4Reduce)
   for (let c = 0; c < bs; c++) {
     const h = hi[c];
     const rh = h - Math.floor(h * pInv) * p; // [-p, 2p)
-    const t = rh * SPLIT + lo[c]; // |t| < 2^53, exact
+    const t = rh * split + lo[c]; // |t| < 2^53, exact
     let r = (t - Math.floor(t * pInv) * p - p) | 0; // [-2p, p), int32
     r += (r >> 31) & p; // [-p, p)
     out[o + c] = r + ((r >> 31) & p); // [0, p)
@@ -339,17 +434,20 @@ export const MAX_CONVERSION_PRIMES = 128;
  * all output primes), then 2k float64 multiply-adds per output prime and one
  * reduction. Cache-blocked: the y_i of one block of coefficients (at most
  * 8192 float64, 64 KiB) are computed and then used for every output prime
- * while they are in L1/L2. Per output prime the source rows are read four at
- * a time (constants in registers, one accumulator load and store per four
- * terms), and the last eight (k >= 8) or four rows are fused with the
- * reduction so that the sums of the common k = 8 never go through memory
- * (the unrolled kernels repeat their statements on purpose), and the kernels
- * mark their integer parameters with `| 0` (see scaleBlock). Measured with
- * bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time, same machine): 3.48 ms
- * (centered 3.67) -> 0.73 ms (centered 0.70) per output limb, i.e. 2.5 -> 0.65
- * times a forward NTT of one limb of the same run (0.52 times the forward NTT
- * as it was before its own speed-up). The converter owns
- * scratch buffers (that block and two accumulators of one block row); one
+ * while they are in L1/L2; the block is stored row-interleaved (coefficient c
+ * of row i at c*k + i), so the k values one output needs are adjacent and read
+ * from one base index. For k = 8 (the common ModUp/ModDown size) two output
+ * primes are converted per pass, each y value loaded once for both; otherwise,
+ * per output prime, the source rows are read four at a time (constants in
+ * registers, one accumulator load and store per four terms) and the last eight
+ * (k >= 8) or four rows are fused with the reduction (the unrolled kernels
+ * repeat their statements on purpose). The kernels mark their integer
+ * parameters with `| 0` (see scaleBlock) and keep their constants local.
+ * Measured with bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time): 3.48 ms per
+ * output limb two rounds ago, 0.73 ms the last round, 0.547 ms now: 0.485 times
+ * a forward NTT of one limb in the same run (issue 11's bar: 0.5). The
+ * converter owns scratch buffers (that block and two accumulators of one block
+ * row); one
  * converter must not be used by two callers at once.
  */
 export class BasisConverter {
@@ -363,7 +461,7 @@ export class BasisConverter {
   private readonly qHatModPLo: Float64Array;
   /** Coefficients per cache block (a power of two, at most N). */
   private readonly block: number;
-  /** y_i of one block (signed when centered), row i at i * bs, k * block float64. */
+  /** y_i of one block (signed when centered), row-interleaved: coefficient c of row i at c * k + i; k * block float64. */
   private readonly y: Float64Array;
   /** Accumulators of the high and low partial sums, one block each. */
   private readonly accHi: Float64Array;
@@ -439,9 +537,16 @@ export class BasisConverter {
       // y_i of this block, once for all output primes.
       for (let i = 0; i < k; i++) {
         const q = this.from.moduli[i];
-        scaleBlock(input, i * N + b0, y, i * bs, bs, q, this.qHatInv[i], this.qHatInvShoup[i], centered ? q : 0);
+        scaleBlock(input, i * N + b0, y, i, k, bs, q, this.qHatInv[i], this.qHatInvShoup[i], centered ? q : 0);
       }
-      for (let j = 0; j < l; j++) {
+      let j0 = 0;
+      if (k === 8) {
+        // Two output primes per pass (the common ModUp/ModDown size): each y value loaded once for both.
+        for (; j0 + 1 < l; j0 += 2) {
+          convert8Pair(y, bs, wHi, wLo, j0 * 8, (j0 + 1) * 8, this.to.moduli[j0], this.to.moduli[j0 + 1], out, j0 * N + b0, (j0 + 1) * N + b0);
+        }
+      }
+      for (let j = j0; j < l; j++) {
         const jk = j * k;
         const p = this.to.moduli[j];
         // Rows [0, k - 8) (or [0, k - 4) when k < 8) into the accumulators, the k mod 4 single rows
@@ -450,11 +555,11 @@ export class BasisConverter {
         const fused = k >= 8 ? 8 : k >= 4 ? 4 : 0;
         const r1 = k % 4;
         let i = 0;
-        for (; i < r1; i++) accumulate1(y, i * bs, bs, wHi[jk + i], wLo[jk + i], hi, lo, i > 0);
-        for (; i < k - fused; i += 4) accumulate4(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0);
+        for (; i < r1; i++) accumulate1(y, i, k, bs, wHi[jk + i], wLo[jk + i], hi, lo, i > 0);
+        for (; i < k - fused; i += 4) accumulate4(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0);
         const o = j * N + b0;
-        if (fused === 8) accumulate8Reduce(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
-        else if (fused === 4) accumulate4Reduce(y, i * bs, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        if (fused === 8) accumulate8Reduce(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        else if (fused === 4) accumulate4Reduce(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
         else reduceBlock(hi, lo, bs, p, 1 / p, out, o);
       }
     }

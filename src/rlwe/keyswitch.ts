@@ -27,50 +27,8 @@ import {
   inverseNttLazyInput,
 } from '../ntt/index.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
+import { macLimb, modDownLimb } from './ks-kernels.js';
 import type { RlweParameters as Parameters } from './params.js';
-
-/**
- * One limb of the key-switching inner product: acc0 (+)= x * b and acc1 (+)= x * a, where
- * x = D[off + perm[c]] (D[off + c] when no automorphism is applied). Products as in mulMod (bounds
- * there): float estimate, remainder in [-q, 2q), one correction to [0, 2q); accumulators stay
- * in [0, 2q) (sum of two values in [0, 2q) minus 2q is in [-2q, 2q): int32).
- */
-function macLimb(
-  D: Uint32Array, off: number, perm: Uint32Array | undefined,
-  B: Uint32Array, A: Uint32Array, kOff: number,
-  A0: Uint32Array, A1: Uint32Array, aOff: number,
-  N: number, q: number, first: boolean,
-): void {
-  // int32-marked parameters: a prime or an offset that arrived as a heap number would
-  // otherwise keep V8's index and integer arithmetic in float64.
-  off |= 0;
-  kOff |= 0;
-  aOff |= 0;
-  N |= 0;
-  q |= 0;
-  const qInv = 1 / q;
-  const q2 = 2 * q;
-  for (let c = 0; c < N; c++) {
-    const x = perm === undefined ? D[off + c] : D[off + perm[c]];
-    const kb = B[kOff + c];
-    let e = (x * kb * qInv) | 0;
-    let r0 = (Math.imul(x, kb) - Math.imul(e, q)) | 0;
-    r0 += (r0 >> 31) & q;
-    const ka = A[kOff + c];
-    e = (x * ka * qInv) | 0;
-    let r1 = (Math.imul(x, ka) - Math.imul(e, q)) | 0;
-    r1 += (r1 >> 31) & q;
-    if (first) {
-      A0[aOff + c] = r0;
-      A1[aOff + c] = r1;
-    } else {
-      let s = (A0[aOff + c] + r0 - q2) | 0;
-      A0[aOff + c] = s + ((s >> 31) & q2);
-      s = (A1[aOff + c] + r1 - q2) | 0;
-      A1[aOff + c] = s + ((s >> 31) & q2);
-    }
-  }
-}
 
 /**
  * x <- x + sign * e mod q, for x in [0, q) and small signed e (|e| < q): the
@@ -305,23 +263,10 @@ export class KeySwitcher {
     const O = out.data;
     for (let i = 0; i < nL; i++) {
       const t = prm.basisQ.tables[i];
-      const q = t.q | 0; // int32-marked (see macLimb)
+      const q = t.q;
       const limb = lifted.subarray(i * N, (i + 1) * N);
       forwardNttLazy(limb, t); // [0, 4q)
-      const w = prm.pInvModQ[i];
-      const ws = prm.pInvModQShoup[i];
-      const q2 = 2 * q;
-      const off = (i * N) | 0;
-      for (let c = 0; c < N; c++) {
-        // acc in [0, 2q), lifted in [0, 4q): d = acc - lifted + 4q in (0, 6q) -> reduce to [0, 2q) first? Keep < 2^32:
-        let l = (limb[c] - q2) | 0; // [-2q, 2q)
-        l += (l >> 31) & q2; // [0, 2q)
-        const d = A[off + c] - l + q2; // (0, 4q), exact, < 2^32
-        // mulConst: Shoup estimate, remainder [0, 2q), one correction.
-        const e = (d * ws) | 0;
-        const r = (Math.imul(d, w) - Math.imul(e, q) - q) | 0;
-        O[off + c] = r + ((r >> 31) & q);
-      }
+      modDownLimb(A, limb, O, i * N, N, q, prm.pInvModQ[i], prm.pInvModQShoup[i]);
     }
     out.isNtt = true;
   }

@@ -315,6 +315,9 @@ export class WordReader implements RandomSource {
     this.pos = rest.length;
   }
 
+  /** [word position, output position] of {@link uniform}'s kernel. */
+  private readonly cursor = new Int32Array(2);
+
   /**
    * Fill `out` with independent uniform residues modulo q, by rejection
    * sampling: a 32-bit word w is accepted when it is below the largest
@@ -332,25 +335,18 @@ export class WordReader implements RandomSource {
     // Accept a word w below the largest multiple of q that fits 32 bits and return w mod q:
     // exactly uniform, with rejection probability (2^32 mod q) / 2^32 < q / 2^32 < 1/4.
     const limit = 2 ** 32 - (2 ** 32 % q);
-    const qInv = 1 / q;
-    const buf = this.u32;
-    const end = buf.length;
-    let p = ((this.pos + 3) & ~3) >> 2;
+    const cur = this.cursor;
+    cur[0] = ((this.pos + 3) & ~3) >> 2; // next word of the buffer
+    cur[1] = 0; // next entry of out
     const n = out.length;
-    for (let j = 0; j < n; ) {
-      if (p >= end) {
-        this.refill();
-        p = 0;
-      }
-      const w = buf[p++];
-      if (w < limit) {
-        // w mod q by a float quotient estimate (w < 2^32, exact float arithmetic).
-        let r = w - Math.floor(w * qInv) * q; // [-q, 2q)
-        r = r < 0 ? r + q : r >= q ? r - q : r;
-        out[j++] = r;
-      }
+    for (;;) {
+      // The rejection loop is a kernel of its own (V8 optimizes it whole; the refill stays here).
+      uniformRun(this.u32, out, n, limit, q, cur);
+      if (cur[1] >= n) break;
+      this.refill();
+      cur[0] = 0;
     }
-    this.pos = p << 2;
+    this.pos = cur[0] << 2;
   }
 
   /** Zero the buffered, not yet consumed bytes (and the rest of the buffer), and mark it empty. */
@@ -358,6 +354,31 @@ export class WordReader implements RandomSource {
     this.bytes.fill(0);
     this.pos = this.bytes.length;
   }
+}
+
+/**
+ * The rejection loop of WordReader.uniform: from word cur[0] of buf, accept each word w below
+ * limit (the largest multiple of q that fits 32 bits) and write w mod q to out[cur[1]++], until
+ * the buffer ends or out is full; cur is left at the next word and the next entry.
+ * Largest intermediates: w < 2^32 and w * (1/q) in float64; floor(.) * q < 2^32 + q, exact, so
+ * the remainder is exact and in [-q, 2q) (one correction each way).
+ */
+function uniformRun(buf: Uint32Array, out: Uint32Array, n: number, limit: number, q: number, cur: Int32Array): void {
+  const qInv = 1 / q;
+  const end = buf.length;
+  let p = cur[0];
+  let j = cur[1];
+  while (p < end && j < n) {
+    const w = buf[p++];
+    if (w < limit) {
+      // w mod q by a float quotient estimate (w < 2^32, exact float arithmetic).
+      let r = w - Math.floor(w * qInv) * q; // [-q, 2q)
+      r = r < 0 ? r + q : r >= q ? r - q : r;
+      out[j++] = r;
+    }
+  }
+  cur[0] = p;
+  cur[1] = j;
 }
 
 /**

@@ -374,6 +374,49 @@ function gaussianTable(sigma: number): GaussianTable {
 }
 
 /**
+ * Samples per chunk of {@link sampleGaussian}: the 4 KiB of words of a chunk are read at once.
+ * Below the reader's 8 KiB block, so that WordReader.words never bypasses its buffer: the source
+ * is then consumed in whole blocks exactly as by four next() calls per sample (a private reader
+ * over a plain source leaves the source where it did before; seeded streams are unchanged).
+ */
+const GAUSSIAN_CHUNK = 256;
+
+/**
+ * The constant-time CDT scan of {@link sampleGaussian} for n samples: sample j0 + i takes the
+ * 128-bit word u = w[4i]:w[4i+1]:w[4i+2]:w[4i+3] (most significant first), |x| = #{k : u >= T_k}
+ * over the end/4 table entries, and the low bit of w[4i+3] as the sign (every T_k is even, so
+ * that bit does not change the comparisons). No branch or memory access depends on the words.
+ * Largest intermediates: words and table entries below 2^32, differences in [-2^32, 2^32) (float64, exact).
+ */
+function gaussianScan(w: Uint32Array, T: Uint32Array, end: number, out: Int32Array, j0: number, n: number): void {
+  const TWO_M32 = 2 ** -32; // local (a module constant is re-read and checked per use)
+  end |= 0;
+  j0 |= 0;
+  n |= 0;
+  for (let i = 0; i < n; i++) {
+    const u0 = w[4 * i];
+    const u1 = w[4 * i + 1];
+    const u2 = w[4 * i + 2];
+    const u3 = w[4 * i + 3];
+    let mag = 0;
+    for (let o = 0; o < end; o += 4) {
+      // Borrow out of u - T_k, computed word by word from the least significant, without a
+      // branch: each difference d = u_w - (T_w + borrow) lies in [-2^32, 2^32) (exact in float64)
+      // and the borrow out is -floor(d / 2^32), 1 if d < 0 and 0 otherwise (the scaling by 2^-32
+      // is exact). (A comparison would compile to a data-dependent branch, mispredicted about
+      // half of the time on the low words.)
+      let b = -Math.floor((u3 - T[o + 3]) * TWO_M32);
+      b = -Math.floor((u2 - T[o + 2] - b) * TWO_M32);
+      b = -Math.floor((u1 - T[o + 1] - b) * TWO_M32);
+      b = -Math.floor((u0 - T[o] - b) * TWO_M32);
+      mag += 1 - b;
+    }
+    const s = u3 & 1;
+    out[j0 + i] = (mag ^ -s) + s; // s ? -mag : mag
+  }
+}
+
+/**
  * N independent samples of the discrete Gaussian D_{Z,sigma}, P(x) ∝
  * exp(-x^2 / (2 sigma^2)), with sigma = 3.2 by default: the error
  * distribution of the HomomorphicEncryption.org standard (Albrecht et al.,
@@ -421,28 +464,20 @@ export function sampleGaussian(src: RandomSource, N: number, out?: Int32Array, s
   if (out === undefined) out = new Int32Array(N);
   else if (!(out instanceof Int32Array) || out.length !== N) invalid(op, `out must be an Int32Array of length ${N}`);
   const { bound: B, words: T } = gaussianTable(sigma);
-  const end = 4 * B;
   const { reader, owned } = asReader(op, src);
-  for (let j = 0; j < N; j++) {
-    const u0 = reader.next();
-    const u1 = reader.next();
-    const u2 = reader.next();
-    const u3 = reader.next();
-    // |x| = #{k : u >= T_k}, u = u0:u1:u2:u3 (128 bits). Since every T_k is
-    // even, comparing u or u with its low bit cleared gives the same answer,
-    // so the low bit is an independent sign.
-    let mag = 0;
-    for (let o = 0; o < end; o += 4) {
-      // borrow out of u - T_k, computed word by word from the least significant
-      let b = u3 < T[o + 3] ? 1 : 0;
-      b = u2 < T[o + 2] + b ? 1 : 0;
-      b = u1 < T[o + 1] + b ? 1 : 0;
-      b = u0 < T[o] + b ? 1 : 0;
-      mag += 1 - b;
-    }
-    const s = u3 & 1;
-    out[j] = (mag ^ -s) + s; // s ? -mag : mag
+  // The words of a chunk of samples are read in one call (the same stream words, in the same
+  // order, as four next() calls per sample) and scanned by a kernel of its own, which V8
+  // compiles whole instead of on-stack-replacing a loop in this function; the buffer held
+  // secret randomness and is wiped.
+  const chunk = Math.min(N, GAUSSIAN_CHUNK);
+  const words = new Uint32Array(4 * chunk);
+  for (let j = 0; j < N; j += chunk) {
+    const n = Math.min(chunk, N - j);
+    const w = n === chunk ? words : words.subarray(0, 4 * n);
+    reader.words(w);
+    gaussianScan(w, T, 4 * B, out, j, n);
   }
+  words.fill(0);
   if (owned) reader.wipe();
   return out;
 }

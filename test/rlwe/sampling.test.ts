@@ -301,6 +301,35 @@ describe('sampleGaussian', () => {
     expect(gaussianBound(1)).toBe(13);
   });
 
+  it('reads its words as four next() calls per sample would: same samples, and a plain source left at a whole number of 8 KiB blocks', () => {
+    for (const n of [1, 255, 256, 257, 2048, 5000]) {
+      // Reference: the same CDT sampler's input words through next(), from a shared reader.
+      const viaReader = new WordReader(new XofSource(SEED, 'hecnn/ckks gaussian words'));
+      viaReader.next();
+      const a = sampleGaussian(viaReader, n);
+      const after = viaReader.next();
+      const replay = new WordReader(new XofSource(SEED, 'hecnn/ckks gaussian words'));
+      replay.next();
+      for (let i = 0; i < 4 * n; i++) replay.next();
+      expect(replay.next()).toBe(after);
+      // A plain source: a private reader consumes whole blocks (ceil(16 n / 8192) of them).
+      const plain = new XofSource(SEED, 'hecnn/ckks gaussian words');
+      const b = sampleGaussian(plain, n);
+      const next = new Uint8Array(16);
+      plain.fill(next);
+      const ref = new XofSource(SEED, 'hecnn/ckks gaussian words');
+      const skip = new Uint8Array(Math.ceil((16 * n) / 8192) * 8192);
+      ref.fill(skip);
+      const want = new Uint8Array(16);
+      ref.fill(want);
+      expect(Array.from(next)).toEqual(Array.from(want));
+      // and the plain source gives the samples of the shared reader without its first word
+      const c = sampleGaussian(new WordReader(new XofSource(SEED, 'hecnn/ckks gaussian words')), n);
+      expect(Array.from(b)).toEqual(Array.from(c));
+      expect(a.length).toBe(n);
+    }
+  });
+
   it('has mean ~0, variance ~10.24, |x| <= GAUSSIAN_BOUND and the right point probabilities', () => {
     const src = new WordReader(new XofSource(SEED, 'hecnn/ckks gaussian test'));
     const rounds = 4;
