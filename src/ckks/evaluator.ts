@@ -29,14 +29,8 @@ import {
 import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey, checkKeyLevel } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
-import { rescaleComponent } from './kernels.js';
+import { rescaleComponent, residueOfInteger } from './kernels.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
-
-/** Residue of an integer-valued float64 (any magnitude) modulo q, in [0, q). `%` is exact on doubles. */
-function residueOfInteger(x: number, q: number): number {
-  const r = x % q;
-  return r < 0 ? r + q : r;
-}
 
 /**
  * Evaluates additions, multiplications, rescaling, rotations and conjugation

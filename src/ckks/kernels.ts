@@ -111,3 +111,15 @@ function subtractScale(S: Uint32Array, z: Uint32Array, O: Uint32Array, off: numb
     O[off + c] = r + ((r >> 31) & q);
   }
 }
+
+/**
+ * Residue of an integer-valued float64 (any magnitude) modulo q, in [0, q).
+ * `%` is exact on doubles, so no bound on x applies.
+ * @param x an integer-valued double
+ * @param q the modulus
+ * @returns x mod q in [0, q)
+ */
+export function residueOfInteger(x: number, q: number): number {
+  const r = x % q;
+  return r < 0 ? r + q : r;
+}

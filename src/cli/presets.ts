@@ -76,7 +76,7 @@ export type RefreshMode = 'bootstrap' | 'owner';
  * @returns the mode and, for `bootstrap`, the preset's bootstrapping
  * @throws UsageError on an unknown mode, `bootstrap` for parameters without a bootstrapping chain, or `owner` for a bootstrapping preset
  */
-export function parseRefreshMode(value: string | undefined, preset: string | undefined): { mode: RefreshMode; boot: TrainingBootstrapPreset | undefined } {
+export function parseRefreshMode(value: string | undefined, preset: string | undefined): { refresh: RefreshMode; boot: TrainingBootstrapPreset | undefined } {
   const boot = preset !== undefined && Object.hasOwn(TRAINING_BOOTSTRAP_PRESETS, preset) ? TRAINING_BOOTSTRAP_PRESETS[preset] : undefined;
   const mode = value ?? (boot === undefined ? 'owner' : 'bootstrap');
   if (mode !== 'bootstrap' && mode !== 'owner') throw new UsageError(`--refresh must be bootstrap or owner, got ${mode}`);
@@ -86,5 +86,5 @@ export function parseRefreshMode(value: string | undefined, preset: string | und
   if (mode === 'bootstrap' && boot === undefined) {
     throw new UsageError(`--refresh bootstrap needs a preset with a bootstrapping chain (${Object.keys(TRAINING_BOOTSTRAP_PRESETS).join(', ')}); ${preset ?? 'these parameters'} has none`);
   }
-  return { mode, boot: mode === 'bootstrap' ? boot : undefined };
+  return { refresh: mode, boot: mode === 'bootstrap' ? boot : undefined };
 }

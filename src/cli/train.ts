@@ -12,6 +12,7 @@ import { Encoder, Evaluator, PRESETS, createParameters } from '../ckks/index.js'
 import {
   BootstrapRefresher,
   type CsvData,
+  type TrainingBootstrapPreset,
   DEFAULT_WEIGHT_BOUND,
   DataOwner,
   EncryptedTrainer,
@@ -105,6 +106,8 @@ interface TrainOptions {
   mirror: boolean;
   threads: number;
   refresh: RefreshMode;
+  /** The preset's bootstrapping when refresh is 'bootstrap'. */
+  boot: TrainingBootstrapPreset | undefined;
 }
 
 /** One iteration's metrics. */
@@ -143,9 +146,8 @@ function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
     pixels: v.pixels === true,
     mirror: v['no-mirror'] !== true,
     threads: parseThreads(v.threads),
-    refresh: 'owner',
+    ...parseRefreshMode(v.refresh, v.preset ?? DEFAULT_PRESET),
   };
-  o.refresh = parseRefreshMode(v.refresh, o.preset).mode;
   if (o.data === '') {
     o.data = bundledData();
     if (o.testRows === undefined && o.testFile === undefined) o.testRows = [129, 256];
@@ -228,7 +230,7 @@ async function train(o: TrainOptions): Promise<void> {
   const layout = trainingLayout(params, { n: tr.X.rows, d: tr.X.cols, K: tr.Y.cols });
   console.log(`layout: ${layout}`);
 
-  const { boot } = parseRefreshMode(o.refresh, o.preset);
+  const boot = o.boot;
   console.log(
     boot === undefined
       ? 'refresh: owner round trips (the data owner decrypts and re-encrypts the weights when their levels run out)'

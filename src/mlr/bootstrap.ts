@@ -210,22 +210,6 @@ export function planWeightBootstrap(params: Parameters, layout: MatrixLayout, pa
 }
 
 /**
- * The Galois steps an owner must generate for bootstrapping a trainer's
- * weights (the bootstrapper's; the unpacking reuses the trainer's row-sum steps,
- * which are added here as well so that the set is complete on its own).
- * @param params the parameters
- * @param layout the training layout
- * @param pairs pairs of classes
- * @param config the bootstrapper's options
- * @returns distinct steps, sorted (conjugation and relinearization are needed as well)
- * @throws as {@link planWeightBootstrap}
- */
-export function weightBootstrapSteps(params: Parameters, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig = {}): number[] {
-  const plan = planWeightBootstrap(params, layout, pairs, config);
-  return [...new Set([...Bootstrapper.rotationSteps(params, plan.options), ...plan.unpackSteps])].sort((a, b) => a - b);
-}
-
-/**
  * The highest level every evaluation key of a bootstrapping trainer is used
  * at, so that each key holds only the limbs it needs (a key restricted to
  * level l has l + 1 ciphertext limbs and the digits covering them: the
@@ -284,7 +268,7 @@ export class BootstrapRefresher implements Refresher {
   private readonly masks = new Map<string, Plaintext>();
 
   /**
-   * @param ev an evaluator holding the bootstrapper's keys (see {@link weightBootstrapSteps}) and the trainer's
+   * @param ev an evaluator holding the bootstrapper's keys (see {@link weightBootstrapKeyLevels}) and the trainer's
    * @param encoder an encoder for the same parameters
    * @param layout the training layout
    * @param pairs pairs of classes
@@ -305,7 +289,7 @@ export class BootstrapRefresher implements Refresher {
     this.layout = layout;
     this.pairs = pairs;
     const missing = this.plan.unpackSteps.filter((s) => !ev.keys.galois.has(galoisElementForRotation(s, ev.params.logN)));
-    if (missing.length > 0) throw new MissingKeyError(op, `no Galois keys for the unpacking rotations ${missing.join(', ')} (weightBootstrapSteps lists them)`);
+    if (missing.length > 0) throw new MissingKeyError(op, `no Galois keys for the unpacking rotations ${missing.join(', ')} (weightBootstrapKeyLevels lists them)`);
   }
 
   /** The level (top limb index) of the weights after a refresh: one below the bootstrapping's output. */

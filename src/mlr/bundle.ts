@@ -88,7 +88,6 @@ import {
   FLAG_SIGNED,
   SIGNATURE_BYTES,
   SIGNER_KEY_BYTES,
-  SIGNING_KEY_BYTES,
   type SignaturePolicy,
   checkSigningKey,
   openBundle,
@@ -97,13 +96,12 @@ import {
 } from './bundle-auth.js';
 import type { SessionBinding } from './checkpoint.js';
 import { type EncryptedWeights, type ProblemShape, type Upload, trainingLayout } from './encrypted.js';
-import type { WeightBootstrapConfig } from './bootstrap.js';
+import { KEY_ID_BYTES, type KeyPlan, checkPlan, checkWidth, metaU32, planLayout, planMetaBytes, readPlanFields, readWidth, writePlan } from './bundle-plan.js';
+
+export { KEY_ID_BYTES, type KeyPlan, type PlanBootstrap } from './bundle-plan.js';
 
 /** Container version written, and the only one read (2: with the digest / signature trailer). */
 export const BUNDLE_VERSION = 2;
-
-/** Bytes of a key id. */
-export const KEY_ID_BYTES = 16;
 
 /** Bytes of an upload digest (the SHA-256 bundle digest). */
 export const DIGEST_BYTES = BUNDLE_DIGEST_BYTES;
@@ -183,41 +181,6 @@ export interface BundleLoadOptions extends SignaturePolicy {
   /** Accept parameters above the security bound (test parameters): must be exactly INSECURE_OPT_IN. */
   unsafeAllowInsecure?: typeof INSECURE_OPT_IN;
 }
-
-/** The training plan a key was made for: its id and the part width its rotation keys serve. */
-export interface KeyPlan {
-  /** 16 random bytes naming the key. */
-  keyId: Uint8Array;
-  /** Part width of the layout (the rotation keys depend on it and on the slot count only). */
-  width: number;
-  /**
-   * When the evaluation keys include the server's bootstrapping keys: how the
-   * weights are bootstrapped (slots fixed) and the sparse secret's Hamming weight.
-   * Absent: the owner refreshes (round trips).
-   */
-  bootstrap?: PlanBootstrap;
-  /**
-   * The owner's Ed25519 signing key (32 bytes; {@link generateSigningKey}): kept in
-   * the secret-key file, never in the evaluation-key file; when present the
-   * evaluation-key file is signed with it. Wipe it with the secret key.
-   */
-  signingKey?: Uint8Array;
-}
-
-/** The bootstrapping part of a {@link KeyPlan} (src/mlr/bootstrap.ts). */
-export interface PlanBootstrap {
-  /** The weights' bootstrapping: slots, levels per transform, K, double angles, degree, message ratio, bound. */
-  config: WeightBootstrapConfig;
-  /** Hamming weight of the secret. */
-  hammingWeight: number;
-}
-
-/**
- * Bytes of a plan's bootstrapping record: slots u32, ctsLevels u8, stcLevels
- * u8, K u16, doubleAngles u8, degree u16, logMessageRatio u8 (0: the default),
- * bound u32 (an integer), hammingWeight u32.
- */
-const PLAN_BOOT_BYTES = 4 + 1 + 1 + 2 + 1 + 2 + 1 + 4 + 4;
 
 /** A server's state between processes. */
 export interface Checkpoint {
@@ -413,84 +376,6 @@ function metaReader(o: Opened, n: number): Reader {
   return reader(o.op, KIND_NAMES[o.kind], o.sections[1]);
 }
 
-/** Read a u32 of the metadata in [min, max]. */
-function metaU32(m: Reader, field: string, min: number, max: number): number {
-  return m.inRange(field, m.u32(field), min, max);
-}
-
-function checkPlan(op: string, params: Parameters, plan: KeyPlan): void {
-  if (!(plan.keyId instanceof Uint8Array) || plan.keyId.length !== KEY_ID_BYTES) argError(op, `keyId must be ${KEY_ID_BYTES} bytes`);
-  checkWidth(op, params, plan.width);
-  if (plan.signingKey !== undefined) checkSigningKey(op, plan.signingKey);
-}
-
-function checkWidth(op: string, params: Parameters, width: number): void {
-  if (!Number.isInteger(width) || width < 1 || width > params.slots || (width & (width - 1)) !== 0) argError(op, `width must be a power of two in [1, ${params.slots}], got ${String(width)}`);
-}
-
-/** Read a part width: a power of two in [1, slots]. */
-function readWidth(m: Reader, params: Parameters): number {
-  const width = metaU32(m, 'width', 1, params.slots);
-  if ((width & (width - 1)) !== 0) m.fail('width', `${width} is not a power of two`);
-  return width;
-}
-
-/** Read the plan; the secret-key file's metadata may also hold the signing key. */
-function readPlan(o: Opened, params: Parameters): KeyPlan {
-  const len = o.sections[1].length;
-  const base = KEY_ID_BYTES + 4;
-  // Lengths tell the optional parts apart: the signing key (32 bytes, secret-key file only) and the bootstrapping record (25).
-  const withKey = o.kind === BundleKind.SecretKey && (len === base + SIGNING_KEY_BYTES || len === base + SIGNING_KEY_BYTES + PLAN_BOOT_BYTES);
-  const withBoot = len === base + (withKey ? SIGNING_KEY_BYTES : 0) + PLAN_BOOT_BYTES;
-  const m = metaReader(o, base + (withKey ? SIGNING_KEY_BYTES : 0) + (withBoot ? PLAN_BOOT_BYTES : 0));
-  const keyId = m.take(KEY_ID_BYTES, 'key id');
-  const width = readWidth(m, params);
-  const plan: KeyPlan = { keyId, width };
-  if (withKey) plan.signingKey = m.take(SIGNING_KEY_BYTES, 'signing key');
-  if (!withBoot) return plan;
-  const slots = metaU32(m, 'bootstrap slots', Math.max(2, width), params.maxSlots);
-  if ((slots & (slots - 1)) !== 0) m.fail('bootstrap slots', `${slots} is not a power of two`);
-  const logn = Math.log2(slots);
-  const ctsLevels = m.inRange('bootstrap ctsLevels', m.u8('bootstrap ctsLevels'), 1, logn);
-  const stcLevels = m.inRange('bootstrap stcLevels', m.u8('bootstrap stcLevels'), 1, logn);
-  const K = m.inRange('bootstrap K', m.u16('bootstrap K'), 1, 1024);
-  const doubleAngles = m.inRange('bootstrap doubleAngles', m.u8('bootstrap doubleAngles'), 0, 8);
-  const degree = m.inRange('bootstrap degree', m.u16('bootstrap degree'), 1, 255);
-  const ratio = m.inRange('bootstrap logMessageRatio', m.u8('bootstrap logMessageRatio'), 0, 40);
-  const bound = m.inRange('bootstrap bound', m.u32('bootstrap bound'), 1, 2 ** 16);
-  const hammingWeight = metaU32(m, 'hamming weight', 1, params.N);
-  const config: WeightBootstrapConfig = { slots, ctsLevels, stcLevels, K, doubleAngles, degree, bound, ...(ratio === 0 ? {} : { logMessageRatio: ratio }) };
-  plan.bootstrap = { config, hammingWeight };
-  return plan;
-}
-
-/** The plan's metadata: the signing key only in the secret-key file, then the bootstrapping record if any. */
-function planMeta(op: string, plan: KeyPlan, withSigningKey: boolean): Uint8Array {
-  const key = withSigningKey ? plan.signingKey : undefined;
-  const b = plan.bootstrap;
-  const m = writer(op, KEY_ID_BYTES + 4 + (key === undefined ? 0 : SIGNING_KEY_BYTES) + (b === undefined ? 0 : PLAN_BOOT_BYTES));
-  m.bytes(plan.keyId);
-  m.u32(plan.width);
-  if (key !== undefined) m.bytes(key);
-  if (b !== undefined) {
-    const c = b.config;
-    const int = (name: string, v: number | undefined, min: number, max: number): number => {
-      if (v === undefined || !Number.isInteger(v) || v < min || v > max) argError(op, `plan.bootstrap: ${name} must be an integer in [${min}, ${max}] (given explicitly), got ${String(v)}`);
-      return v;
-    };
-    m.u32(int('slots', c.slots, 2, 2 ** 20));
-    m.u8(int('ctsLevels', c.ctsLevels, 1, 20));
-    m.u8(int('stcLevels', c.stcLevels, 1, 20));
-    m.u16(int('K', c.K, 1, 1024));
-    m.u8(int('doubleAngles', c.doubleAngles, 0, 8));
-    m.u16(int('degree', c.degree, 1, 255));
-    m.u8(c.logMessageRatio === undefined ? 0 : int('logMessageRatio', c.logMessageRatio, 1, 40));
-    m.u32(int('bound', c.bound, 1, 2 ** 16));
-    m.u32(int('hammingWeight', b.hammingWeight, 1, 2 ** 26));
-  }
-  return m.done();
-}
-
 /**
  * Encode a key file: parameters, the plan and one serialized key object. The
  * secret-key file holds the signing key in its metadata and is not signed;
@@ -500,7 +385,9 @@ function encodeKeyFile(op: string, params: Parameters, plan: KeyPlan, kind: Bund
   checkPlan(op, params, plan);
   const secret = kind === BundleKind.SecretKey;
   const keyBytes = key(params);
-  const meta = planMeta(op, plan, secret);
+  const m = writer(op, planMetaBytes(plan, secret));
+  writePlan(op, m, plan, secret);
+  const meta = m.done();
   try {
     return pack(op, kind, [serializeParameters(params), meta, keyBytes], secret ? undefined : plan.signingKey);
   } finally {
@@ -514,7 +401,9 @@ function decodeKeyFile<T>(op: string, bytes: Uint8Array, kind: BundleKindCode, o
   const o = parseContainer(op, bytes, kind, opts);
   checkExactSections(o, 3, `parameters, metadata, ${kind === BundleKind.SecretKey ? 'secret key' : 'evaluation keys'}`);
   const params = loadParams(o, opts);
-  const plan = readPlan(o, params);
+  // Lengths tell the optional parts apart (the signing key in the secret-key file, the bootstrapping record).
+  const layout = planLayout(o.sections[1].length, o.kind === BundleKind.SecretKey);
+  const plan = readPlanFields(metaReader(o, layout.bytes), params, layout);
   return { params, plan, key: load(params, o.sections[2]), auth: o.auth };
 }
 

@@ -148,13 +148,13 @@ export class DataOwner implements Refresher {
    * rotations of {@link rotationStepsFor} plus the small steps that extract
    * label columns (1 .. K-1, made from powers of two), and conjugation; with
    * `bootstrap`, also the keys of the server's {@link BootstrapRefresher}
-   * ({@link weightBootstrapSteps}).
+   * ({@link weightBootstrapKeyLevels}, each key restricted to its level).
    * @param layout the layout of X (its width and slot count fix the rotations)
    * @param opts `bootstrap`: the weights' bootstrapping (the secret must then be sparse, see the constructor),
    *   `pairs`: pairs of classes it serves (default 5, the paper's 10 classes; the keys do not depend on it
    *   unless the weights need more than one bootstrapped ciphertext)
    * @returns relinearization and Galois keys
-   * @throws TrainerError / CkksError from {@link weightBootstrapSteps} on a chain that cannot bootstrap
+   * @throws TrainerError / CkksError from {@link weightBootstrapKeyLevels} on a chain that cannot bootstrap
    */
   evaluationKeys(layout: MatrixLayout, opts: { bootstrap?: WeightBootstrapConfig; pairs?: number } = {}): EvaluationKeys {
     const { steps, conjugate } = rotationStepsFor(layout);
