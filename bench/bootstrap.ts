@@ -18,7 +18,9 @@
  * for the residual circuit); BOOT_KEYS=full generates every key at the top
  * level instead. `keyMiB` is the unseeded size held in memory, `keyMiBSeeded`
  * the seeded serialized form's (b_j only, plus a 32-byte seed per key, 32-bit
- * words as held), `keyMiBAllTop` what the same keys take at the top level.
+ * words as held), `keyMiBAllTop` what the same keys take at the top level,
+ * `diagonalMiB` the encoded diagonals of CoeffsToSlots and SlotsToCoeffs
+ * (compact for sparse slots: one word per run of N/2n).
  *
  * Heavy: ~40 Galois keys of up to ~134 MiB for full slots. BOOT_LOGN (default 16)
  * runs the same chain at a smaller ring, insecure, for a smoke test; such a
@@ -139,6 +141,7 @@ export async function run(): Promise<object> {
       keyMiB: round(keyMiB(keys), 0),
       keyMiBSeeded: round(keyMiBSeeded(keys), 0),
       keyMiBAllTop: round(keyMiBAllTop(params, keys), 0),
+      diagonalMiB: round(bt.diagonalBytes / 2 ** 20, 0),
       keyLevels: restricted ? 'bootstrapper' : 'top',
       keygenSeconds: round(keygenSeconds),
       setupSeconds: round(setupSeconds),

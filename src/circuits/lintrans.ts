@@ -32,7 +32,9 @@
  * `slots = n` (the encoder then replicates it N/(2n) times, the usual sparse
  * packing) or replicate it yourself. The diagonals are encoded with n slots
  * (replicated the same way), so the output is n-periodic as well and decodes
- * with n slots.
+ * with n slots. Such a diagonal is a polynomial in X^(N/2n), whose NTT form is
+ * made of runs of N/2n equal values: it is kept with one word per run
+ * (./kernels.ts, CompactPlaintext), N/2n times less memory than a plaintext.
  *
  * @module
  */
@@ -45,12 +47,11 @@ import {
   type Evaluator,
   LevelMismatchError,
   MissingKeyError,
-  type Plaintext,
   type SwitchingKey,
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForRotation } from '../ntt/index.js';
-import { mulPlainThenAdd, zeroCiphertext } from './kernels.js';
+import { type CompactPlaintext, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
 import { LazyRotationSum } from './rotsum.js';
 
 /** A diagonal: n reals or {re, im}. */
@@ -295,8 +296,8 @@ export class LinearTransform {
   readonly scale: number;
   /** Whether the giant steps share one ModDown. */
   readonly lazyGiants: boolean;
-  /** Encoded diagonals per giant step, in the plan's order. */
-  private readonly encoded: Plaintext[][];
+  /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */
+  private readonly encoded: CompactPlaintext[][];
 
   /**
    * Encode the diagonals (Halevi-Shoup 2018, section 4.2: pre-rotated by the giant step).
@@ -331,11 +332,22 @@ export class LinearTransform {
         if (isComplex(d)) {
           rotateInto(d.re, -g.rotation, n, re);
           rotateInto(d.im, -g.rotation, n, im);
-          return encoder.encode({ re, im }, level, this.scale, n);
+          return compactPlaintext(params, encoder.encode({ re, im }, level, this.scale, n));
         }
-        return encoder.encode(rotateInto(d, -g.rotation, n, re), level, this.scale, n);
+        return compactPlaintext(params, encoder.encode(rotateInto(d, -g.rotation, n, re), level, this.scale, n));
       }),
     );
+  }
+
+  /**
+   * Bytes held by the encoded diagonals: (level + 1) N / r words of 4 bytes per
+   * diagonal, r = N/(2n) (a quarter of a plaintext's size at n = N/8).
+   * @returns the size in bytes
+   */
+  get byteLength(): number {
+    let bytes = 0;
+    for (const g of this.encoded) for (const d of g) bytes += d.data.byteLength;
+    return bytes;
   }
 
   /**
@@ -380,7 +392,7 @@ export class LinearTransform {
     let acc: Ciphertext | undefined;
     plan.giants.forEach((g, gi) => {
       const inner = zeroCiphertext(ev.params, this.level, scale, slots);
-      g.diagonals.forEach((_, t) => mulPlainThenAdd(ev, inner, babies.get(g.babies[t]) as Ciphertext, this.encoded[gi][t]));
+      g.diagonals.forEach((_, t) => mulCompactPlainThenAdd(ev, inner, babies.get(g.babies[t]) as Ciphertext, this.encoded[gi][t]));
       if (lazy !== undefined && g.rotation !== 0) {
         lazy.add(inner, g.rotation);
         return;

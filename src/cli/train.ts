@@ -68,7 +68,8 @@ options:
                        of the first 256 MNIST training images)
   --train-rows A:B     1-based inclusive rows to train on (default 1:128)
   --test-rows C:D      rows of the same file to test on (default 129:256 for the
-                       bundled data, none otherwise)
+                       bundled data when training ends before row 129; otherwise
+                       none, and the metrics are on the training rows)
   --test FILE          a separate test CSV (all its rows)
   --pixels             the file is raw MNIST pixels (.csv or .csv.gz, label then 784
                        values in [0,1]); features are used as they are
@@ -125,7 +126,7 @@ interface Row extends AccuracyPoint {
 
 /**
  * Parse and check the options (default data: the bundled file, with test rows
- * 129:256 unless --test-rows or --test is given).
+ * 129:256 unless --test-rows or --test is given or the training rows reach row 129).
  * @param argv the arguments after `train`
  * @returns the options, or 'help'
  * @throws UsageError on bad arguments
@@ -150,7 +151,9 @@ function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
   };
   if (o.data === '') {
     o.data = bundledData();
-    if (o.testRows === undefined && o.testFile === undefined) o.testRows = [129, 256];
+    // The default test rows are the bundled file's second half, unless the training takes them:
+    // then the metrics are on the training data (e.g. --train-rows 1:256).
+    if (o.testRows === undefined && o.testFile === undefined && o.trainRows[1] < 129) o.testRows = [129, 256];
   }
   return o;
 }

@@ -135,6 +135,47 @@ export function mulAddLimbs(
 }
 
 /**
+ * O = A + X * Y where Y is given compactly: it holds N / repeat words per limb
+ * and its word j stands for the `repeat` consecutive entries j * repeat ..
+ * (j + 1) * repeat - 1 of the full factor. This is the NTT form of a
+ * polynomial in X^repeat (a sparse-slot plaintext: with n slots the encoder's
+ * polynomial lives in X^(N/2n), and in this library's bit-reversed NTT order
+ * its evaluations come in runs of N/2n equal values, see
+ * src/circuits/lintrans.ts), so the factor costs 1/repeat of the memory and
+ * of the memory traffic. Bounds as {@link mulAddLimbs}: one product below
+ * 2^60 estimated in float64, the sum of two values in [0, q) below 2^31.
+ * @param A the addend (N words per limb)
+ * @param X first factor (N words per limb)
+ * @param Y the compact factor (N / repeat words per limb, limb after limb)
+ * @param O destination (may alias A or X)
+ * @param moduli limb i is taken modulo moduli[i]
+ * @param N ring degree
+ * @param limbs number of limbs
+ * @param repeat run length, a power of two dividing N
+ */
+export function mulAddLimbsRepeated(
+  A: Uint32Array, X: Uint32Array, Y: Uint32Array, O: Uint32Array,
+  moduli: ArrayLike<number>, N: number, limbs: number, repeat: number,
+): void {
+  N |= 0;
+  limbs |= 0;
+  repeat |= 0;
+  const M = (N / repeat) | 0;
+  for (let i = 0; i < limbs; i++) {
+    const q = moduli[i] | 0; // int32-marked: a prime stored as a heap number would make V8 do this arithmetic in float64
+    const qInv = 1 / q;
+    let c = i * N;
+    for (let j = i * M, end = j + M; j < end; j++) {
+      const y = Y[j];
+      for (let t = 0; t < repeat; t++, c++) {
+        const s = (A[c] + mulModLocal(X[c], y, q, qInv) - q) | 0; // [-q, q)
+        O[c] = s + ((s >> 31) & q);
+      }
+    }
+  }
+}
+
+/**
  * O = X * m_i on limb i, for one residue per limb (an integer constant).
  * @param X operand
  * @param m residues, m[i] in [0, moduli[i])

@@ -19,7 +19,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CkksError, LevelMismatchError, MissingKeyError } from '../../src/ckks/index.js';
-import { LazyRotationSum, LinearTransform, butterflyDiagonals, centredIndex, diagonalsOf, linearTransformSteps, planLinearTransform } from '../../src/circuits/index.js';
+import { LazyRotationSum, LinearTransform, butterflyDiagonals, centredIndex, compactPlaintext, diagonalsOf, linearTransformSteps, mulCompactPlainThenAdd, mulPlainThenAdd, planLinearTransform, zeroCiphertext } from '../../src/circuits/index.js';
 import { type Ctx, SHALLOW11, decrypt, encrypt, expectBits, makeCtx, uniformVec } from './helpers.js';
 
 const DENSE_N = 64;
@@ -146,6 +146,33 @@ describe('encrypted transforms (logN 11)', () => {
     const y = check(lt, ct);
     expect(y.slots).toBe(DENSE_N);
     expectBits('dense 64', decrypt(ctx, y), matVec(denseM, x, DENSE_N), 17);
+  });
+
+  it('compact diagonals: one word per run of N/2n, the same products bit for bit, other encodings refused', () => {
+    const N = ctx.params.N;
+    for (const n of [1, 4, DENSE_N, 256, N / 2]) {
+      const pt = ctx.encoder.encode(uniformVec(n, 30 + n), 2, 2 ** 30, n);
+      const cpt = compactPlaintext(ctx.params, pt);
+      expect(cpt.repeat).toBe(N / (2 * n));
+      expect(cpt.data.length).toBe((3 * N) / cpt.repeat);
+      const x = encrypt(ctx, uniformVec(N / 2, 31), { level: 2 });
+      for (const level of [2, 1]) {
+        const a = zeroCiphertext(ctx.params, level, x.scale * pt.scale, n);
+        const b = zeroCiphertext(ctx.params, level, x.scale * pt.scale, n);
+        mulPlainThenAdd(ctx.ev, a, x, pt);
+        mulCompactPlainThenAdd(ctx.ev, b, x, cpt);
+        mulCompactPlainThenAdd(ctx.ev, b, x, cpt);
+        mulPlainThenAdd(ctx.ev, a, x, pt);
+        expect(b.c[0].data).toEqual(a.c[0].data);
+        expect(b.c[1].data).toEqual(a.c[1].data);
+      }
+    }
+    // A full-slot encoding that claims fewer slots has no runs: refused, not silently truncated.
+    const full = ctx.encoder.encode(uniformVec(N / 2, 32), 2, 2 ** 30);
+    full.slots = DENSE_N;
+    expect(() => compactPlaintext(ctx.params, full)).toThrow(CkksError);
+    const lt = new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2);
+    expect(lt.byteLength).toBe(DENSE_N * 3 * 4 * DENSE_N * 2);
   });
 
   it('random banded 256 x 256 (5 diagonals), one level below the top', () => {

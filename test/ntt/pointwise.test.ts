@@ -12,6 +12,7 @@ import {
   addScalarLimbs,
   generateNttPrimes,
   mulAddLimbs,
+  mulAddLimbsRepeated,
   mulLimbs,
   mulScalarAddLimbs,
   mulScalarLimbs,
@@ -61,6 +62,25 @@ describe('pointwise kernels against BigInt', () => {
       mulAddLimbs(inPlace, x, y, inPlace, MODULI, N, L, true);
       expect(Array.from(inPlace)).toEqual(ref((q, i, c) => modsub(at(a, i, c), modmul(at(x, i, c), at(y, i, c), q), q)));
     }));
+  });
+
+  it('mulAddLimbsRepeated: a compact factor whose word j stands for entries j r .. j r + r - 1, also in place', () => {
+    for (const r of [1, 2, 4, 8]) {
+      const M = N / r;
+      const compactArb = fc.tuple(...MODULI.map((q) => fc.array(residue(q), { minLength: M, maxLength: M }))).map((ls) => Uint32Array.from(ls.flat()));
+      fc.assert(fc.property(polyArb, polyArb, compactArb, (a, x, y) => {
+        const expected = ref((q, i, c) => modadd(at(a, i, c), modmul(at(x, i, c), BigInt(y[i * M + Math.floor(c / r)]), q), q));
+        const o = new Uint32Array(L * N);
+        mulAddLimbsRepeated(a, x, y, o, MODULI, N, L, r);
+        expect(Array.from(o)).toEqual(expected);
+        const inPlace = a.slice();
+        mulAddLimbsRepeated(inPlace, x, y, inPlace, MODULI, N, L, r);
+        expect(Array.from(inPlace)).toEqual(expected);
+        const full = new Uint32Array(L * N).map((_, k) => y[Math.floor(k / N) * M + Math.floor((k % N) / r)]);
+        mulAddLimbs(a, x, full, o, MODULI, N, L);
+        expect(Array.from(o)).toEqual(expected);
+      }), { numRuns: 50 });
+    }
   });
 
   it('scalar kernels: mulScalarLimbs, mulScalarAddLimbs, addScalarLimbs', () => {

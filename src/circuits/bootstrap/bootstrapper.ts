@@ -315,6 +315,19 @@ export class Bootstrapper {
     this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i]));
   }
 
+  /**
+   * Bytes held by the encoded diagonals of CoeffsToSlots and SlotsToCoeffs
+   * (the last SlotsToCoeffs transform counted once per input scale it was
+   * encoded for); sparse slots keep one word per run of N/2n
+   * (src/circuits/kernels.ts, CompactPlaintext).
+   * @returns the size in bytes
+   */
+  get diagonalBytes(): number {
+    let bytes = 0;
+    for (const t of [...this.ctsTransforms, ...this.stcTransforms, ...this.stcLast.values()]) bytes += t.byteLength;
+    return bytes;
+  }
+
   private static checkKeys(ev: Evaluator, lay: Layout, op: string): void {
     const logN = ev.params.logN;
     const steps = lay.steps;
