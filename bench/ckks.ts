@@ -228,8 +228,13 @@ export async function run(): Promise<object> {
     ops[name] = { oursMs: round(o[name]), sealMs: round(s[name]), ratio: round(o[name] / s[name], 3) };
     console.log(`${name.padEnd(14)} ${o[name].toFixed(1).padStart(8)} ${s[name].toFixed(1).padStart(10)} ${(o[name] / s[name]).toFixed(2).padStart(10)}`);
   }
-  const bar = { mulRelinRatioAtMost1: ops.mulRelin.ratio <= 1, rotateRatioAtMost1: ops.rotate.ratio <= 1 };
-  console.log(`bar: mul+relin ratio ${ops.mulRelin.ratio} (<= 1: ${bar.mulRelinRatioAtMost1}), rotate ratio ${ops.rotate.ratio} (<= 1: ${bar.rotateRatioAtMost1})`);
+  // The key-switching issue's bars, on the interleaved CPU-time ratios (the wall-clock ones
+  // move with the machine's load): key-switching operations at most 0.6 x SEAL, the others 1.0 x.
+  const limits: Record<OpName, number> = { encode: 1, encrypt: 1, decryptDecode: 1, mulRelin: 0.6, rescale: 1, rotate: 0.6 };
+  const bar = Object.fromEntries(
+    (Object.keys(limits) as OpName[]).map((n) => [n, { limit: limits[n], ratio: cpuTime[n].ratio, met: cpuTime[n].ratio <= limits[n] }]),
+  );
+  console.log(`bars (CPU-time ratio <= limit): ${(Object.keys(limits) as OpName[]).map((n) => `${n} ${cpuTime[n].ratio} <= ${limits[n]}: ${cpuTime[n].ratio <= limits[n]}`).join(', ')}`);
   return {
     suite: 'ckks',
     N: 65536,

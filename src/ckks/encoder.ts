@@ -78,6 +78,32 @@ function describe(v: unknown): string {
 }
 
 /**
+ * dst[base + i gap] = x[i] mod q in [0, q) for i < n, for integer-valued
+ * doubles |x[i]| < 2^52: t = floor(x qInv) is floor(x / q) +- 1, t q is below
+ * 2^52 + 2^30 and exact, so x - t q is exact in [-q, 2q); one correction each
+ * way. A loop of its own (not inlined in Encoder.encode) so that V8 optimizes
+ * it as a whole function: inlined, it ran at about 10 ns per value.
+ * @param x integer-valued doubles, |x[i]| < 2^52
+ * @param n how many
+ * @param dst destination limb data
+ * @param base offset of the first value
+ * @param gap stride between values
+ * @param q the limb's prime
+ * @param qInv 1 / q
+ */
+function residuesOfSmallIntegers(x: Float64Array, n: number, dst: Uint32Array, base: number, gap: number, q: number, qInv: number): void {
+  n |= 0;
+  gap |= 0;
+  for (let i = 0, p = base | 0; i < n; i++, p += gap) {
+    const v = x[i];
+    let a = v - Math.floor(v * qInv) * q; // [-q, 2q), exact
+    if (a < 0) a += q;
+    else if (a >= q) a -= q;
+    dst[p] = a;
+  }
+}
+
+/**
  * CKKS encoder and decoder for one parameter set.
  *
  * Holds the special FFT of the ring (src/ckks/fft.ts: roots of unity,
@@ -237,16 +263,8 @@ export class Encoder {
       const base = l * N;
       if (gap !== 1) data.fill(0, base, base + N);
       if (small) {
-        for (let i = 0, p = base; i < n; i++, p += gap) {
-          let a = re[i] - Math.floor(re[i] * qInv) * q; // [-q, 2q)
-          if (a < 0) a += q;
-          else if (a >= q) a -= q;
-          data[p] = a;
-          let b = im[i] - Math.floor(im[i] * qInv) * q;
-          if (b < 0) b += q;
-          else if (b >= q) b -= q;
-          data[p + off2] = b;
-        }
+        residuesOfSmallIntegers(re, n, data, base, gap, q, qInv);
+        residuesOfSmallIntegers(im, n, data, base + off2, gap, q, qInv);
       } else {
         for (let i = 0, p = base; i < n; i++, p += gap) {
           const a = re[i] % q; // exact, in (-q, q)

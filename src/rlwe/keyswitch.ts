@@ -25,6 +25,9 @@ import {
   forwardNtt,
   forwardNttLazy,
   inverseNttLazyInput,
+  invMod,
+  mulMod,
+  shoupConstant,
 } from '../ntt/index.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
 import { macLimb, modDownLimb } from './ks-kernels.js';
@@ -58,7 +61,8 @@ export interface Decomposition {
 export class KeySwitcher {
   readonly params: Parameters;
   private readonly modUp = new Map<string, BasisConverter>();
-  private readonly modDown = new Map<number, BasisConverter>();
+  private readonly modDown = new Map<string, BasisConverter>();
+  private readonly pInv = new Map<number, { w: Uint32Array; ws: Float64Array }>();
   private scratchCoeff: Uint32Array | undefined;
   private readonly acc: (Uint32Array | undefined)[] = [undefined, undefined];
   private scratchConv: Uint32Array | undefined;
@@ -90,12 +94,36 @@ export class KeySwitcher {
     return c;
   }
 
-  private modDownConverter(level: number): BasisConverter {
-    let c = this.modDown.get(level);
+  private modDownConverter(level: number, primes: number): BasisConverter {
+    const key = `${level}:${primes}`;
+    let c = this.modDown.get(key);
     if (c === undefined) {
       const prm = this.params;
-      c = new BasisConverter(prm.basisP, subBasis(prm.basisQ, level + 1));
-      this.modDown.set(level, c);
+      const nQ = prm.Q.length;
+      const from = primes === prm.P.length ? prm.basisP : selectBasis(prm.basisQP, indexRange(nQ, nQ + primes));
+      c = new BasisConverter(from, subBasis(prm.basisQ, level + 1));
+      this.modDown.set(key, c);
+    }
+    return c;
+  }
+
+  /** (P_0 ... P_{primes-1})^-1 mod q_i with Shoup constants, i < |Q| (the parameters' own for all of P). */
+  private pInverse(primes: number): { w: Uint32Array; ws: Float64Array } {
+    const prm = this.params;
+    if (primes === prm.P.length) return { w: prm.pInvModQ, ws: prm.pInvModQShoup };
+    let c = this.pInv.get(primes);
+    if (c === undefined) {
+      const w = new Uint32Array(prm.Q.length);
+      const ws = new Float64Array(prm.Q.length);
+      for (let i = 0; i < prm.Q.length; i++) {
+        const q = prm.Q[i];
+        let prod = 1;
+        for (let k = 0; k < primes; k++) prod = mulMod(prod, prm.P[k] % q, q, 1 / q);
+        w[i] = invMod(prod, q);
+        ws[i] = shoupConstant(w[i], q);
+      }
+      c = { w, ws };
+      this.pInv.set(primes, c);
     }
     return c;
   }
@@ -243,13 +271,17 @@ export class KeySwitcher {
    *   bit for bit, without any NTT of e (e is added to the P part after its inverse NTT
    *   and subtracted from the lifted part before its forward NTT). Public-key
    *   encryption uses it for its Gaussian errors.
+   * @param primes divide by the product of the first `primes` special primes only (default
+   *   all of P): acc then has level + 1 + primes limbs. With one prime the lift is exact
+   *   and the result is round(acc / P_0) exactly; public-key encryption divides by P_0 only.
    */
-  modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array): void {
+  modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array, primes: number = this.params.P.length): void {
     const prm = this.params;
     const N = prm.N;
     const nL = level + 1;
-    const K = prm.P.length;
+    const K = primes;
     const nQ = prm.Q.length;
+    const pInv = this.pInverse(K);
     const pPart = acc.data.subarray(nL * N, (nL + K) * N);
     for (let k = 0; k < K; k++) {
       const limb = pPart.subarray(k * N, (k + 1) * N);
@@ -257,7 +289,7 @@ export class KeySwitcher {
       if (small !== undefined) addSmallInto(limb, small, prm.P[k], 1);
     }
     const lifted = this.scratch(nL * N, 'conv');
-    this.modDownConverter(level).convert(pPart, lifted, true);
+    this.modDownConverter(level, K).convert(pPart, lifted, true);
     if (small !== undefined) for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
     const A = acc.data;
     const O = out.data;
@@ -266,7 +298,7 @@ export class KeySwitcher {
       const q = t.q;
       const limb = lifted.subarray(i * N, (i + 1) * N);
       forwardNttLazy(limb, t); // [0, 4q)
-      modDownLimb(A, limb, O, i * N, N, q, prm.pInvModQ[i], prm.pInvModQShoup[i]);
+      modDownLimb(A, limb, O, i * N, N, q, pInv.w[i], pInv.ws[i]);
     }
     out.isNtt = true;
   }

@@ -3,10 +3,13 @@
  * `small`): bit for bit the ModDown of acc + NTT(e), for random acc over
  * Q_l ∪ P and Gaussian-sized e, at every level and at the edge values of e.
  * Public-key encryption relies on it to add its errors without their NTTs.
+ * ModDown by the first special primes only (public-key encryption divides by
+ * P_0): against BigInt CRT, exact with one prime.
  */
 import { describe, expect, it } from 'vitest';
-import { INSECURE_OPT_IN, KeySwitcher, createParameters } from '../../src/ckks/index.js';
-import { RnsPoly, indexRange, polyForwardNtt, polySetSmall, selectBasis } from '../../src/ntt/index.js';
+import { INSECURE_OPT_IN, KeySwitcher, createParameters, publicKeyModDownPrimes } from '../../src/ckks/index.js';
+import { RnsPoly, indexRange, polyForwardNtt, polyInverseNtt, polySetSmall, selectBasis } from '../../src/ntt/index.js';
+import { crtRef, mod, product } from '../ntt/reference.js';
 import { randomPoly } from '../ntt/helpers.js';
 
 describe('KeySwitcher.modDownInto with a small addend', () => {
@@ -39,4 +42,52 @@ describe('KeySwitcher.modDownInto with a small addend', () => {
       expect(Array.from(got.data)).toEqual(Array.from(want.data));
     });
   }
+});
+
+describe('KeySwitcher.modDownInto by the first special primes only (public-key encryption)', () => {
+  const params = createParameters({ logN: 10, logQ: [30, 28, 30, 25], logP: [30, 29, 30], logDefaultScale: 25, unsafeAllowInsecure: INSECURE_OPT_IN });
+  const N = params.N;
+  const nQ = params.Q.length;
+
+  for (const [level, primes] of [[0, 1], [3, 1], [2, 2], [3, 2]] as const) {
+    it(`level ${level}, ${primes} prime(s): round(acc / (P_0 ... P_${primes - 1})) against BigInt CRT${primes === 1 ? ', exactly' : ', within the fast conversion error'}`, () => {
+      const nL = level + 1;
+      const ext = selectBasis(params.basisQP, [...indexRange(0, nL), ...indexRange(nQ, nQ + primes)]);
+      const acc = new RnsPoly(N, nL + primes, undefined, true);
+      ext.moduli.forEach((q, i) => acc.data.set(randomPoly(N, q, 77 * level + 5 * primes + i), i * N));
+      // Edge values in coefficient form: 0, 1 and q - 1 in every limb at the first coefficients.
+      const coeffs = new RnsPoly(N, nL + primes, undefined, true);
+      coeffs.data.set(acc.data);
+      polyInverseNtt(coeffs, ext);
+      ext.moduli.forEach((q, i) => { coeffs.data[i * N] = 0; coeffs.data[i * N + 1] = 1; coeffs.data[i * N + 2] = q - 1; });
+      acc.data.set(coeffs.data);
+      acc.isNtt = false;
+      polyForwardNtt(acc, ext);
+      const got = new RnsPoly(N, nL, undefined, true);
+      new KeySwitcher(params).modDownInto(acc, level, got, undefined, primes);
+      polyInverseNtt(got, selectBasis(params.basisQP, indexRange(0, nL)));
+      const moduli = ext.moduli.map(BigInt);
+      const M = product(moduli);
+      const Pm = product(moduli.slice(nL));
+      for (let c = 0; c < N; c++) {
+        let X = crtRef(ext.moduli.map((_, i) => BigInt(coeffs.data[i * N + c])), moduli);
+        if (X > M / 2n) X -= M;
+        // round(X / P) to nearest (P odd: no ties).
+        const Y = (2n * X + Pm) / (2n * Pm) - ((2n * X + Pm) % (2n * Pm) < 0n ? 1n : 0n);
+        for (let i = 0; i < nL; i++) {
+          const q = BigInt(params.Q[i]);
+          const diff = Number(mod(BigInt(got.data[i * N + c]) - Y, q));
+          const off = diff > Number(q) / 2 ? diff - Number(q) : diff;
+          if (primes === 1) expect(off, `coefficient ${c}, limb ${i}`).toBe(0);
+          else expect(Math.abs(off), `coefficient ${c}, limb ${i}`).toBeLessThanOrEqual(primes);
+        }
+      }
+    });
+  }
+
+  it('public-key encryption divides by one 30-bit special prime, by more only when they are small', () => {
+    expect(publicKeyModDownPrimes(params)).toBe(1);
+    const small = createParameters({ logN: 10, logQ: [30, 30], logP: [16, 17], logDefaultScale: 20, digitSize: 1, unsafeAllowInsecure: INSECURE_OPT_IN });
+    expect(publicKeyModDownPrimes(small)).toBe(2);
+  });
 });
