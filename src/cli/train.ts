@@ -130,8 +130,9 @@ interface Row extends AccuracyPoint {
  * @param argv the arguments after `train`
  * @returns the options, or 'help'
  * @throws UsageError on bad arguments
+ * @internal exported for the tests
  */
-function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
+export function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
   const v = parseOptions(argv, TRAIN_OPTIONS, TRAIN_USAGE);
   if (v === 'help') return 'help';
   const o: TrainOptions = {
@@ -228,7 +229,7 @@ function printTable(rows: readonly Row[], test: boolean): void {
 async function train(o: TrainOptions): Promise<void> {
   const { tr, te } = designs(o);
   const params = createParameters(PRESETS[o.preset]);
-  console.log(`hecnn train: ${tr.X.rows} samples x ${tr.X.cols - 1} features (+ bias), ${tr.Y.cols} classes, ${te ? te.X.rows : 0} test samples`);
+  console.log(`hecnn train: ${tr.X.rows} samples x ${tr.X.cols - 1} features (+ bias), ${tr.Y.cols} classes, ${te ? `${te.X.rows} test samples` : 'no test samples (metrics on the training rows)'}`);
   console.log(`preset ${o.preset}: N = ${params.N}, ${params.slots} slots, log2(QP) = ${params.logQP.toFixed(0)}, ${params.maxLevel} levels, ${params.securityLevel}-bit security`);
   const layout = trainingLayout(params, { n: tr.X.rows, d: tr.X.cols, K: tr.Y.cols });
   console.log(`layout: ${layout}`);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HecnnError } from '../../src/core/errors.js';
 import { UsageError, parseOptions, parsePositiveInt, parsePreset, parseRange, parseThreads } from '../../src/cli/args.js';
 import { main } from '../../src/cli/hecnn.js';
+import { trainOptions } from '../../src/cli/train.js';
 
 const TABLE = { out: { type: 'string' }, width: { type: 'string' }, 'allow-insecure': { type: 'boolean' } } as const;
 const USAGE = 'hecnn demo --out DIR [--width W] [--allow-insecure]';
@@ -115,5 +116,20 @@ describe('main: bad command lines', () => {
     for (const argv of [['--help'], ['-h'], ['train', '--help'], ['keygen', '-h'], ['train', '--keys', 'k', '--help']]) expect(await main(argv)).toBe(0);
     expect(await main([])).toBe(2);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('hecnn train: the default test rows of the bundled data', () => {
+  const rows = (argv: string[]) => {
+    const o = trainOptions(argv);
+    if (o === 'help') throw new Error('help');
+    return o.testRows;
+  };
+  it('rows 129:256 while the training stops before them, none (training metrics) once it reaches them', () => {
+    expect(rows([])).toEqual([129, 256]);
+    expect(rows(['--train-rows', '1:128'])).toEqual([129, 256]);
+    expect(rows(['--train-rows', '1:256'])).toBeUndefined();
+    expect(rows(['--train-rows', '100:200'])).toBeUndefined();
+    expect(rows(['--train-rows', '1:256', '--test-rows', '1:10'])).toEqual([1, 10]);
   });
 });
