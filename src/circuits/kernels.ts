@@ -86,15 +86,28 @@ export function mulIntThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, M: 
  * @throws CkksError (INVALID_ARGUMENT) if an operand is below acc's level or x has a higher degree
  */
 export function mulPlainThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, pt: Plaintext): Ciphertext {
-  const op = 'circuits.mulPlainThenAdd';
-  if (x.level < acc.level || pt.level < acc.level || x.degree > acc.degree) {
-    throw new CkksError('INVALID_ARGUMENT', op, `operands must be at level >= ${acc.level} (degree <= ${acc.degree}), got ${x.level} / ${pt.level} (degree ${x.degree})`);
+  return plainThenAdd('circuits.mulPlainThenAdd', ev, acc, x, pt.poly.data, 1, pt.level, pt.slots);
+}
+
+/**
+ * The body of {@link mulPlainThenAdd} and {@link mulCompactPlainThenAdd}: acc +=
+ * y (.) x on the first acc.level + 1 limbs, y given with one word per run of
+ * `repeat` (1: a full NTT form, multiplied by the plain kernel).
+ */
+function plainThenAdd(op: string, ev: Evaluator, acc: Ciphertext, x: Ciphertext, y: Uint32Array, repeat: number, ptLevel: number, ptSlots: number): Ciphertext {
+  if (x.level < acc.level || ptLevel < acc.level || x.degree > acc.degree) {
+    throw new CkksError('INVALID_ARGUMENT', op, `operands must be at level >= ${acc.level} (degree <= ${acc.degree}), got ${x.level} / ${ptLevel} (degree ${x.degree})`);
   }
   const params = ev.params;
   const limbs = acc.level + 1;
-  for (let k = 0; k <= x.degree; k++) mulAddLimbs(acc.c[k].data, x.c[k].data, pt.poly.data, acc.c[k].data, params.Q, params.N, limbs);
+  for (let k = 0; k <= x.degree; k++) {
+    const a = acc.c[k].data;
+    // y's limbs are N / repeat words apart: limbs above acc's level are simply not read.
+    if (repeat === 1) mulAddLimbs(a, x.c[k].data, y, a, params.Q, params.N, limbs);
+    else mulAddLimbsRepeated(a, x.c[k].data, y, a, params.Q, params.N, limbs, repeat);
+  }
   acc.seed = undefined;
-  if (pt.slots > acc.slots) acc.slots = pt.slots;
+  if (ptSlots > acc.slots) acc.slots = ptSlots;
   ev.counters.ptMultiplications++;
   return acc;
 }
@@ -108,8 +121,8 @@ export function mulPlainThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, p
  * their low log2(r) bits, since brv maps those bits to the top ones of the
  * exponent, which the power r removes modulo 2N. One value per run is kept:
  * N/r words per limb. The linear transforms of sparse bootstrapping keep
- * their diagonals this way (a quarter of the memory at N = 2^16 with 2^13
- * slots).
+ * their diagonals this way (half the memory for 2^13 complex slots at
+ * N = 2^16, whose transforms act on 2^14 values).
  */
 export interface CompactPlaintext {
   /** level + 1 limbs of N / repeat words, limb after limb. */
@@ -162,17 +175,5 @@ export function compactPlaintext(params: Parameters, pt: Plaintext): CompactPlai
  * @throws CkksError (INVALID_ARGUMENT) if an operand is below acc's level or x has a higher degree
  */
 export function mulCompactPlainThenAdd(ev: Evaluator, acc: Ciphertext, x: Ciphertext, pt: CompactPlaintext): Ciphertext {
-  const op = 'circuits.mulCompactPlainThenAdd';
-  if (x.level < acc.level || pt.level < acc.level || x.degree > acc.degree) {
-    throw new CkksError('INVALID_ARGUMENT', op, `operands must be at level >= ${acc.level} (degree <= ${acc.degree}), got ${x.level} / ${pt.level} (degree ${x.degree})`);
-  }
-  const params = ev.params;
-  const limbs = acc.level + 1;
-  const M = params.N / pt.repeat;
-  // pt.data's limbs are M words apart: limbs above acc's level are simply not read.
-  for (let k = 0; k <= x.degree; k++) mulAddLimbsRepeated(acc.c[k].data, x.c[k].data, pt.data.subarray(0, limbs * M), acc.c[k].data, params.Q, params.N, limbs, pt.repeat);
-  acc.seed = undefined;
-  if (pt.slots > acc.slots) acc.slots = pt.slots;
-  ev.counters.ptMultiplications++;
-  return acc;
+  return plainThenAdd('circuits.mulCompactPlainThenAdd', ev, acc, x, pt.data, pt.repeat, pt.level, pt.slots);
 }

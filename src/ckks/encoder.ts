@@ -81,8 +81,8 @@ function describe(v: unknown): string {
  * dst[base + i gap] = x[i] mod q in [0, q) for i < n, for integer-valued
  * doubles |x[i]| < 2^52: t = floor(x qInv) is floor(x / q) +- 1, t q is below
  * 2^52 + 2^30 and exact, so x - t q is exact in [-q, 2q); one correction each
- * way. A loop of its own (not inlined in Encoder.encode) so that V8 optimizes
- * it as a whole function: inlined, it ran at about 10 ns per value.
+ * way. One loop for the real and the imaginary halves (about 4 ns per value
+ * at N = 2^16, a seventh of an encoding's time; the NTTs take half).
  * @param x integer-valued doubles, |x[i]| < 2^52
  * @param n how many
  * @param dst destination limb data

@@ -124,6 +124,9 @@ interface Row extends AccuracyPoint {
   refreshSeconds: number;
 }
 
+/** The bundled file's default test rows (its second half), 1-based inclusive. */
+const BUNDLED_TEST_ROWS: readonly [number, number] = [129, 256];
+
 /**
  * Parse and check the options (default data: the bundled file, with test rows
  * 129:256 unless --test-rows or --test is given or the training rows reach row 129).
@@ -154,7 +157,7 @@ export function trainOptions(argv: readonly string[]): TrainOptions | 'help' {
     o.data = bundledData();
     // The default test rows are the bundled file's second half, unless the training takes them:
     // then the metrics are on the training data (e.g. --train-rows 1:256).
-    if (o.testRows === undefined && o.testFile === undefined && o.trainRows[1] < 129) o.testRows = [129, 256];
+    if (o.testRows === undefined && o.testFile === undefined && o.trainRows[1] < BUNDLED_TEST_ROWS[0]) o.testRows = [...BUNDLED_TEST_ROWS];
   }
   return o;
 }

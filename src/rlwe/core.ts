@@ -93,6 +93,22 @@ export interface PublicKeyLike {
 }
 
 /**
+ * How many special primes public-key encryption divides by: the fewest first
+ * primes of P whose product reaches 2^24 (all of P if none does); see
+ * {@link encryptZeroPublicInto}.
+ * @param params the parameters
+ * @returns a count in [1, |P|]
+ */
+export function publicKeyModDownPrimes(params: RlweParameters): number {
+  let bits = 0;
+  for (let k = 0; k < params.P.length; k++) {
+    bits += Math.log2(params.P[k]);
+    if (bits >= 24) return k + 1;
+  }
+  return params.P.length;
+}
+
+/**
  * An encryption of zero under the public key at `level`: over Q_l ∪ {P_0} (or
  * more special primes, see below),
  * (b u + e_0, a u + e_1) with u ternary and e_0, e_1 Gaussian, then divided by
@@ -118,22 +134,6 @@ export interface PublicKeyLike {
  * @param c0 destination of the first component
  * @param c1 destination of the second component
  */
-/**
- * How many special primes public-key encryption divides by: the fewest first
- * primes of P whose product reaches 2^24 (all of P if none does); see
- * {@link encryptZeroPublicInto}.
- * @param params the parameters
- * @returns a count in [1, |P|]
- */
-export function publicKeyModDownPrimes(params: RlweParameters): number {
-  let bits = 0;
-  for (let k = 0; k < params.P.length; k++) {
-    bits += Math.log2(params.P[k]);
-    if (bits >= 24) return k + 1;
-  }
-  return params.P.length;
-}
-
 export function encryptZeroPublicInto(
   params: RlweParameters, pk: PublicKeyLike, source: RandomSource, switcher: KeySwitcher,
   level: number, c0: RnsPoly, c1: RnsPoly,

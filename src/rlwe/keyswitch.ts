@@ -110,8 +110,11 @@ export class KeySwitcher {
   /** (P_0 ... P_{primes-1})^-1 mod q_i with Shoup constants, i < |Q| (the parameters' own for all of P). */
   private pInverse(primes: number): { w: Uint32Array; ws: Float64Array } {
     const prm = this.params;
-    if (primes === prm.P.length) return { w: prm.pInvModQ, ws: prm.pInvModQShoup };
     let c = this.pInv.get(primes);
+    if (c === undefined && primes === prm.P.length) {
+      c = { w: prm.pInvModQ, ws: prm.pInvModQShoup };
+      this.pInv.set(primes, c);
+    }
     if (c === undefined) {
       const w = new Uint32Array(prm.Q.length);
       const ws = new Float64Array(prm.Q.length);
