@@ -14,5 +14,5 @@ export * from './poly_eval.js';
 export * from './precision.js';
 export * from './lintrans.js';
 export * from './rotsum.js';
-export { type CompactPlaintext, compactPlaintext, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
+export { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
 export * from './bootstrap/index.js';

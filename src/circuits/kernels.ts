@@ -18,7 +18,7 @@
  */
 
 import { Ciphertext, CkksError, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
-import { mulAddLimbs, mulAddLimbsRepeated, mulScalarAddLimbs } from '../ntt/index.js';
+import { type RnsPoly, mulAddLimbs, mulAddLimbsRepeated, mulScalarAddLimbs } from '../ntt/index.js';
 
 /**
  * The residue in [0, q) of an integer-valued float64 of any magnitude (`%` is exact on doubles).
@@ -125,16 +125,34 @@ function plainThenAdd(op: string, ev: Evaluator, acc: Ciphertext, x: Ciphertext,
  * N = 2^16, whose transforms act on 2^14 values).
  */
 export interface CompactPlaintext {
-  /** level + 1 limbs of N / repeat words, limb after limb. */
+  /** level + 1 limbs (level + 1 + |P| when {@link extended}) of N / repeat words, limb after limb. */
   readonly data: Uint32Array;
   /** Run length r = N / (2 slots) (1: a full-slot plaintext, stored as it is). */
   readonly repeat: number;
-  /** Level of the plaintext. */
+  /** Level of the plaintext (its Q part). */
   readonly level: number;
   /** Its scale. */
   readonly scale: number;
   /** Its slot count. */
   readonly slots: number;
+  /** Whether the limbs of P follow those of Q_level (an encoding over Q_l ∪ P, `Encoder.encodeExtended`). */
+  readonly extended: boolean;
+}
+
+/** One word per run of N/(2 slots) of the first `limbs` limbs of src, the runs checked. */
+function compactWords(op: string, N: number, src: Uint32Array, limbs: number, slots: number): Uint32Array {
+  const repeat = N / (2 * slots);
+  if (repeat === 1) return src.subarray(0, limbs * N);
+  const M = N / repeat;
+  const data = new Uint32Array(limbs * M);
+  for (let j = 0, c = 0; j < limbs * M; j++) {
+    const v = src[c];
+    for (let t = 0; t < repeat; t++, c++) {
+      if (src[c] !== v) throw new CkksError('INVALID_ARGUMENT', op, `the plaintext is not a ${slots}-slot encoding (its NTT form has no runs of ${repeat} equal values)`);
+    }
+    data[j] = v;
+  }
+  return data;
 }
 
 /**
@@ -147,21 +165,27 @@ export interface CompactPlaintext {
  * @throws CkksError (INVALID_ARGUMENT) if pt is not made of such runs (it was not encoded with pt.slots slots)
  */
 export function compactPlaintext(params: Parameters, pt: Plaintext): CompactPlaintext {
-  const N = params.N;
-  const repeat = N / (2 * pt.slots);
-  const src = pt.poly.data;
-  const limbs = pt.level + 1;
-  if (repeat === 1) return { data: src.subarray(0, limbs * N), repeat, level: pt.level, scale: pt.scale, slots: pt.slots };
-  const M = N / repeat;
-  const data = new Uint32Array(limbs * M);
-  for (let j = 0, c = 0; j < limbs * M; j++) {
-    const v = src[c];
-    for (let t = 0; t < repeat; t++, c++) {
-      if (src[c] !== v) throw new CkksError('INVALID_ARGUMENT', 'circuits.compactPlaintext', `the plaintext is not a ${pt.slots}-slot encoding (its NTT form has no runs of ${repeat} equal values)`);
-    }
-    data[j] = v;
-  }
-  return { data, repeat, level: pt.level, scale: pt.scale, slots: pt.slots };
+  const data = compactWords('circuits.compactPlaintext', params.N, pt.poly.data, pt.level + 1, pt.slots);
+  return { data, repeat: params.N / (2 * pt.slots), level: pt.level, scale: pt.scale, slots: pt.slots, extended: false };
+}
+
+/**
+ * The compact form of an encoding over Q_level ∪ P (`Encoder.encodeExtended`,
+ * level + 1 + |P| limbs in NTT form), runs checked as in {@link compactPlaintext}.
+ * @param params the parameters it was encoded under
+ * @param poly the encoding
+ * @param level the level of its Q part
+ * @param scale its scale
+ * @param slots its slot count
+ * @returns its compact form, `extended` (sharing poly's words when slots = N/2)
+ * @throws CkksError (INVALID_ARGUMENT) if poly has not level + 1 + |P| limbs in NTT form, or no runs
+ */
+export function compactExtended(params: Parameters, poly: RnsPoly, level: number, scale: number, slots: number): CompactPlaintext {
+  const op = 'circuits.compactExtended';
+  const limbs = level + 1 + params.P.length;
+  if (poly.limbs !== limbs || !poly.isNtt || poly.N !== params.N) throw new CkksError('INVALID_ARGUMENT', op, `need ${limbs} limbs in NTT form (Q_${level} then P), got ${poly.limbs}${poly.isNtt ? '' : ' (not NTT form)'}`);
+  const data = compactWords(op, params.N, poly.data, limbs, slots);
+  return { data, repeat: params.N / (2 * slots), level, scale, slots, extended: true };
 }
 
 /**

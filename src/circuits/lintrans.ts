@@ -19,6 +19,12 @@
  * of two) is chosen by the cost model: fewest key switchings (baby rotations
  * plus giant rotations), then fewest giant steps (they cannot be hoisted).
  *
+ * Double hoisting (the default where it saves ModDowns; ./bsgs-qp.ts,
+ * Bossuat et al., Eurocrypt 2021, section 6.1): the baby rotations stay over
+ * Q_l ∪ P without a ModDown, the inner sums are taken there with diagonals
+ * encoded over Q_l ∪ P, and the whole sum is divided by P once. With single
+ * hoisting instead:
+ *
  * Lazy evaluation where it pays: the inner sums are accumulated by fused
  * multiply-adds into one ciphertext (no temporaries); the giant step 0 needs
  * no rotation; with two or more giant rotations their key switchings are
@@ -51,7 +57,8 @@ import {
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForRotation } from '../ntt/index.js';
-import { type CompactPlaintext, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
+import { bsgsDoubleHoisted } from './bsgs-qp.js';
+import { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
 import { LazyRotationSum } from './rotsum.js';
 
 /** A diagonal: n reals or {re, im}. */
@@ -268,9 +275,16 @@ export interface LinearTransformOptions extends LinearTransformPlanOptions {
   /**
    * Accumulate the giant steps over Q_l ∪ P with one ModDown (./rotsum.ts)
    * when there are at least two giant rotations (default true); false: one
-   * complete rotation per giant step.
+   * complete rotation per giant step. Applies to single hoisting.
    */
   lazyGiants?: boolean;
+  /**
+   * 'double': baby steps kept over Q_l ∪ P, no ModDown until the giant steps
+   * (./bsgs-qp.ts; the diagonals are then encoded over Q_l ∪ P, |P| limbs
+   * more each); 'single': one ModDown per baby rotation. Default 'double'
+   * when it saves ModDowns (2 baby steps > giant rotations), else 'single'.
+   */
+  hoisting?: 'double' | 'single';
 }
 
 /** Left rotation by r of a length-n vector into out (centred r). */
@@ -294,8 +308,10 @@ export class LinearTransform {
   readonly level: number;
   /** Scale of the encoded diagonals. */
   readonly scale: number;
-  /** Whether the giant steps share one ModDown. */
+  /** Whether the giant steps share one ModDown (single hoisting). */
   readonly lazyGiants: boolean;
+  /** Whether the baby steps stay over Q_l ∪ P (./bsgs-qp.ts). */
+  readonly doubleHoisting: boolean;
   /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */
   private readonly encoded: CompactPlaintext[][];
 
@@ -323,25 +339,33 @@ export class LinearTransform {
     this.plan = planLinearTransform(diagonals.keys(), n, opts);
     this.level = level;
     this.scale = opts.scale ?? levelModulus(params, level);
-    this.lazyGiants = (opts.lazyGiants ?? true) && this.plan.giantSteps.length >= 2;
+    const hoisting = opts.hoisting ?? (2 * this.plan.babySteps.length > this.plan.giantSteps.length ? 'double' : 'single');
+    if (hoisting !== 'double' && hoisting !== 'single') throw new CkksError('INVALID_ARGUMENT', op, `hoisting must be 'double' or 'single', got ${String(hoisting)}`);
+    this.doubleHoisting = hoisting === 'double' && params.P.length > 0;
+    this.lazyGiants = !this.doubleHoisting && (opts.lazyGiants ?? true) && this.plan.giantSteps.length >= 2;
     const re = new Float64Array(n);
     const im = new Float64Array(n);
+    const encode = (v: ArrayLike<number> | ComplexArrayLike): CompactPlaintext =>
+      this.doubleHoisting
+        ? compactExtended(params, encoder.encodeExtended(v, level, this.scale, n), level, this.scale, n)
+        : compactPlaintext(params, encoder.encode(v, level, this.scale, n));
     this.encoded = this.plan.giants.map((g) =>
       g.diagonals.map((k) => {
         const d = byIndex.get(k) as Diagonal;
         if (isComplex(d)) {
           rotateInto(d.re, -g.rotation, n, re);
           rotateInto(d.im, -g.rotation, n, im);
-          return compactPlaintext(params, encoder.encode({ re, im }, level, this.scale, n));
+          return encode({ re, im });
         }
-        return compactPlaintext(params, encoder.encode(rotateInto(d, -g.rotation, n, re), level, this.scale, n));
+        return encode(rotateInto(d, -g.rotation, n, re));
       }),
     );
   }
 
   /**
    * Bytes held by the encoded diagonals: (level + 1) N / r words of 4 bytes per
-   * diagonal, r = N/(2n) (a quarter of a plaintext's size at n = N/8).
+   * diagonal, r = N/(2n) (a quarter of a plaintext's size at n = N/8), and
+   * (level + 1 + |P|) N / r with double hoisting.
    * @returns the size in bytes
    */
   get byteLength(): number {
@@ -381,6 +405,10 @@ export class LinearTransform {
       throw new LevelMismatchError(op, `the Galois keys for rotations ${low.join(', ')} were generated for levels below the transform's level ${this.level}`);
     }
     const plan = this.plan;
+    if (this.doubleHoisting) {
+      const y = bsgsDoubleHoisted(ev, x, plan, this.encoded, x.scale * this.scale);
+      return ev.rescale(y, y);
+    }
     const babies = new Map<number, Ciphertext>([[0, x]]);
     if (plan.babySteps.length > 0) {
       const rotated = ev.rotateHoistedNew(x, plan.babySteps);

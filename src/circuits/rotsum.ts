@@ -24,7 +24,8 @@ import { RnsPoly, addPermutedLimbs, automorphismNttIndex, galoisElementForRotati
 const switchers = new WeakMap<Evaluator, KeySwitcher>();
 const permutations = new WeakMap<Evaluator, Map<number, Uint32Array>>();
 
-function switcherOf(ev: Evaluator): KeySwitcher {
+/** The key switcher of an evaluator's parameters, one per evaluator (scratch buffers reused). @internal */
+export function switcherOf(ev: Evaluator): KeySwitcher {
   let ks = switchers.get(ev);
   if (ks === undefined) {
     ks = new KeySwitcher(ev.params);
@@ -33,7 +34,8 @@ function switcherOf(ev: Evaluator): KeySwitcher {
   return ks;
 }
 
-function permutationOf(ev: Evaluator, g: number): Uint32Array {
+/** The NTT slot permutation of the automorphism g, cached per evaluator. @internal */
+export function permutationOf(ev: Evaluator, g: number): Uint32Array {
   let m = permutations.get(ev);
   if (m === undefined) {
     m = new Map();

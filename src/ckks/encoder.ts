@@ -31,7 +31,7 @@
  * @module
  */
 
-import { RnsPoly, invMod, polyForwardNtt, polyInverseNtt, shoupConstant } from '../ntt/index.js';
+import { RnsPoly, forwardNtt, invMod, polyForwardNtt, polyInverseNtt, shoupConstant } from '../ntt/index.js';
 import { CkksError } from '../rlwe/index.js';
 import { SpecialFft } from './fft.js';
 import type { Parameters } from './params.js';
@@ -217,7 +217,62 @@ export class Encoder {
     checkScale(op, sc);
     checkSlots(op, params, n);
     this.checkOut(op, out, level);
+    const small = this.embed(op, values, level, sc, n);
+    const pt = out ?? new Plaintext(params, level, sc, n);
+    pt.scale = sc;
+    pt.slots = n;
+    const poly = pt.poly;
+    poly.isNtt = false;
+    for (let l = 0; l <= level; l++) this.residues(n, poly.data, l * params.N, params.Q[l], small);
+    polyForwardNtt(poly, params.basisQ);
+    return pt;
+  }
 
+  /**
+   * Encode like {@link encode}, over Q_level ∪ P: the same integer polynomial
+   * m = round(scale * sigma^-1(pi^-1(z))) with level + 1 + |P| limbs,
+   * Q_0..Q_level then P_0..P_{|P|-1} (the layout of the key switcher's
+   * accumulators, src/rlwe/keyswitch.ts), NTT form. Plaintext operands of
+   * products taken before a ModDown need it: the baby steps of a linear
+   * transform kept over Q_l ∪ P (double hoisting, Bossuat, Mouchet,
+   * Troncoso-Pastoriza and Hubaux, Eurocrypt 2021, section 6.1; Lattigo
+   * encodes its diagonals over QP the same way).
+   * @param values the slot values, as for {@link encode}
+   * @param level level of the Q part, in [0, params.maxLevel]
+   * @param scale encoding scale (default params.defaultScale)
+   * @param slots number of slots, a power of two in [1, N/2] (default params.slots)
+   * @returns a new polynomial of level + 1 + |P| limbs in NTT form
+   * @throws as {@link encode} (the range check is against Q_level / 2, as there)
+   */
+  encodeExtended(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number): RnsPoly {
+    const op = 'Encoder.encodeExtended';
+    const params = this.params;
+    const sc = scale ?? params.defaultScale;
+    const n = slots ?? params.slots;
+    checkLevel(op, params, level);
+    checkScale(op, sc);
+    checkSlots(op, params, n);
+    const small = this.embed(op, values, level, sc, n);
+    const N = params.N;
+    const nQ = params.Q.length;
+    const limbs = level + 1 + params.P.length;
+    const poly = new RnsPoly(N, limbs, undefined, false);
+    for (let l = 0; l < limbs; l++) {
+      const k = l <= level ? l : nQ + (l - level - 1); // index in Q ∪ P
+      const limb = poly.data.subarray(l * N, (l + 1) * N);
+      this.residues(n, poly.data, l * N, params.basisQP.moduli[k], small);
+      forwardNtt(limb, params.basisQP.tables[k]);
+    }
+    poly.isNtt = true;
+    return poly;
+  }
+
+  /**
+   * The common part of the encoders: load the values, inverse special FFT,
+   * scale and round in the scratch buffers, check the range against Q_level / 2.
+   * @returns whether every rounded coefficient is below 2^52 in magnitude
+   */
+  private embed(op: string, values: ArrayLike<number> | ComplexArrayLike, level: number, sc: number, n: number): boolean {
     const [re, im] = this.scratch();
     if (isComplexInput(values)) {
       this.loadValues(op, values.re, 'values.re', re, n);
@@ -242,40 +297,35 @@ export class Encoder {
       if (m > maxAbs || m !== m) maxAbs = m; // NaN propagates
     }
     this.checkCoefficientRange(op, maxAbs, level, sc);
+    return maxAbs < 2 ** 52;
+  }
 
-    const pt = out ?? new Plaintext(params, level, sc, n);
-    pt.scale = sc;
-    pt.slots = n;
-    const poly = pt.poly;
-    poly.isNtt = false;
-    const N = params.N;
+  /**
+   * One limb of an encoding from the rounded values in the scratch buffers:
+   * coefficient i gap gets re[i] mod q and (i + n) gap gets im[i] mod q, the
+   * others 0 (gap = N / 2n). Below 2^52 in magnitude (always, at the usual
+   * scales) by a float64 quotient estimate, exact: t = floor(a / q) +- 1,
+   * t q < 2^52 + 2^30 is an exact product and a - t q is exact in [-q, 2q);
+   * else by `%` (exact on integer-valued doubles, but several times slower).
+   */
+  private residues(n: number, data: Uint32Array, base: number, q: number, small: boolean): void {
+    const [re, im] = this.scratch();
+    const N = this.params.N;
     const gap = N / (2 * n);
     const off2 = n * gap; // = N/2
-    const data = poly.data;
-    // Residues: below 2^52 in magnitude (always, at the usual scales) by a
-    // float64 quotient estimate, exact: t = floor(a / q) +- 1, t q < 2^52 + 2^30
-    // is an exact product and a - t q is exact in [-q, 2q); else by `%` (exact on
-    // integer-valued doubles, but several times slower).
-    const small = maxAbs < 2 ** 52;
-    for (let l = 0; l <= level; l++) {
-      const q = params.Q[l];
+    if (gap !== 1) data.fill(0, base, base + N);
+    if (small) {
       const qInv = 1 / q;
-      const base = l * N;
-      if (gap !== 1) data.fill(0, base, base + N);
-      if (small) {
-        residuesOfSmallIntegers(re, n, data, base, gap, q, qInv);
-        residuesOfSmallIntegers(im, n, data, base + off2, gap, q, qInv);
-      } else {
-        for (let i = 0, p = base; i < n; i++, p += gap) {
-          const a = re[i] % q; // exact, in (-q, q)
-          data[p] = a < 0 ? a + q : a;
-          const b = im[i] % q;
-          data[p + off2] = b < 0 ? b + q : b;
-        }
-      }
+      residuesOfSmallIntegers(re, n, data, base, gap, q, qInv);
+      residuesOfSmallIntegers(im, n, data, base + off2, gap, q, qInv);
+      return;
     }
-    polyForwardNtt(poly, params.basisQ);
-    return pt;
+    for (let i = 0, p = base; i < n; i++, p += gap) {
+      const a = re[i] % q; // exact, in (-q, q)
+      data[p] = a < 0 ? a + q : a;
+      const b = im[i] % q;
+      data[p + off2] = b < 0 ? b + q : b;
+    }
   }
 
   /**

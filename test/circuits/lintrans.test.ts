@@ -21,6 +21,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CkksError, LevelMismatchError, MissingKeyError } from '../../src/ckks/index.js';
 import { LazyRotationSum, LinearTransform, butterflyDiagonals, centredIndex, compactPlaintext, diagonalsOf, linearTransformSteps, mulCompactPlainThenAdd, mulPlainThenAdd, planLinearTransform, zeroCiphertext } from '../../src/circuits/index.js';
 import { type Ctx, SHALLOW11, decrypt, encrypt, expectBits, makeCtx, uniformVec } from './helpers.js';
+import { inverseNtt } from '../../src/ntt/index.js';
 
 const DENSE_N = 64;
 const BAND_N = 256;
@@ -171,8 +172,12 @@ describe('encrypted transforms (logN 11)', () => {
     const full = ctx.encoder.encode(uniformVec(N / 2, 32), 2, 2 ** 30);
     full.slots = DENSE_N;
     expect(() => compactPlaintext(ctx.params, full)).toThrow(CkksError);
-    const lt = new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2);
+    const lt = new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2, { hoisting: 'single' });
     expect(lt.byteLength).toBe(DENSE_N * 3 * 4 * DENSE_N * 2);
+    // Double hoisting keeps the diagonals over Q_2 ∪ P: |P| limbs more each.
+    const dh = new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2);
+    expect(dh.doubleHoisting).toBe(true);
+    expect(dh.byteLength).toBe(DENSE_N * (3 + ctx.params.P.length) * 4 * DENSE_N * 2);
   });
 
   it('random banded 256 x 256 (5 diagonals), one level below the top', () => {
@@ -207,8 +212,8 @@ describe('encrypted transforms (logN 11)', () => {
     const diags = diagonalsOf(denseM, DENSE_N);
     const x = uniformVec(DENSE_N, 20);
     const ct = encrypt(ctx, x, { slots: DENSE_N });
-    const lazy = new LinearTransform(ctx.encoder, diags, DENSE_N, ct.level);
-    const eager = new LinearTransform(ctx.encoder, diags, DENSE_N, ct.level, { lazyGiants: false });
+    const lazy = new LinearTransform(ctx.encoder, diags, DENSE_N, ct.level, { hoisting: 'single' });
+    const eager = new LinearTransform(ctx.encoder, diags, DENSE_N, ct.level, { hoisting: 'single', lazyGiants: false });
     expect(lazy.lazyGiants).toBe(true);
     expect(eager.lazyGiants).toBe(false);
     const a = check(lazy, ct);
@@ -217,6 +222,53 @@ describe('encrypted transforms (logN 11)', () => {
     expectBits('dense 64 lazy', decrypt(ctx, a), want, 17);
     expectBits('dense 64 eager', decrypt(ctx, b), want, 17);
     expectBits('lazy vs eager', decrypt(ctx, a), decrypt(ctx, b), 17);
+  });
+
+  it('double hoisting (baby steps over Q_l ∪ P) agrees with single hoisting, with the same counters', () => {
+    const x = uniformVec(BAND_N, 24);
+    const ct = encrypt(ctx, x, { slots: BAND_N, level: 2 });
+    for (const [M, n, c] of [[bandM, BAND_N, ct], [denseM, DENSE_N, encrypt(ctx, x.subarray(0, DENSE_N), { slots: DENSE_N })]] as const) {
+      const diags = diagonalsOf(M, n);
+      const dbl = new LinearTransform(ctx.encoder, diags, n, c.level, { hoisting: 'double' });
+      const sgl = new LinearTransform(ctx.encoder, diags, n, c.level, { hoisting: 'single' });
+      expect(dbl.doubleHoisting).toBe(true);
+      expect(sgl.doubleHoisting).toBe(false);
+      const a = check(dbl, c);
+      const b = check(sgl, c);
+      const want = matVec(M, x.subarray(0, n), n);
+      expectBits(`double ${n}`, decrypt(ctx, a), want, 17);
+      expectBits(`double vs single ${n}`, decrypt(ctx, a), decrypt(ctx, b), 17);
+    }
+    // Without baby steps (one diagonal per giant step) double hoisting saves nothing: not the default.
+    const giantsOnly = new LinearTransform(ctx.encoder, new Map([[0, uniformVec(DENSE_N, 25)], [8, uniformVec(DENSE_N, 26)]]), DENSE_N, 2, { baby: 1 });
+    expect(giantsOnly.doubleHoisting).toBe(false);
+    expect(() => new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2, { hoisting: 'triple' as 'double' })).toThrow(CkksError);
+  });
+
+  it('Encoder.encodeExtended: the Q limbs of encode, and the same integers modulo the primes of P', () => {
+    const n = DENSE_N;
+    const v = uniformVec(n, 27);
+    const level = 2;
+    const scale = 2 ** 20; // coefficients far below q_0 / 2: readable from limb 0 alone
+    const pt = ctx.encoder.encode(v, level, scale, n);
+    const ext = ctx.encoder.encodeExtended(v, level, scale, n);
+    const N = ctx.params.N;
+    const K = ctx.params.P.length;
+    expect(ext.limbs).toBe(level + 1 + K);
+    expect(ext.data.subarray(0, (level + 1) * N)).toEqual(pt.poly.data.subarray(0, (level + 1) * N));
+    const q0 = ctx.params.Q[0];
+    const m = pt.poly.data.slice(0, N);
+    inverseNtt(m, ctx.params.basisQ.tables[0]);
+    const nQ = ctx.params.Q.length;
+    for (let k = 0; k < K; k++) {
+      const p = ctx.params.P[k];
+      const limb = ext.data.slice((level + 1 + k) * N, (level + 2 + k) * N);
+      inverseNtt(limb, ctx.params.basisQP.tables[nQ + k]);
+      for (let c = 0; c < N; c++) {
+        const centred = BigInt(m[c] > q0 / 2 ? m[c] - q0 : m[c]);
+        expect(limb[c]).toBe(Number(((centred % BigInt(p)) + BigInt(p)) % BigInt(p)));
+      }
+    }
   });
 
   it('LazyRotationSum: sum of rotations with one ModDown; typed errors', () => {

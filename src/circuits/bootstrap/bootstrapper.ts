@@ -67,6 +67,14 @@ export interface BootstrapOptions extends EvalModOptions {
    * (2 pi x)^2 / 6, x the coefficient over q_0, grows.
    */
   logMessageRatio?: number;
+  /**
+   * Hoisting of the CoeffsToSlots and SlotsToCoeffs transforms
+   * (LinearTransformOptions.hoisting): 'double' keeps their baby steps over
+   * Q_l ∪ P (faster, diagonals |P| limbs longer), 'single' one ModDown per
+   * baby step. Default: each transform's own default ('double' where it saves
+   * ModDowns).
+   */
+  hoisting?: 'double' | 'single';
 }
 
 /** Levels and key switchings of one bootstrapping, known before running. */
@@ -208,6 +216,7 @@ export class Bootstrapper {
   /** StC transforms but the last, and the last one per diagonal scale. */
   private readonly stcTransforms: LinearTransform[];
   private readonly stcLast = new Map<number, LinearTransform>();
+  private readonly hoisting: { hoisting?: 'double' | 'single' };
 
   /**
    * The rotation steps a bootstrapper with these options uses; generate them
@@ -301,6 +310,8 @@ export class Bootstrapper {
     this.encoder = encoder;
     this.lay = lay;
     const top = params.depth;
+    const hoisting = opts.hoisting === undefined ? {} : { hoisting: opts.hoisting };
+    this.hoisting = hoisting;
     this.ctsTransforms = lay.cts.map((m, i) => {
       const level = params.levelTops[top - i];
       let scale: number | undefined;
@@ -309,10 +320,10 @@ export class Bootstrapper {
         const qE = levelModulus(params, params.levelTops[top - i - 1]);
         scale = (levelModulus(params, level) * qE) / lay.evalMod.K / q0;
       }
-      return new LinearTransform(encoder, centred(m, lay.size), lay.size, level, scale === undefined ? {} : { scale });
+      return new LinearTransform(encoder, centred(m, lay.size), lay.size, level, { ...hoisting, ...(scale === undefined ? {} : { scale }) });
     });
     const stcTop = top - lay.cost.ctsLevels - lay.cost.evalModLevels;
-    this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i]));
+    this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i], hoisting));
   }
 
   /**
@@ -408,7 +419,7 @@ export class Bootstrapper {
     let last = this.stcLast.get(diagScale);
     if (last === undefined) {
       if (this.stcLast.size >= 4) this.stcLast.clear();
-      last = new LinearTransform(this.encoder, centred(lay.stc[lay.stc.length - 1], lay.size), lay.size, level, { scale: diagScale });
+      last = new LinearTransform(this.encoder, centred(lay.stc[lay.stc.length - 1], lay.size), lay.size, level, { ...this.hoisting, scale: diagScale });
       this.stcLast.set(diagScale, last);
     }
     const out = last.evaluate(ev, y);
