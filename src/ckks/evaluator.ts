@@ -29,7 +29,7 @@ import {
 import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey, checkKeyLevel } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
-import { rescaleComponent, residueOfInteger } from './kernels.js';
+import { rescaleComponent, rescaleComponentTwo, residueOfInteger } from './kernels.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
 
 /**
@@ -500,11 +500,13 @@ export class Evaluator extends EvaluatorBase {
   /**
    * Rescale: divide by the primes of the top level with rounding and drop
    * them (Cheon, Han, Kim, Kim and Song, SAC 2018, section 3.3). With one prime
-   * per level that is q_l; a high-precision level of k primes
-   * (`levelPrimes`) divides by q_l q_{l-1} ... q_{l-k+1}, one prime after the
-   * other (each step rounds to nearest, so the result is within 1/2 + 1/(2 q)
-   * of round(c / (q_l ... q_{l-k+1}))). The scale becomes scale / q_l / ... as
-   * float64 quotients.
+   * per level that is round(c / q_l). A high-precision level of two primes
+   * (`levelPrimes`) divides by their product in one pass: the result is
+   * exactly round(c / (q_l q_{l-1})) (see rescaleComponentTwo in kernels.ts).
+   * A level of k > 2 primes divides by q_l q_{l-1} ... q_{l-k+1} one prime
+   * after the other (each step rounds to nearest, so the result is within
+   * 1/2 + 1/(2 q) of round(c / (q_l ... q_{l-k+1}))). The scale becomes
+   * scale / q_l / ... as float64 quotients.
    * @param a the ciphertext, at the top prime of a level
    * @param out destination (may alias a), at level l - k on return
    * @returns out
@@ -528,29 +530,37 @@ export class Evaluator extends EvaluatorBase {
     let scale = a.scale;
     for (let j = 0; j < k; j++) scale /= prm.Q[l - j];
     const slots = a.slots;
-    // Destinations of l limbs (what the first division writes): fresh polynomials
-    // when out aliases a, else out reshaped to level l - 1; cut to level l - k at the end.
+    // Two primes in one pass (exact), else one prime per pass.
+    const two = k === 2 ? prm.rescaleTwo[l] : undefined;
+    const first = two === undefined ? 1 : 2;
+    // Destinations of l + 1 - first limbs (what the first pass writes): fresh polynomials
+    // when out aliases a, else out reshaped to level l - first; cut to level l - k at the end.
     let dst: Uint32Array[];
     let fresh: RnsPoly[] | undefined;
     if (out === a) {
-      fresh = src.map(() => new RnsPoly(N, l, undefined, true));
+      fresh = src.map(() => new RnsPoly(N, l + 1 - first, undefined, true));
       dst = fresh.map((p) => p.data);
     } else {
-      reshape(prm, out, src.length - 1, l - 1);
+      reshape(prm, out, src.length - 1, l - first);
       dst = out.c.map((p) => p.data);
     }
-    // First prime from the source into the destination, the others in place
-    // (rescaleComponent reads every element before writing it).
-    for (let j = 0; j < k; j++) {
-      const top = l - j;
-      const tables = { tables: prm.basisQ.tables, inv: prm.rescaleInv[top], invShoup: prm.rescaleInvShoup[top] };
-      for (let c = 0; c < src.length; c++) rescaleComponent(j === 0 ? src[c] : dst[c], dst[c], tables, top, N, last, tmp);
+    if (two !== undefined) {
+      const xb = new Uint32Array(N);
+      for (let c = 0; c < src.length; c++) rescaleComponentTwo(src[c], dst[c], prm.basisQ.tables, two, l, N, last, xb, tmp);
+    } else {
+      // First prime from the source into the destination, the others in place
+      // (rescaleComponent reads every element before writing it).
+      for (let j = 0; j < k; j++) {
+        const top = l - j;
+        const tables = { tables: prm.basisQ.tables, inv: prm.rescaleInv[top], invShoup: prm.rescaleInvShoup[top] };
+        for (let c = 0; c < src.length; c++) rescaleComponent(j === 0 ? src[c] : dst[c], dst[c], tables, top, N, last, tmp);
+      }
     }
     if (fresh !== undefined) {
       out.c.length = 0;
       out.c.push(...fresh);
     }
-    if (k > 1) reshape(prm, out, src.length - 1, l - k);
+    if (k > first) reshape(prm, out, src.length - 1, l - k);
     out.scale = scale;
     out.slots = slots;
     out.seed = undefined;

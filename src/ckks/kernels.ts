@@ -1,12 +1,14 @@
 /**
- * The rescaling kernel of the CKKS evaluator: one component of a division by
- * the top prime with rounding. (The pointwise kernels, sums, products and the
- * tensor product, are the ring layer's: src/ntt/pointwise.ts.)
+ * The rescaling kernels of the CKKS evaluator: one component of a division by
+ * the top prime, or by the two top primes of a high-precision level, with
+ * rounding. (The pointwise kernels, sums, products and the tensor product,
+ * are the ring layer's: src/ntt/pointwise.ts.)
  *
  * @module
  */
 
 import { type NttTables, forwardNttLazy, inverseNttLazyInput } from '../ntt/index.js';
+import type { RescaleTwoTables } from './params.js';
 
 /** Tables the rescaling kernel reads for the prime it divides by. */
 export interface RescaleTables {
@@ -55,6 +57,134 @@ export function rescaleComponent(S: Uint32Array, O: Uint32Array, t: RescaleTable
 }
 
 /**
+ * One component of a rescale by Q' = q_a q_b, the two top primes of a
+ * high-precision level (q_b = q_l, q_a = q_{l-1}), in one pass: the RNS form
+ * of the division by the product (Cheon, Han, Kim, Kim and Song, SAC 2018,
+ * section 3.3, with rounding, divided by Q' at once instead of by q_l then
+ * q_{l-1}). The two top limbs go to coefficient form; the centered remainder
+ * r = [S]_{Q'} in (-Q'/2, Q'/2) comes from their residues x_a, x_b by Garner's
+ * formula x = x_a + q_a y, y = (x_b - x_a) q_a^-1 mod q_b, with x - Q' taken
+ * when x > (Q' - 1)/2 (decided from y and x_a: x itself, up to 60 bits, is
+ * never formed); then for each i < l - 1, with one forward NTT of r mod q_i,
+ * O_i = (S_i - r) (q_a q_b)^-1 mod q_i. So O = (S - r) / Q' = round(S / Q')
+ * exactly, for the integer S of any representative of the input modulo
+ * q_0 ... q_l (Q' is odd: no ties). S and O in NTT form; O may alias S (limb
+ * i of O is written after limb i of S is read, element by element, and the two
+ * top limbs are copied out first).
+ * Bounds: see {@link garnerRemainder}, {@link twoPrimeRemainder} and
+ * {@link subtractScale}.
+ * @param S source component (l + 1 limbs, NTT form)
+ * @param O destination (l - 1 limbs, NTT form)
+ * @param tables NTT tables of q_0..q_l
+ * @param t the pair's constants: params.rescaleTwo[l]
+ * @param l the top prime's index (q_l and q_{l-1} are divided away), l >= 1
+ * @param N ring degree
+ * @param xa scratch of N words (x_a, then kept for the remainders)
+ * @param xb scratch of N words (x_b, then z, see {@link garnerRemainder})
+ * @param tmp scratch of N words
+ */
+export function rescaleComponentTwo(
+  S: Uint32Array, O: Uint32Array, tables: readonly NttTables[], t: RescaleTwoTables,
+  l: number, N: number, xa: Uint32Array, xb: Uint32Array, tmp: Uint32Array,
+): void {
+  const ta = tables[l - 1];
+  const tb = tables[l];
+  xa.set(S.subarray((l - 1) * N, l * N));
+  inverseNttLazyInput(xa, ta); // [0, q_a)
+  xb.set(S.subarray(l * N, (l + 1) * N));
+  inverseNttLazyInput(xb, tb); // [0, q_b)
+  garnerRemainder(xa, xb, N, ta.q, tb.q, t.garnerShift, t.garnerInv, t.garnerInvShoup);
+  // One kernel per loop, as in rescaleComponent (whole-function compilation by V8).
+  for (let i = 0; i < l - 1; i++) {
+    const tab = tables[i];
+    const q = tab.q;
+    twoPrimeRemainder(xa, xb, tmp, N, q, t.qaMod[i], t.qaModShoup[i], t.prodNeg[i]);
+    forwardNttLazy(tmp, tab); // [0, 4q)
+    subtractScale(S, tmp, O, i * N, N, q, t.inv[i], t.invShoup[i]);
+  }
+}
+
+/**
+ * Garner's step of the two-prime remainder, for c < N: from x_a = xa[c] in
+ * [0, q_a) and x_b = xb[c] in [0, q_b), y = (x_b - x_a) q_a^-1 mod q_b in
+ * [0, q_b), so that x = x_a + q_a y in [0, Q') is the residue modulo Q' = q_a q_b;
+ * then xb[c] = z = y + q_b when x <= H = (Q' - 1)/2, z = y when x > H, in
+ * [0, 2 q_b), so that the centered remainder is r = x_a + q_a z - Q' in
+ * [-H, H] in both cases. xa is left as is.
+ * The comparison: H = q_a hy + hx with hy = (q_b - 1)/2, hx = (q_a - 1)/2 (q_a,
+ * q_b odd), so x - H = q_a (y - hy) + (x_a - hx) with |x_a - hx| < q_a: x > H
+ * iff y > hy, or y = hy and x_a > hx, i.e. iff 2 (hy - y) + sign(hx - x_a) < 0
+ * (sign as 0 or -1 from the int32 sign bit; |2 (hy - y)| < q_b < 2^30, int32).
+ * Bounds: d = x_b - x_a + shift with shift = ceil(q_a / q_b) q_b in [q_a, q_a + q_b)
+ * lies in (0, q_a + 2 q_b) < 3 * 2^30 < 2^32, exact in float64 and a multiple-of-q_b
+ * shift of x_b - x_a; d * ws < 2^32 in float64; Math.imul wraps modulo 2^32 (int32)
+ * and the Shoup remainder minus q_b is in [-q_b, q_b), one correction; z < 2 q_b < 2^31.
+ * @param xa x_a per coefficient (coefficient form of limb l - 1)
+ * @param xb x_b per coefficient (coefficient form of limb l), overwritten with z
+ * @param N ring degree
+ * @param qa q_a = q_{l-1}
+ * @param qb q_b = q_l
+ * @param shift ceil(q_a / q_b) q_b
+ * @param w q_a^-1 mod q_b
+ * @param ws its Shoup constant
+ */
+function garnerRemainder(xa: Uint32Array, xb: Uint32Array, N: number, qa: number, qb: number, shift: number, w: number, ws: number): void {
+  N |= 0;
+  qa |= 0;
+  qb |= 0;
+  w |= 0;
+  const hy = (qb - 1) >> 1;
+  const hx = (qa - 1) >> 1;
+  for (let c = 0; c < N; c++) {
+    const a = xa[c]; // [0, q_a)
+    const d = xb[c] - a + shift; // (0, q_a + 2 q_b): exact, < 2^32
+    const e = (d * ws) | 0;
+    let y = (Math.imul(d, w) - Math.imul(e, qb) - qb) | 0; // [-q_b, q_b)
+    y += (y >> 31) & qb; // [0, q_b)
+    const s = (2 * (hy - y) + ((hx - a) >> 31)) | 0; // [-q_b, q_b): negative iff x > H
+    xb[c] = y + (qb & ~(s >> 31)); // [0, 2 q_b)
+  }
+}
+
+/**
+ * tmp[c] = r mod q in [0, q) for c < N, r = x_a + q_a z - Q' the centered
+ * remainder of {@link garnerRemainder} (x_a = xa[c] in [0, q_a), z = zs[c] in
+ * [0, 2 q_b)), w = q_a mod q with Shoup constant ws, neg = q - (Q' mod q) in [1, q).
+ * Bounds: the Shoup product p = z w mod q in [0, 2q) (z < 2^31, z * ws < 2^31 in
+ * float64, Math.imul wraps modulo 2^32, the remainder is int32); s = x_a + p + neg
+ * in [1, q_a + 3q) < 2^32, exact in float64; e = floor(s/q) +- 1 from the float
+ * estimate (s/q < 2^26, int32); s - e q is in [-q, 2q) (the wrap of Math.imul modulo
+ * 2^32 leaves it exact in int32); one correction gives [0, 2q), a second (after
+ * subtracting q) [0, q).
+ * @param xa x_a per coefficient
+ * @param zs z per coefficient
+ * @param tmp destination, N words
+ * @param N ring degree
+ * @param q the prime q_i
+ * @param w q_a mod q
+ * @param ws its Shoup constant
+ * @param neg q - (q_a q_b mod q)
+ */
+function twoPrimeRemainder(xa: Uint32Array, zs: Uint32Array, tmp: Uint32Array, N: number, q: number, w: number, ws: number, neg: number): void {
+  N |= 0;
+  q |= 0;
+  w |= 0;
+  neg |= 0;
+  const qInvF = 1 / q;
+  for (let c = 0; c < N; c++) {
+    const z = zs[c]; // [0, 2 q_b) < 2^31
+    const t = (z * ws) | 0; // floor(z w / q) or one less
+    const p = (Math.imul(z, w) - Math.imul(t, q)) | 0; // z w mod q in [0, 2q)
+    const s = xa[c] + p + neg; // [1, q_a + 3q): exact, < 2^32
+    const e = (s * qInvF) | 0; // floor(s/q) +- 1
+    let r = (s - Math.imul(e, q)) | 0; // [-q, 2q), int32
+    r += (r >> 31) & q; // [0, 2q)
+    r = (r - q) | 0;
+    tmp[c] = r + ((r >> 31) & q);
+  }
+}
+
+/**
  * x[c] = (x[c] + half) mod ql for c < N, x in [0, ql): x + half - ql is in [-ql, ql/2)
  * (int32, ql < 2^30), one correction.
  */
@@ -90,8 +220,8 @@ function centeredRemainder(y: Uint32Array, tmp: Uint32Array, N: number, q: numbe
 }
 
 /**
- * O[off + c] = (S[off + c] - z[c]) * w mod q in [0, q) for c < N (w = q_l^-1 mod q, ws its
- * Shoup constant), z in [0, 4q) after a lazy NTT, S in [0, q).
+ * O[off + c] = (S[off + c] - z[c]) * w mod q in [0, q) for c < N (w = q_l^-1 mod q, or
+ * (q_{l-1} q_l)^-1 mod q for a rescale by two primes, ws its Shoup constant), z in [0, 4q) after a lazy NTT, S in [0, q).
  * Bounds: z - 2q wraps into [-2q, 2q) (int32), one correction to [0, 2q); d = S - z + 2q is in
  * (0, 3q], exact, < 2^32; d * ws < 2^32 in float64; Math.imul wraps modulo 2^32 (int32) and the
  * Shoup remainder minus q is in [-q, q), one correction.

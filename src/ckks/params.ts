@@ -133,8 +133,78 @@ export interface Parameters extends RlweParameters {
    */
   readonly rescaleInv: readonly Uint32Array[];
   readonly rescaleInvShoup: readonly Float64Array[];
+  /**
+   * Tables of the one-pass rescale by the two primes of a high-precision
+   * level: rescaleTwo[l] for every l with rescalePrimes[l] === 2 (q_l and
+   * q_{l-1} divided away together), undefined at the other levels.
+   */
+  readonly rescaleTwo: readonly (RescaleTwoTables | undefined)[];
   /** The literal the parameters were made from (frozen copy). */
   readonly literal: Readonly<ParametersLiteral>;
+}
+
+/**
+ * Constants of a rescale by Q' = q_a q_b, the two primes of a high-precision
+ * level (q_b = q_l its top prime, q_a = q_{l-1}): the Garner reconstruction of
+ * the remainder modulo Q' from its two residues, and the per-prime constants
+ * of its reduction and of the division for the primes q_i, i < l - 1, that
+ * remain. Every Shoup constant is {@link shoupConstant} of the value beside it.
+ */
+export interface RescaleTwoTables {
+  /** q_a^-1 mod q_b. */
+  readonly garnerInv: number;
+  /** Shoup constant of garnerInv modulo q_b. */
+  readonly garnerInvShoup: number;
+  /** ceil(q_a / q_b) q_b: the smallest multiple of q_b that is at least q_a, in [q_a, q_a + q_b) (below 2^31). */
+  readonly garnerShift: number;
+  /** (q_a q_b)^-1 mod q_i for i < l - 1. */
+  readonly inv: Uint32Array;
+  /** Shoup constants of inv. */
+  readonly invShoup: Float64Array;
+  /** q_a mod q_i for i < l - 1. */
+  readonly qaMod: Uint32Array;
+  /** Shoup constants of qaMod. */
+  readonly qaModShoup: Float64Array;
+  /** q_i - (q_a q_b mod q_i), in [1, q_i), for i < l - 1 (-Q' mod q_i, kept positive). */
+  readonly prodNeg: Uint32Array;
+}
+
+/**
+ * The tables of a rescale by q_{l-1} q_l, see {@link RescaleTwoTables}.
+ * @param Q the ciphertext primes
+ * @param l the top prime of the level, l >= 1
+ * @returns the tables
+ */
+function rescaleTwoTables(Q: readonly number[], l: number): RescaleTwoTables {
+  const qa = Q[l - 1];
+  const qb = Q[l];
+  const garnerInv = invMod(qa % qb, qb);
+  const prod = BigInt(qa) * BigInt(qb);
+  const m = l - 1;
+  const inv = new Uint32Array(m);
+  const invShoup = new Float64Array(m);
+  const qaMod = new Uint32Array(m);
+  const qaModShoup = new Float64Array(m);
+  const prodNeg = new Uint32Array(m);
+  for (let i = 0; i < m; i++) {
+    const q = Q[i];
+    const pm = reduceBigInt(prod, q);
+    inv[i] = invMod(pm, q);
+    invShoup[i] = shoupConstant(inv[i], q);
+    qaMod[i] = qa % q;
+    qaModShoup[i] = shoupConstant(qaMod[i], q);
+    prodNeg[i] = q - pm;
+  }
+  return Object.freeze({
+    garnerInv,
+    garnerInvShoup: shoupConstant(garnerInv, qb),
+    garnerShift: qa - (qa % qb) + qb, // qa % qb > 0: distinct primes
+    inv,
+    invShoup,
+    qaMod,
+    qaModShoup,
+    prodNeg,
+  });
 }
 
 function invalid(detail: string): never {
@@ -289,6 +359,7 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     rescaleInv.push(inv);
     rescaleInvShoup.push(sh);
   }
+  const rescaleTwo = rescalePrimes.map((k, l) => (k === 2 ? rescaleTwoTables(Q, l) : undefined));
   const Pbig = basisP.product;
   const pInvModQ = new Uint32Array(Q.length);
   const pInvModQShoup = new Float64Array(Q.length);
@@ -338,6 +409,7 @@ export function createParameters(lit: ParametersLiteral): Parameters {
     depth: levelPrimes.length - 1,
     rescaleInv: Object.freeze(rescaleInv),
     rescaleInvShoup: Object.freeze(rescaleInvShoup),
+    rescaleTwo: Object.freeze(rescaleTwo),
     pInvModQ,
     pInvModQShoup,
     pModQ,
