@@ -42,6 +42,7 @@ export default defineConfig([
     entry: {
       ...LIBRARY,
       'node/pair-worker': 'src/node/pair-worker.ts',
+      'node/transform-worker': 'src/node/transform-worker.ts',
       'browser/pair-worker': 'src/browser/pair-worker.ts',
       'cli/hecnn': 'src/cli/hecnn.ts',
     },

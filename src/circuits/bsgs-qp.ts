@@ -26,14 +26,74 @@
  * e s with |e| <= 1/2 + (the conversion's error), far below the key-switching
  * noise of the same term.
  *
+ * Threads. The baby rotations (given the shared decomposition) and the giant
+ * steps (given the babies) are independent of each other: with
+ * {@link BsgsWorkers} (the Node adapter's `NodeTransformWorkers`) steps 2 and
+ * 3-4 are split between the caller and the workers, on SharedArrayBuffers,
+ * each part accumulating its own sums, added before step 5. The result is
+ * the same bit for bit (modular sums are exact and their order does not matter).
+ *
  * @module
  */
 
-import { Ciphertext, type Evaluator, type SwitchingKey } from '../ckks/index.js';
+import { Ciphertext, CkksError, type Decomposition, type Evaluator, type KeySwitcher, type SwitchingKey } from '../ckks/index.js';
 import { RnsPoly, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
 import type { CompactPlaintext } from './kernels.js';
-import type { LinearTransformPlan } from './lintrans.js';
+import type { GiantStep } from './lintrans.js';
 import { permutationOf, switcherOf } from './rotsum.js';
+
+/** Diagonals as a worker receives them: per giant step, words and run length. */
+export type WireDiagonals = readonly (readonly { readonly data: Uint32Array; readonly repeat: number }[])[];
+
+/**
+ * One part of a double-hoisted transform for a worker thread: all arrays on
+ * SharedArrayBuffers (outputs are written in place).
+ */
+export interface BsgsJob {
+  readonly type: 'bsgs';
+  /** The transform (LinearTransform.id); its diagonals and giant steps are sent on first use. */
+  readonly transform: number;
+  readonly giants?: readonly GiantStep[];
+  readonly diagonals?: WireDiagonals;
+  /** Level of the input. */
+  readonly level: number;
+  readonly phase: 'babies' | 'giants';
+  /** x's decomposition (phase babies): one array of level + 1 + |P| limbs per digit. */
+  readonly digits?: readonly Uint32Array[];
+  /** P c_0 over Q_l ∪ P (phase babies: the c_0 term of every baby rotation). */
+  readonly px0?: Uint32Array;
+  /** Every baby rotation: step, then its two parts over Q_l ∪ P (0: x itself, P c). */
+  readonly babies: readonly (readonly [number, Uint32Array, Uint32Array])[];
+  /** Phase babies: the steps this part computes (into their arrays in `babies`). */
+  readonly steps?: readonly number[];
+  /** Phase giants: indices of the giant steps this part sums. */
+  readonly giantIndices?: readonly number[];
+  /** Phase giants: this part's accumulators c0, c1 ([0, q)) and acc0, acc1 ([0, 2q)), zero on entry. */
+  readonly out?: readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+}
+
+/**
+ * Worker threads that run parts of double-hoisted transforms synchronously
+ * (the caller blocks in {@link wait}; Node's main thread may, through
+ * Atomics.wait). Implemented by the Node adapter (`NodeTransformWorkers`).
+ */
+export interface BsgsWorkers {
+  /** Number of worker threads. */
+  readonly threads: number;
+  /** Transforms whose diagonals the workers hold (ids); the caller adds to it when it sends them. */
+  readonly registered: Set<number>;
+  /**
+   * Start a job on worker `thread` (returns at once).
+   * @param thread in [0, threads)
+   * @param job the job, its arrays on SharedArrayBuffers
+   */
+  post(thread: number, job: BsgsJob): void;
+  /**
+   * Block until every posted job has finished.
+   * @throws CkksError if a worker failed (its message)
+   */
+  wait(): void;
+}
 
 /** Moduli of Q_0..Q_level then P, cached per parameter set and level. */
 const extModuli = new WeakMap<object, Map<number, number[]>>();
@@ -58,71 +118,77 @@ function reduceLimbs(x: Uint32Array, moduli: readonly number[], N: number): void
   for (let i = 0; i < moduli.length; i++) reduceFrom4q(x.subarray(i * N, (i + 1) * N), moduli[i]);
 }
 
+function words(shared: boolean, n: number): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+}
+
+function galoisKey(ev: Evaluator, s: number): SwitchingKey {
+  return ev.keys.galois.get(galoisElementForRotation(s, ev.params.logN)) as SwitchingKey;
+}
+
 /**
- * y = M x over Q_l ∪ P (see the module comment), before the rescale.
- * The caller has checked the keys, the level and the input.
- * @param ev the evaluator (parameters, Galois keys, counters)
- * @param x the input, degree 1, at the transform's level
- * @param plan the transform's split
- * @param encoded per giant step, the diagonals of its inner sum, compact and extended
- * @param scale the output's scale (x.scale times the diagonals' scale)
- * @returns a new ciphertext at x's level with that scale (not yet rescaled)
+ * Step 2 for some baby steps: each rotation over Q_l ∪ P into its arrays.
+ * @param ev the evaluator (keys)
+ * @param ks its key switcher
+ * @param dec x's decomposition
+ * @param px0 P c_0 over Q_l ∪ P
+ * @param steps the steps to compute
+ * @param babies step -> its two arrays (ext limbs), overwritten
  */
-export function bsgsDoubleHoisted(ev: Evaluator, x: Ciphertext, plan: LinearTransformPlan, encoded: readonly (readonly CompactPlaintext[])[], scale: number): Ciphertext {
+function computeBabies(ev: Evaluator, ks: KeySwitcher, dec: Decomposition, px0: Uint32Array, steps: readonly number[], babies: ReadonlyMap<number, readonly [Uint32Array, Uint32Array]>): void {
   const prm = ev.params;
   const N = prm.N;
-  const level = x.level;
-  const nL = level + 1;
+  const mod = moduliQP(ev, dec.level);
+  const ext = mod.length;
+  for (const s of steps) {
+    const perm = permutationOf(ev, galoisElementForRotation(s, prm.logN));
+    const [b0, b1] = babies.get(s) as readonly [Uint32Array, Uint32Array];
+    const r0 = new RnsPoly(N, ext, b0, true);
+    const r1 = new RnsPoly(N, ext, b1, true);
+    b0.fill(0);
+    b1.fill(0);
+    ks.innerProductAdd(dec, galoisKey(ev, s), perm, r0, r1); // [0, 2q)
+    reduceLimbs(b0, mod, N);
+    reduceLimbs(b1, mod, N);
+    addPermutedLimbs(b0, px0, perm, prm.Q, N, dec.level + 1); // + P sigma(c_0) on the Q limbs
+  }
+}
+
+/**
+ * Steps 3-4 for some giant steps, into out = [c0, c1, acc0, acc1] (ext limbs, zero on entry).
+ * @returns the number of giant rotations switched
+ */
+function computeGiants(
+  ev: Evaluator, ks: KeySwitcher, level: number, giants: readonly GiantStep[], diagonals: WireDiagonals,
+  indices: readonly number[], babies: ReadonlyMap<number, readonly [Uint32Array, Uint32Array]>,
+  out: readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array],
+): number {
+  const prm = ev.params;
+  const N = prm.N;
   const mod = moduliQP(ev, level);
   const ext = mod.length;
-  const ks = switcherOf(ev);
-  const logN = prm.logN;
-  const key = (s: number): SwitchingKey => ev.keys.galois.get(galoisElementForRotation(s, logN)) as SwitchingKey;
-  // x over Q_l ∪ P, times P: (P c_0, P c_1) on the Q limbs, zero on the P limbs.
-  const babies = new Map<number, [Uint32Array, Uint32Array]>();
-  const px0 = new Uint32Array(ext * N);
-  const px1 = new Uint32Array(ext * N);
-  mulScalarLimbs(x.c[0].data, prm.pModQ, px0, prm.Q, N, nL);
-  mulScalarLimbs(x.c[1].data, prm.pModQ, px1, prm.Q, N, nL);
-  babies.set(0, [px0, px1]);
-  // 1-2. The baby rotations over Q_l ∪ P, from one decomposition.
-  let dec = plan.babySteps.length > 0 ? ks.decompose(x.c[1]) : undefined;
-  if (dec !== undefined) ev.counters.decompositions++;
-  for (const s of plan.babySteps) {
-    const g = galoisElementForRotation(s, logN);
-    const perm = permutationOf(ev, g);
-    const r0 = new RnsPoly(N, ext, undefined, true);
-    const r1 = new RnsPoly(N, ext, undefined, true);
-    ks.innerProductAdd(dec as NonNullable<typeof dec>, key(s), perm, r0, r1); // [0, 2q)
-    reduceLimbs(r0.data, mod, N);
-    reduceLimbs(r1.data, mod, N);
-    addPermutedLimbs(r0.data, px0, perm, prm.Q, N, nL); // + P sigma(c_0) on the Q limbs
-    babies.set(s, [r0.data, r1.data]);
-    ev.counters.keySwitches++;
-    ev.counters.rotations++;
-  }
-  // 3-4. Inner sums over Q_l ∪ P; the result's accumulators: c0/c1 for terms added as they
-  // are ([0, q)), acc0/acc1 for the giant steps' key switchings ([0, 2q)).
-  const c0 = new Uint32Array(ext * N);
-  const c1 = new Uint32Array(ext * N);
-  const acc0 = new RnsPoly(N, ext, undefined, true);
-  const acc1 = new RnsPoly(N, ext, undefined, true);
-  const s0 = new Uint32Array(ext * N);
-  const s1 = new RnsPoly(N, ext, undefined, true);
-  const down = new RnsPoly(N, nL, undefined, true);
-  let slots = Math.max(x.slots, plan.n);
-  let switched = false;
-  plan.giants.forEach((gs, gi) => {
+  const [c0, c1, a0, a1] = out;
+  const acc0 = new RnsPoly(N, ext, a0, true);
+  const acc1 = new RnsPoly(N, ext, a1, true);
+  let s0: Uint32Array | undefined;
+  let s1: RnsPoly | undefined;
+  let down: RnsPoly | undefined;
+  let dec: Decomposition | undefined;
+  let switched = 0;
+  for (const gi of indices) {
+    const gs = giants[gi];
     const zero = gs.rotation === 0;
-    const t0 = zero ? c0 : s0;
-    const t1 = zero ? c1 : s1.data;
     if (!zero) {
+      s0 ??= new Uint32Array(ext * N);
+      s1 ??= new RnsPoly(N, ext, undefined, true);
       s0.fill(0);
       s1.data.fill(0);
     }
+    const t0 = zero ? c0 : (s0 as Uint32Array);
+    const t1 = zero ? c1 : (s1 as RnsPoly).data;
     gs.diagonals.forEach((_, t) => {
-      const d = encoded[gi][t];
-      const [b0, b1] = babies.get(gs.babies[t]) as [Uint32Array, Uint32Array];
+      const d = diagonals[gi][t];
+      const [b0, b1] = babies.get(gs.babies[t]) as readonly [Uint32Array, Uint32Array];
       if (d.repeat === 1) {
         mulAddLimbs(t0, b0, d.data, t0, mod, N, ext);
         mulAddLimbs(t1, b1, d.data, t1, mod, N, ext);
@@ -130,35 +196,163 @@ export function bsgsDoubleHoisted(ev: Evaluator, x: Ciphertext, plan: LinearTran
         mulAddLimbsRepeated(t0, b0, d.data, t0, mod, N, ext, d.repeat);
         mulAddLimbsRepeated(t1, b1, d.data, t1, mod, N, ext, d.repeat);
       }
-      if (d.slots > slots) slots = d.slots;
-      ev.counters.ptMultiplications++;
     });
-    if (zero) return;
+    if (zero) continue;
     // The inner sum's c_1 back to Q_l (one ModDown), decomposed and switched by the giant
     // rotation's key into acc; its c_0 (a multiple of P) permuted into c0 over Q_l ∪ P.
-    const g = galoisElementForRotation(gs.rotation, logN);
-    const perm = permutationOf(ev, g);
-    ks.modDownInto(s1, level, down);
+    const perm = permutationOf(ev, galoisElementForRotation(gs.rotation, prm.logN));
+    down ??= new RnsPoly(N, level + 1, undefined, true);
+    ks.modDownInto(s1 as RnsPoly, level, down);
     dec = ks.decompose(down, dec);
-    ks.innerProductAdd(dec, key(gs.rotation), perm, acc0, acc1);
-    addPermutedLimbs(c0, s0, perm, mod, N, ext);
-    switched = true;
-    ev.counters.decompositions++;
-    ev.counters.keySwitches++;
-    ev.counters.rotations++;
-  });
-  // 5. One ModDown of (acc + c): acc reduced to [0, q) first (addPermutedLimbs' range).
-  const out = new Ciphertext(prm, 1, level, scale, slots);
-  if (switched) {
-    reduceLimbs(acc0.data, mod, N);
-    reduceLimbs(acc1.data, mod, N);
-    addPermutedLimbs(acc0.data, c0, undefined, mod, N, ext);
-    addPermutedLimbs(acc1.data, c1, undefined, mod, N, ext);
-  } else {
-    acc0.data.set(c0);
-    acc1.data.set(c1);
+    ks.innerProductAdd(dec, galoisKey(ev, gs.rotation), perm, acc0, acc1);
+    addPermutedLimbs(c0, s0 as Uint32Array, perm, mod, N, ext);
+    switched++;
   }
-  ks.modDownInto(acc0, level, out.c[0]);
-  ks.modDownInto(acc1, level, out.c[1]);
+  return switched;
+}
+
+/**
+ * The worker's side of {@link BsgsJob}s: holds the transforms' diagonals and
+ * giant steps sent with their first job. Platform adapters build one per
+ * worker thread over an Evaluator with the same (shared) keys.
+ */
+export class BsgsJobRunner {
+  private readonly ev: Evaluator;
+  private readonly transforms = new Map<number, { giants: readonly GiantStep[]; diagonals: WireDiagonals }>();
+
+  /** @param ev an evaluator with the Galois keys of the transforms */
+  constructor(ev: Evaluator) {
+    this.ev = ev;
+  }
+
+  /**
+   * Run one job (its outputs are written into its shared arrays).
+   * @param job the job
+   * @throws CkksError on a malformed job or an unknown transform
+   */
+  run(job: BsgsJob): void {
+    const op = 'BsgsJobRunner.run';
+    if (job?.type !== 'bsgs') throw new CkksError('INVALID_ARGUMENT', op, 'expected a bsgs job');
+    if (job.giants !== undefined && job.diagonals !== undefined) this.transforms.set(job.transform, { giants: job.giants, diagonals: job.diagonals });
+    const t = this.transforms.get(job.transform);
+    if (t === undefined) throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform} was not sent to this worker`);
+    const prm = this.ev.params;
+    const ext = job.level + 1 + prm.P.length;
+    const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
+    const ks = switcherOf(this.ev);
+    if (job.phase === 'babies') {
+      const digits = (job.digits ?? []).map((d) => new RnsPoly(prm.N, ext, d, true));
+      computeBabies(this.ev, ks, { level: job.level, digits }, job.px0 as Uint32Array, job.steps ?? [], babies);
+    } else {
+      computeGiants(this.ev, ks, job.level, t.giants, t.diagonals, job.giantIndices ?? [], babies, job.out as BsgsJob['out'] & object);
+    }
+  }
+}
+
+/** Split items into `parts` lists, round robin (item i to part i mod parts). */
+function deal<T>(items: readonly T[], parts: number): T[][] {
+  const out: T[][] = Array.from({ length: parts }, () => []);
+  items.forEach((v, i) => out[i % parts].push(v));
+  return out;
+}
+
+/**
+ * y = M x over Q_l ∪ P (see the module comment), before the rescale.
+ * The caller has checked the keys, the level and the input.
+ * @param ev the evaluator (parameters, Galois keys, counters)
+ * @param x the input, degree 1, at the transform's level
+ * @param id the transform's id (for workers)
+ * @param giants the plan's giant steps
+ * @param babySteps the plan's baby steps
+ * @param encoded per giant step, the diagonals of its inner sum, compact and extended
+ *   (on SharedArrayBuffers when workers are given)
+ * @param scale the output's scale (x.scale times the diagonals' scale)
+ * @param slots the output's slot count
+ * @param workers optional worker threads sharing the work
+ * @returns a new ciphertext at x's level with that scale (not yet rescaled)
+ * @throws CkksError if a worker fails
+ */
+export function bsgsDoubleHoisted(
+  ev: Evaluator, x: Ciphertext, id: number, giants: readonly GiantStep[], babySteps: readonly number[],
+  encoded: readonly (readonly CompactPlaintext[])[], scale: number, slots: number, workers?: BsgsWorkers,
+): Ciphertext {
+  const prm = ev.params;
+  const N = prm.N;
+  const level = x.level;
+  const nL = level + 1;
+  const mod = moduliQP(ev, level);
+  const ext = mod.length;
+  const ks = switcherOf(ev);
+  const parts = workers === undefined ? 1 : workers.threads + 1;
+  const shared = parts > 1;
+  // x over Q_l ∪ P, times P: (P c_0, P c_1) on the Q limbs, zero on the P limbs.
+  const px0 = words(shared, ext * N);
+  const px1 = words(shared, ext * N);
+  mulScalarLimbs(x.c[0].data, prm.pModQ, px0, prm.Q, N, nL);
+  mulScalarLimbs(x.c[1].data, prm.pModQ, px1, prm.Q, N, nL);
+  const babies = new Map<number, readonly [Uint32Array, Uint32Array]>([[0, [px0, px1]]]);
+  for (const s of babySteps) babies.set(s, [words(shared, ext * N), words(shared, ext * N)]);
+  const wireBabies = [...babies].map(([s, [b0, b1]]) => [s, b0, b1] as const);
+  const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => words(shared && k > 0, ext * N)) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
+  // The transform's diagonals and giant steps go with each worker's first job.
+  let reg: { giants?: readonly GiantStep[]; diagonals?: WireDiagonals } = {};
+  if (shared && !(workers as BsgsWorkers).registered.has(id)) {
+    reg = { giants, diagonals: encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat }))) };
+    (workers as BsgsWorkers).registered.add(id);
+  }
+  const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level'>): void => {
+    (workers as BsgsWorkers).post(k - 1, { type: 'bsgs', transform: id, level, ...reg, ...job });
+  };
+  // 1-2. One decomposition, the baby rotations split between the parts.
+  if (babySteps.length > 0) {
+    let dec: Decomposition;
+    if (shared) {
+      const digits = Array.from({ length: ks.digitsAt(level) }, () => new RnsPoly(N, ext, words(true, ext * N), true));
+      dec = ks.decompose(x.c[1], { level, digits });
+    } else dec = ks.decompose(x.c[1]);
+    ev.counters.decompositions++;
+    const mine = deal(babySteps, parts);
+    for (let k = 1; k < parts; k++) post(k, { phase: 'babies', digits: dec.digits.map((d) => d.data), px0, babies: wireBabies, steps: mine[k] });
+    reg = {};
+    computeBabies(ev, ks, dec, px0, mine[0], babies);
+    if (shared) (workers as BsgsWorkers).wait();
+  }
+  ev.counters.keySwitches += babySteps.length;
+  ev.counters.rotations += babySteps.length;
+  // 3-4. The giant steps split between the parts (the rotation-free one to the caller).
+  const order = giants.map((_, i) => i).sort((a, b) => Number(giants[a].rotation !== 0) - Number(giants[b].rotation !== 0));
+  const mine = deal(order, parts);
+  for (let k = 1; k < parts; k++) post(k, { phase: 'giants', babies: wireBabies, giantIndices: mine[k], out: outs[k] });
+  const wireEncoded = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
+  let switched = computeGiants(ev, ks, level, giants, wireEncoded, mine[0], babies, outs[0]);
+  if (shared) {
+    (workers as BsgsWorkers).wait();
+    for (let k = 1; k < parts; k++) switched += mine[k].filter((gi) => giants[gi].rotation !== 0).length;
+  }
+  let ptMuls = 0;
+  for (const g of giants) ptMuls += g.diagonals.length;
+  ev.counters.ptMultiplications += ptMuls;
+  ev.counters.decompositions += switched;
+  ev.counters.keySwitches += switched;
+  ev.counters.rotations += switched;
+  // 5. The parts' sums, then one ModDown of (acc + c): acc reduced to [0, q) first
+  // (addPermutedLimbs' range).
+  const [c0, c1, a0, a1] = outs[0];
+  reduceLimbs(a0, mod, N);
+  reduceLimbs(a1, mod, N);
+  for (let k = 1; k < parts; k++) {
+    const [d0, d1, e0, e1] = outs[k];
+    reduceLimbs(e0, mod, N);
+    reduceLimbs(e1, mod, N);
+    addPermutedLimbs(a0, e0, undefined, mod, N, ext);
+    addPermutedLimbs(a1, e1, undefined, mod, N, ext);
+    addPermutedLimbs(c0, d0, undefined, mod, N, ext);
+    addPermutedLimbs(c1, d1, undefined, mod, N, ext);
+  }
+  addPermutedLimbs(a0, c0, undefined, mod, N, ext);
+  addPermutedLimbs(a1, c1, undefined, mod, N, ext);
+  const out = new Ciphertext(prm, 1, level, scale, slots);
+  ks.modDownInto(new RnsPoly(N, ext, a0, true), level, out.c[0]);
+  ks.modDownInto(new RnsPoly(N, ext, a1, true), level, out.c[1]);
   return out;
 }

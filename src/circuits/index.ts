@@ -16,3 +16,4 @@ export * from './lintrans.js';
 export * from './rotsum.js';
 export { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
 export * from './bootstrap/index.js';
+export { type BsgsJob, BsgsJobRunner, type BsgsWorkers, type WireDiagonals } from './bsgs-qp.js';

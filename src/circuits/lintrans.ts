@@ -17,7 +17,8 @@
  * encoded in advance at the level of the input with scale q_level, so that
  * the one rescale at the end restores the input's scale exactly. n1 (a power
  * of two) is chosen by the cost model: fewest key switchings (baby rotations
- * plus giant rotations), then fewest giant steps (they cannot be hoisted).
+ * plus giant rotations, a giant one weighted by `giantCost`), then fewest
+ * giant steps (they cannot be hoisted).
  *
  * Double hoisting (the default where it saves ModDowns; ./bsgs-qp.ts,
  * Bossuat et al., Eurocrypt 2021, section 6.1): the baby rotations stay over
@@ -57,7 +58,7 @@ import {
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForRotation } from '../ntt/index.js';
-import { bsgsDoubleHoisted } from './bsgs-qp.js';
+import { type BsgsWorkers, bsgsDoubleHoisted } from './bsgs-qp.js';
 import { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
 import { LazyRotationSum } from './rotsum.js';
 
@@ -100,6 +101,16 @@ export interface LinearTransformPlan {
 export interface LinearTransformPlanOptions {
   /** Force the baby-step bound (a power of two in [1, n]); default: chosen by the cost model. */
   baby?: number;
+  /**
+   * The cost of a giant rotation in baby rotations (default 1: fewest key
+   * switchings). A hoisted baby rotation is an inner product with the key
+   * (and, with single hoisting, a ModDown); a giant one also decomposes its
+   * input, several times a baby step's work at the top of a long chain (about
+   * 8 times with double hoisting at N = 2^16, 41 primes, digits of 9: see
+   * docs/CIRCUIT.md). A higher cost gives more baby steps, fewer giant steps,
+   * and often more Galois keys.
+   */
+  giantCost?: number;
 }
 
 /**
@@ -166,7 +177,8 @@ function planFor(ks: readonly number[], n: number, n1: number): LinearTransformP
 /**
  * Choose the baby-step giant-step split of a transform with the given
  * diagonals (Halevi-Shoup 2018, section 4): over n1 = 1, 2, 4, ..., n, the one
- * with the fewest key switchings, then the fewest giant rotations.
+ * with the fewest key switchings (a giant one counted `giantCost` times), then
+ * the fewest rotations, then the fewest giant rotations.
  * @param indices the nonzero diagonals' indices (any integers; taken modulo n)
  * @param n vector length, a power of two
  * @param opts a forced baby-step bound
@@ -181,10 +193,17 @@ export function planLinearTransform(indices: Iterable<number>, n: number, opts: 
     checkN(op, opts.baby, n);
     return planFor(ks, n, opts.baby);
   }
+  const w = opts.giantCost ?? 1;
+  if (!(Number.isFinite(w) && w > 0)) throw new CkksError('INVALID_ARGUMENT', op, `giantCost must be a positive number, got ${String(w)}`);
+  const cost = (p: LinearTransformPlan): number => p.babySteps.length + w * p.giantSteps.length;
   let best: LinearTransformPlan | undefined;
   for (let n1 = 1; n1 <= n; n1 *= 2) {
     const p = planFor(ks, n, n1);
-    if (best === undefined || p.rotations < best.rotations || (p.rotations === best.rotations && p.giantSteps.length < best.giantSteps.length)) best = p;
+    if (best === undefined) best = p;
+    else {
+      const d = cost(p) - cost(best);
+      if (d < 0 || (d === 0 && (p.rotations < best.rotations || (p.rotations === best.rotations && p.giantSteps.length < best.giantSteps.length)))) best = p;
+    }
   }
   return best as LinearTransformPlan;
 }
@@ -285,7 +304,15 @@ export interface LinearTransformOptions extends LinearTransformPlanOptions {
    * when it saves ModDowns (2 baby steps > giant rotations), else 'single'.
    */
   hoisting?: 'double' | 'single';
+  /**
+   * Worker threads that share the baby and giant steps of a double-hoisted
+   * evaluation (./bsgs-qp.ts; the Node adapter's `NodeTransformWorkers`). The
+   * diagonals are then kept on SharedArrayBuffers.
+   */
+  workers?: BsgsWorkers;
 }
+
+let transformIds = 0;
 
 /** Left rotation by r of a length-n vector into out (centred r). */
 function rotateInto(src: ArrayLike<number>, r: number, n: number, out: Float64Array): Float64Array {
@@ -312,6 +339,9 @@ export class LinearTransform {
   readonly lazyGiants: boolean;
   /** Whether the baby steps stay over Q_l ∪ P (./bsgs-qp.ts). */
   readonly doubleHoisting: boolean;
+  /** A number unique to this transform in this thread (worker threads keep its diagonals under it). */
+  readonly id = ++transformIds;
+  private readonly workers: BsgsWorkers | undefined;
   /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */
   private readonly encoded: CompactPlaintext[][];
 
@@ -345,9 +375,16 @@ export class LinearTransform {
     this.lazyGiants = !this.doubleHoisting && (opts.lazyGiants ?? true) && this.plan.giantSteps.length >= 2;
     const re = new Float64Array(n);
     const im = new Float64Array(n);
+    this.workers = this.doubleHoisting && opts.workers !== undefined && opts.workers.threads > 0 ? opts.workers : undefined;
+    const share = (c: CompactPlaintext): CompactPlaintext => {
+      if (this.workers === undefined) return c;
+      const data = new Uint32Array(new SharedArrayBuffer(c.data.byteLength));
+      data.set(c.data);
+      return { ...c, data };
+    };
     const encode = (v: ArrayLike<number> | ComplexArrayLike): CompactPlaintext =>
       this.doubleHoisting
-        ? compactExtended(params, encoder.encodeExtended(v, level, this.scale, n), level, this.scale, n)
+        ? share(compactExtended(params, encoder.encodeExtended(v, level, this.scale, n), level, this.scale, n))
         : compactPlaintext(params, encoder.encode(v, level, this.scale, n));
     this.encoded = this.plan.giants.map((g) =>
       g.diagonals.map((k) => {
@@ -406,7 +443,7 @@ export class LinearTransform {
     }
     const plan = this.plan;
     if (this.doubleHoisting) {
-      const y = bsgsDoubleHoisted(ev, x, plan, this.encoded, x.scale * this.scale);
+      const y = bsgsDoubleHoisted(ev, x, this.id, plan.giants, plan.babySteps, this.encoded, x.scale * this.scale, Math.max(x.slots, plan.n), this.workers);
       return ev.rescale(y, y);
     }
     const babies = new Map<number, Ciphertext>([[0, x]]);

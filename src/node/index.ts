@@ -1,16 +1,17 @@
 /**
  * `@hecnn/ckks/node`: Node-only adapters. {@link NodePairPool} runs the
  * trainer's pairs of classes on worker threads (worker_threads) that share the
- * evaluation keys through SharedArrayBuffers.
+ * evaluation keys through SharedArrayBuffers; {@link NodeTransformWorkers}
+ * shares the key switchings of double-hoisted linear transforms (and so of
+ * bootstrapping) with worker threads.
  *
  * @module
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import type { EvaluationKeys } from '../ckks/index.js';
 import {
   type PairContext,
@@ -24,6 +25,9 @@ import {
   shareKeys,
   workerInit,
 } from '../mlr/index.js';
+import { spawnWorker } from './spawn.js';
+
+export { NodeTransformWorkers, type NodeTransformWorkersOptions } from './transform-workers.js';
 
 /** Options of {@link NodePairPool.create}. */
 export interface NodePairPoolOptions {
@@ -43,18 +47,6 @@ function defaultWorker(): URL {
   }
   throw new TrainerError('NodePairPool', `the worker entry pair-worker.js was not found next to ${import.meta.url}`);
 }
-
-/** A worker on `url`; a TypeScript entry (development, tests) is loaded through tsx's loader. */
-function spawn(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  // tsx's ESM API (its package "exports" map: ./esm/api -> import -> default).
-  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const api = new URL(pkg.exports['./esm/api'].import.default, pathToFileURL(pkgPath)).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
-  return new Worker(code, { eval: true });
-}
-
 
 /**
  * A pool of worker threads running {@link PairJob}s: a {@link PairExecutor}
@@ -98,7 +90,7 @@ export class NodePairPool implements PairExecutor {
     try {
       await Promise.all(
         Array.from({ length: threads }, async () => {
-          const w = spawn(entry);
+          const w = spawnWorker(entry);
           workers.push(w);
           await new Promise<void>((resolve, reject) => {
             const onMsg = (m: { type: string; message?: string }): void => {

@@ -44,6 +44,7 @@ import {
   levelModulus,
 } from '../../ckks/index.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../../ntt/index.js';
+import type { BsgsWorkers } from '../bsgs-qp.js';
 import { LinearTransform, centredIndex, planLinearTransform } from '../lintrans.js';
 import { logicalLevel } from '../poly_eval.js';
 import { type DiagonalMatrix, coeffsToSlotsMatrices, slotsToCoeffsMatrices } from './dft.js';
@@ -75,6 +76,18 @@ export interface BootstrapOptions extends EvalModOptions {
    * ModDowns).
    */
   hoisting?: 'double' | 'single';
+  /**
+   * The transforms' giant-rotation cost in baby rotations
+   * (LinearTransformPlanOptions.giantCost; default 1: fewest key switchings
+   * and Galois keys). With double hoisting a giant rotation costs several
+   * baby ones, so a higher value is faster but needs more Galois keys.
+   */
+  giantCost?: number;
+  /**
+   * Worker threads sharing the transforms' key switchings (double hoisting
+   * only; the Node adapter's `NodeTransformWorkers`, built over the same keys).
+   */
+  workers?: BsgsWorkers;
 }
 
 /** Levels and key switchings of one bootstrapping, known before running. */
@@ -171,7 +184,7 @@ function layout(params: Parameters, opts: BootstrapOptions, op: string): Layout 
   let rotations = subSumSteps.length + 1; // SubSum, and one conjugation (shared by both parts with full slots)
   const transforms = [...cts.map((m, i) => [m, levelAt(top - i)] as const), ...stc.map((m, i) => [m, levelAt(top - ctsLevels - evalModLevels - i)] as const)];
   for (const [m, level] of transforms) {
-    const p = planLinearTransform(centred(m, size).keys(), size);
+    const p = planLinearTransform(centred(m, size).keys(), size, opts.giantCost === undefined ? {} : { giantCost: opts.giantCost });
     for (const s of [...p.babySteps, ...p.giantSteps]) {
       steps.add(s);
       use(s, level);
@@ -216,7 +229,7 @@ export class Bootstrapper {
   /** StC transforms but the last, and the last one per diagonal scale. */
   private readonly stcTransforms: LinearTransform[];
   private readonly stcLast = new Map<number, LinearTransform>();
-  private readonly hoisting: { hoisting?: 'double' | 'single' };
+  private readonly hoisting: { hoisting?: 'double' | 'single'; giantCost?: number; workers?: BsgsWorkers };
 
   /**
    * The rotation steps a bootstrapper with these options uses; generate them
@@ -310,7 +323,11 @@ export class Bootstrapper {
     this.encoder = encoder;
     this.lay = lay;
     const top = params.depth;
-    const hoisting = opts.hoisting === undefined ? {} : { hoisting: opts.hoisting };
+    const hoisting = {
+      ...(opts.hoisting === undefined ? {} : { hoisting: opts.hoisting }),
+      ...(opts.giantCost === undefined ? {} : { giantCost: opts.giantCost }),
+      ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+    };
     this.hoisting = hoisting;
     this.ctsTransforms = lay.cts.map((m, i) => {
       const level = params.levelTops[top - i];

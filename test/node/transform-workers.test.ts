@@ -1,0 +1,74 @@
+/**
+ * NodeTransformWorkers (src/node/transform-workers.ts): double-hoisted linear
+ * transforms and a bootstrapping with their baby and giant steps shared with
+ * worker threads give the same ciphertexts, word for word, as on one thread;
+ * the counters are those of the plan; a failing job is reported, not hung on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CkksError } from '../../src/ckks/index.js';
+import { Bootstrapper, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
+import { NodeTransformWorkers } from '../../src/node/index.js';
+import { bootLiteral, makeBootCtx } from '../circuits/bootstrap_helpers.js';
+import { type Ctx, SHALLOW11, encrypt, makeCtx, uniformVec } from '../circuits/helpers.js';
+
+const N1 = 64;
+const N2 = 256;
+
+describe('NodeTransformWorkers (logN 11)', () => {
+  let ctx: Ctx;
+  let workers: NodeTransformWorkers;
+  const dense = uniformVec(N1 * N1, 41).map((v) => v / 8);
+  const wide = uniformVec(N2 * N2, 42).map((v) => v / 64);
+  beforeAll(async () => {
+    const steps = new Set([...linearTransformSteps(diagonalsOf(dense, N1).keys(), N1), ...linearTransformSteps(diagonalsOf(wide, N2).keys(), N2, { giantCost: 4 })]);
+    ctx = makeCtx(SHALLOW11, { steps: [...steps] });
+    workers = await NodeTransformWorkers.create(ctx.params, ctx.keys, { threads: 2 });
+  }, 60_000);
+  afterAll(async () => workers?.close());
+
+  it('the same words as one thread, and the plan counters', () => {
+    for (const [M, n, opts] of [[dense, N1, {}], [wide, N2, { giantCost: 4 }]] as const) {
+      const diags = diagonalsOf(M, n);
+      const ct = encrypt(ctx, uniformVec(n, 43), { slots: n });
+      const one = new LinearTransform(ctx.encoder, diags, n, ct.level, { ...opts, hoisting: 'double' });
+      const many = new LinearTransform(ctx.encoder, diags, n, ct.level, { ...opts, hoisting: 'double', workers });
+      expect(many.plan).toEqual(one.plan);
+      const a = one.evaluate(ctx.ev, ct);
+      for (let r = 0; r < 2; r++) {
+        ctx.ev.resetCounters();
+        const b = many.evaluate(ctx.ev, ct);
+        expect(ctx.ev.counters.rotations).toBe(many.plan.rotations);
+        expect(ctx.ev.counters.keySwitches).toBe(many.plan.rotations);
+        expect(ctx.ev.counters.decompositions).toBe(many.plan.decompositions);
+        expect(ctx.ev.counters.ptMultiplications).toBe(many.plan.ptMultiplications);
+        expect(b.level).toBe(a.level);
+        expect(b.scale).toBe(a.scale);
+        expect(b.c[0].data).toEqual(a.c[0].data);
+        expect(b.c[1].data).toEqual(a.c[1].data);
+      }
+    }
+  });
+
+  it('a failing job is reported as a CkksError, and the pool keeps working', () => {
+    workers.post(0, { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] });
+    expect(() => workers.wait()).toThrow(/was not sent to this worker/);
+    expect(() => workers.post(5, { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] })).toThrow(CkksError);
+  });
+
+  it('a bootstrapping with workers equals the one-thread result word for word', async () => {
+    const opts = { slots: 32, ctsLevels: 2, stcLevels: 2, hoisting: 'double' as const };
+    const b = makeBootCtx(bootLiteral(10, 5), opts);
+    const pool = await NodeTransformWorkers.create(b.params, b.keys, { threads: 1 });
+    try {
+      const many = new Bootstrapper(b.ev, b.encoder, { ...opts, workers: pool });
+      const ct = b.enc.encrypt(b.encoder.encode(uniformVec(32, 44), b.params.levelTops[0], 2 ** 30, 32));
+      const x = b.bt.bootstrap(ct);
+      const y = many.bootstrap(ct);
+      expect(y.level).toBe(x.level);
+      expect(y.c[0].data).toEqual(x.c[0].data);
+      expect(y.c[1].data).toEqual(x.c[1].data);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+});
