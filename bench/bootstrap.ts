@@ -5,8 +5,8 @@
  * and 2^13 sparse slots (CHKKS 2018; CCS 2019; BMTH 2021). Per run: the
  * seconds of one bootstrapping (the first one, which also encodes the last
  * SlotsToCoeffs transform, or the best of BOOT_REPEAT more), the precision
- * against the input values (precisionStats, min and mean bits over the real
- * and imaginary parts; `bits*`), the input's own precision after encryption
+ * against the input values (precisionStats: min, mean and median bits over
+ * the real and imaginary parts, `bits*`, and each part's in `bitsReal` and `bitsImag`), the input's own precision after encryption
  * (`inputBits*`: at scale 2^30 and logN 16 the fresh encryption noise alone
  * leaves about 21 bits), the bootstrapping's own error against the decrypted
  * input (`bootBits*`), the levels left, the evaluation keys' size and the
@@ -149,6 +149,9 @@ export async function run(): Promise<object> {
       giantCost,
       bitsMin: round(Math.min(s.real.minBits, s.imag.minBits)),
       bitsMean: round((s.real.meanBits + s.imag.meanBits) / 2),
+      bitsMedian: round((s.real.medianBits + s.imag.medianBits) / 2),
+      bitsReal: { min: round(s.real.minBits), mean: round(s.real.meanBits), median: round(s.real.medianBits) },
+      bitsImag: { min: round(s.imag.minBits), mean: round(s.imag.meanBits), median: round(s.imag.medianBits) },
       inputBitsMin: round(Math.min(s0.real.minBits, s0.imag.minBits)),
       inputBitsMean: round((s0.real.meanBits + s0.imag.meanBits) / 2),
       bootBitsMin: round(Math.min(sb.real.minBits, sb.imag.minBits)),

@@ -43,7 +43,7 @@ import {
   trainingDataLevel,
   trainingLayout,
 } from '../src/mlr/index.js';
-import { NodePairPool } from '../src/node/index.js';
+import { NodePairPool, NodeTransformWorkers } from '../src/node/index.js';
 import { peakRssMiB, round } from './util.js';
 
 /** Run the suite. */
@@ -73,7 +73,9 @@ export async function run(): Promise<object> {
   // The owner's refreshes, timed.
   const refreshSeconds: number[] = [];
   const ev = new Evaluator(params, keys);
-  const bootstrapper = boot === undefined ? undefined : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(tr.Y.cols / 2), boot.config);
+  // With threads, the bootstrapping's transforms share their key switchings with a worker (NodeTransformWorkers).
+  const transformWorkers = boot !== undefined && threads > 1 ? await NodeTransformWorkers.create(params, keys, { threads: threads - 1 }) : undefined;
+  const bootstrapper = boot === undefined ? undefined : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(tr.Y.cols / 2), { ...boot.config, ...(transformWorkers === undefined ? {} : { workers: transformWorkers }) });
   const inner: Refresher = bootstrapper ?? owner;
   const refresher = {
     refresh(w: EncryptedWeights): EncryptedWeights {
@@ -99,6 +101,7 @@ export async function run(): Promise<object> {
     }
   } finally {
     await pool?.close();
+    await transformWorkers?.close();
   }
   const mean = rows.reduce((s, r) => s + r.seconds, 0) / rows.length;
   const refreshTotal = refreshSeconds.reduce((s, x) => s + x, 0);
@@ -115,6 +118,7 @@ export async function run(): Promise<object> {
     secondsPerIterationAmortized: round(amortized),
     maxAbsDiffVsPlain: round(maxDiff),
     threads,
+    bootstrapThreads: transformWorkers === undefined ? (boot === undefined ? 0 : 1) : transformWorkers.threads + 1,
     samples: tr.X.rows,
     columns: tr.X.cols,
     classes: tr.Y.cols,

@@ -29,7 +29,8 @@
  * Threads. The baby rotations (given the shared decomposition) and the giant
  * steps (given the babies) are independent of each other: with
  * {@link BsgsWorkers} (the Node adapter's `NodeTransformWorkers`) steps 2 and
- * 3-4 are split between the caller and the workers, on SharedArrayBuffers,
+ * 3-4 are split between the caller and the workers, on SharedArrayBuffers
+ * (each job carries handles to the diagonals, so a worker keeps nothing),
  * each part accumulating its own sums, added before step 5. The result is
  * the same bit for bit (modular sums are exact and their order does not matter).
  *
@@ -51,10 +52,11 @@ export type WireDiagonals = readonly (readonly { readonly data: Uint32Array; rea
  */
 export interface BsgsJob {
   readonly type: 'bsgs';
-  /** The transform (LinearTransform.id); its diagonals and giant steps are sent on first use. */
+  /** The transform (LinearTransform.id), for error messages. */
   readonly transform: number;
-  readonly giants?: readonly GiantStep[];
-  readonly diagonals?: WireDiagonals;
+  /** Its giant steps and diagonals (the diagonals' arrays on SharedArrayBuffers: handles, not copies). */
+  readonly giants: readonly GiantStep[];
+  readonly diagonals: WireDiagonals;
   /** Level of the input. */
   readonly level: number;
   readonly phase: 'babies' | 'giants';
@@ -80,8 +82,6 @@ export interface BsgsJob {
 export interface BsgsWorkers {
   /** Number of worker threads. */
   readonly threads: number;
-  /** Transforms whose diagonals the workers hold (ids); the caller adds to it when it sends them. */
-  readonly registered: Set<number>;
   /**
    * Start a job on worker `thread` (returns at once).
    * @param thread in [0, threads)
@@ -212,13 +212,12 @@ function computeGiants(
 }
 
 /**
- * The worker's side of {@link BsgsJob}s: holds the transforms' diagonals and
- * giant steps sent with their first job. Platform adapters build one per
- * worker thread over an Evaluator with the same (shared) keys.
+ * The worker's side of {@link BsgsJob}s (it keeps nothing between jobs).
+ * Platform adapters build one per worker thread over an Evaluator with the
+ * same (shared) keys.
  */
 export class BsgsJobRunner {
   private readonly ev: Evaluator;
-  private readonly transforms = new Map<number, { giants: readonly GiantStep[]; diagonals: WireDiagonals }>();
 
   /** @param ev an evaluator with the Galois keys of the transforms */
   constructor(ev: Evaluator) {
@@ -228,14 +227,14 @@ export class BsgsJobRunner {
   /**
    * Run one job (its outputs are written into its shared arrays).
    * @param job the job
-   * @throws CkksError on a malformed job or an unknown transform
+   * @throws CkksError on a malformed job
    */
   run(job: BsgsJob): void {
     const op = 'BsgsJobRunner.run';
     if (job?.type !== 'bsgs') throw new CkksError('INVALID_ARGUMENT', op, 'expected a bsgs job');
-    if (job.giants !== undefined && job.diagonals !== undefined) this.transforms.set(job.transform, { giants: job.giants, diagonals: job.diagonals });
-    const t = this.transforms.get(job.transform);
-    if (t === undefined) throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform} was not sent to this worker`);
+    if (!Array.isArray(job.giants) || !Array.isArray(job.diagonals) || job.giants.length !== job.diagonals.length || !Array.isArray(job.babies)) {
+      throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the job lacks its giant steps, diagonals or baby steps`);
+    }
     const prm = this.ev.params;
     const ext = job.level + 1 + prm.P.length;
     const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
@@ -244,7 +243,7 @@ export class BsgsJobRunner {
       const digits = (job.digits ?? []).map((d) => new RnsPoly(prm.N, ext, d, true));
       computeBabies(this.ev, ks, { level: job.level, digits }, job.px0 as Uint32Array, job.steps ?? [], babies);
     } else {
-      computeGiants(this.ev, ks, job.level, t.giants, t.diagonals, job.giantIndices ?? [], babies, job.out as BsgsJob['out'] & object);
+      computeGiants(this.ev, ks, job.level, job.giants, job.diagonals, job.giantIndices ?? [], babies, job.out as BsgsJob['out'] & object);
     }
   }
 }
@@ -294,14 +293,9 @@ export function bsgsDoubleHoisted(
   for (const s of babySteps) babies.set(s, [words(shared, ext * N), words(shared, ext * N)]);
   const wireBabies = [...babies].map(([s, [b0, b1]]) => [s, b0, b1] as const);
   const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => words(shared && k > 0, ext * N)) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
-  // The transform's diagonals and giant steps go with each worker's first job.
-  let reg: { giants?: readonly GiantStep[]; diagonals?: WireDiagonals } = {};
-  if (shared && !(workers as BsgsWorkers).registered.has(id)) {
-    reg = { giants, diagonals: encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat }))) };
-    (workers as BsgsWorkers).registered.add(id);
-  }
-  const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level'>): void => {
-    (workers as BsgsWorkers).post(k - 1, { type: 'bsgs', transform: id, level, ...reg, ...job });
+  const wireEncoded: WireDiagonals = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
+  const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level' | 'giants' | 'diagonals'>): void => {
+    (workers as BsgsWorkers).post(k - 1, { type: 'bsgs', transform: id, level, giants, diagonals: wireEncoded, ...job });
   };
   // 1-2. One decomposition, the baby rotations split between the parts.
   if (babySteps.length > 0) {
@@ -313,7 +307,6 @@ export function bsgsDoubleHoisted(
     ev.counters.decompositions++;
     const mine = deal(babySteps, parts);
     for (let k = 1; k < parts; k++) post(k, { phase: 'babies', digits: dec.digits.map((d) => d.data), px0, babies: wireBabies, steps: mine[k] });
-    reg = {};
     computeBabies(ev, ks, dec, px0, mine[0], babies);
     if (shared) (workers as BsgsWorkers).wait();
   }
@@ -323,7 +316,6 @@ export function bsgsDoubleHoisted(
   const order = giants.map((_, i) => i).sort((a, b) => Number(giants[a].rotation !== 0) - Number(giants[b].rotation !== 0));
   const mine = deal(order, parts);
   for (let k = 1; k < parts; k++) post(k, { phase: 'giants', babies: wireBabies, giantIndices: mine[k], out: outs[k] });
-  const wireEncoded = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
   let switched = computeGiants(ev, ks, level, giants, wireEncoded, mine[0], babies, outs[0]);
   if (shared) {
     (workers as BsgsWorkers).wait();

@@ -27,7 +27,7 @@ import {
   trainingLayout,
   weightBoundRatio,
 } from '../mlr/index.js';
-import { NodePairPool } from '../node/index.js';
+import { NodePairPool, NodeTransformWorkers } from '../node/index.js';
 import { UsageError, parseOptions, parsePositiveInt, parseRange, parseThreads } from './args.js';
 import { type RefreshMode, parseRefreshMode, parseTrainPreset, trainablePresets } from './presets.js';
 import { DEFAULT_PRESET, showHelp } from './help.js';
@@ -261,13 +261,19 @@ async function train(o: TrainOptions): Promise<void> {
 
   // Server.
   const ev = new Evaluator(params, keys);
-  const refresher = boot === undefined ? owner : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(tr.Y.cols / 2), boot.config);
+  // The bootstrapping's transforms share their key switchings with a worker thread (keys shared above).
+  const transformWorkers = boot !== undefined && o.threads > 1 ? await NodeTransformWorkers.create(params, keys, { threads: o.threads - 1 }) : undefined;
+  const refresher = boot === undefined ? owner : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(tr.Y.cols / 2), { ...boot.config, ...(transformWorkers === undefined ? {} : { workers: transformWorkers }) });
   const trainer = new EncryptedTrainer(ev, upload, refresher, {
     maxIterations: o.iterations,
     ...(refresher instanceof BootstrapRefresher ? { minLevel: refresher.minWeightLevel } : {}),
   });
   const pool = o.threads > 1 ? await NodePairPool.create(trainer.context(), keys, { threads: o.threads }) : undefined;
-  console.log(pool === undefined ? 'one thread' : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)`);
+  console.log(
+    pool === undefined
+      ? 'one thread'
+      : `${pool.threads} worker threads (pairs of classes in parallel, keys shared)${transformWorkers === undefined ? '' : `; the bootstrapping's transforms on ${transformWorkers.threads + 1} threads`}`,
+  );
   const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
   const rows: Row[] = [];
   let boundWarned = false;
@@ -307,6 +313,7 @@ async function train(o: TrainOptions): Promise<void> {
   } finally {
     // The threads would keep the process alive after an error.
     await pool?.close();
+    await transformWorkers?.close();
   }
   prog.done();
 

@@ -57,7 +57,6 @@ function defaultEntry(): URL {
  */
 export class NodeTransformWorkers implements BsgsWorkers {
   readonly threads: number;
-  readonly registered = new Set<number>();
   private readonly workers: Worker[];
   private readonly ctrl: Int32Array;
   private readonly jobs: MessagePort[];

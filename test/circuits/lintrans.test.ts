@@ -100,6 +100,19 @@ describe('planner', () => {
     expect(() => butterflyDiagonals(16, 4, fftTwiddles(2))).toThrow(CkksError);
   });
 
+  it('giantCost trades giant steps for baby steps', () => {
+    // A radix-32 stage: diagonals -31..31 (63), as in CoeffsToSlots.
+    const ks = Array.from({ length: 63 }, (_, i) => i - 31);
+    const p1 = planLinearTransform(ks, 1024);
+    const p8 = planLinearTransform(ks, 1024, { giantCost: 8 });
+    expect(p1.babySteps.length + p1.giantSteps.length).toBeLessThanOrEqual(p8.babySteps.length + p8.giantSteps.length);
+    expect(p8.giantSteps.length).toBeLessThan(p1.giantSteps.length);
+    const cost = (p: typeof p1, w: number) => p.babySteps.length + w * p.giantSteps.length;
+    expect(cost(p8, 8)).toBeLessThan(cost(p1, 8));
+    expect(planLinearTransform(ks, 1024, { giantCost: 1 })).toEqual(p1);
+    for (const bad of [0, -1, Number.NaN, Infinity]) expect(() => planLinearTransform(ks, 1024, { giantCost: bad })).toThrow(CkksError);
+  });
+
   it('bad plans are refused', () => {
     expect(() => planLinearTransform([0], 12)).toThrow(CkksError);
     expect(() => planLinearTransform([], 16)).toThrow(CkksError);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CkksError } from '../../src/ckks/index.js';
-import { Bootstrapper, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
+import { Bootstrapper, type BsgsJob, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
 import { NodeTransformWorkers } from '../../src/node/index.js';
 import { bootLiteral, makeBootCtx } from '../circuits/bootstrap_helpers.js';
 import { type Ctx, SHALLOW11, encrypt, makeCtx, uniformVec } from '../circuits/helpers.js';
@@ -50,9 +50,17 @@ describe('NodeTransformWorkers (logN 11)', () => {
   });
 
   it('a failing job is reported as a CkksError, and the pool keeps working', () => {
-    workers.post(0, { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] });
-    expect(() => workers.wait()).toThrow(/was not sent to this worker/);
-    expect(() => workers.post(5, { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] })).toThrow(CkksError);
+    const bad = { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] } as unknown as BsgsJob;
+    workers.post(0, bad);
+    expect(() => workers.wait()).toThrow(/lacks its giant steps/);
+    expect(() => workers.post(5, bad)).toThrow(CkksError);
+    // Still usable: a transform after the failure gives the one-thread words.
+    const diags = diagonalsOf(dense, N1);
+    const ct = encrypt(ctx, uniformVec(N1, 45), { slots: N1 });
+    const a = new LinearTransform(ctx.encoder, diags, N1, ct.level).evaluate(ctx.ev, ct);
+    const b = new LinearTransform(ctx.encoder, diags, N1, ct.level, { workers }).evaluate(ctx.ev, ct);
+    expect(b.c[0].data).toEqual(a.c[0].data);
+    expect(b.c[1].data).toEqual(a.c[1].data);
   });
 
   it('a bootstrapping with workers equals the one-thread result word for word', async () => {
