@@ -28,7 +28,7 @@
  *
  * Threads. The baby rotations (given the shared decomposition) and the giant
  * steps (given the babies) are independent of each other: with
- * {@link BsgsWorkers} (the Node adapter's `NodeTransformWorkers`) steps 2 and
+ * CircuitWorkers (./workers.ts; the Node adapter's `NodeTransformWorkers`) steps 2 and
  * 3-4 are split between the caller and the workers, on SharedArrayBuffers
  * (each job carries handles to the diagonals, so a worker keeps nothing),
  * each part accumulating its own sums, added before step 5. The result is
@@ -41,6 +41,7 @@ import { Ciphertext, CkksError, type Decomposition, type Evaluator, type KeySwit
 import { RnsPoly, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
 import type { CompactPlaintext } from './kernels.js';
 import type { GiantStep } from './lintrans.js';
+import type { CircuitWorkers } from './workers.js';
 import { permutationOf, switcherOf } from './rotsum.js';
 
 /** Diagonals as a worker receives them: per giant step, words and run length. */
@@ -72,27 +73,6 @@ export interface BsgsJob {
   readonly giantIndices?: readonly number[];
   /** Phase giants: this part's accumulators c0, c1 ([0, q)) and acc0, acc1 ([0, 2q)), zero on entry. */
   readonly out?: readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-}
-
-/**
- * Worker threads that run parts of double-hoisted transforms synchronously
- * (the caller blocks in {@link wait}; Node's main thread may, through
- * Atomics.wait). Implemented by the Node adapter (`NodeTransformWorkers`).
- */
-export interface BsgsWorkers {
-  /** Number of worker threads. */
-  readonly threads: number;
-  /**
-   * Start a job on worker `thread` (returns at once).
-   * @param thread in [0, threads)
-   * @param job the job, its arrays on SharedArrayBuffers
-   */
-  post(thread: number, job: BsgsJob): void;
-  /**
-   * Block until every posted job has finished.
-   * @throws CkksError if a worker failed (its message)
-   */
-  wait(): void;
 }
 
 /** Moduli of Q_0..Q_level then P, cached per parameter set and level. */
@@ -212,39 +192,26 @@ function computeGiants(
 }
 
 /**
- * The worker's side of {@link BsgsJob}s (it keeps nothing between jobs).
- * Platform adapters build one per worker thread over an Evaluator with the
- * same (shared) keys.
+ * The worker's side of a {@link BsgsJob} (nothing is kept between jobs):
+ * its outputs are written into the job's shared arrays.
+ * @param ev an evaluator with the Galois keys of the transform
+ * @param job the job
+ * @throws CkksError on a malformed job
  */
-export class BsgsJobRunner {
-  private readonly ev: Evaluator;
-
-  /** @param ev an evaluator with the Galois keys of the transforms */
-  constructor(ev: Evaluator) {
-    this.ev = ev;
+export function runBsgsJob(ev: Evaluator, job: BsgsJob): void {
+  const op = 'runBsgsJob';
+  if (!Array.isArray(job.giants) || !Array.isArray(job.diagonals) || job.giants.length !== job.diagonals.length || !Array.isArray(job.babies)) {
+    throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the job lacks its giant steps, diagonals or baby steps`);
   }
-
-  /**
-   * Run one job (its outputs are written into its shared arrays).
-   * @param job the job
-   * @throws CkksError on a malformed job
-   */
-  run(job: BsgsJob): void {
-    const op = 'BsgsJobRunner.run';
-    if (job?.type !== 'bsgs') throw new CkksError('INVALID_ARGUMENT', op, 'expected a bsgs job');
-    if (!Array.isArray(job.giants) || !Array.isArray(job.diagonals) || job.giants.length !== job.diagonals.length || !Array.isArray(job.babies)) {
-      throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the job lacks its giant steps, diagonals or baby steps`);
-    }
-    const prm = this.ev.params;
-    const ext = job.level + 1 + prm.P.length;
-    const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
-    const ks = switcherOf(this.ev);
-    if (job.phase === 'babies') {
-      const digits = (job.digits ?? []).map((d) => new RnsPoly(prm.N, ext, d, true));
-      computeBabies(this.ev, ks, { level: job.level, digits }, job.px0 as Uint32Array, job.steps ?? [], babies);
-    } else {
-      computeGiants(this.ev, ks, job.level, job.giants, job.diagonals, job.giantIndices ?? [], babies, job.out as BsgsJob['out'] & object);
-    }
+  const prm = ev.params;
+  const ext = job.level + 1 + prm.P.length;
+  const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
+  const ks = switcherOf(ev);
+  if (job.phase === 'babies') {
+    const digits = (job.digits ?? []).map((d) => new RnsPoly(prm.N, ext, d, true));
+    computeBabies(ev, ks, { level: job.level, digits }, job.px0 as Uint32Array, job.steps ?? [], babies);
+  } else {
+    computeGiants(ev, ks, job.level, job.giants, job.diagonals, job.giantIndices ?? [], babies, job.out as BsgsJob['out'] & object);
   }
 }
 
@@ -273,7 +240,7 @@ function deal<T>(items: readonly T[], parts: number): T[][] {
  */
 export function bsgsDoubleHoisted(
   ev: Evaluator, x: Ciphertext, id: number, giants: readonly GiantStep[], babySteps: readonly number[],
-  encoded: readonly (readonly CompactPlaintext[])[], scale: number, slots: number, workers?: BsgsWorkers,
+  encoded: readonly (readonly CompactPlaintext[])[], scale: number, slots: number, workers?: CircuitWorkers,
 ): Ciphertext {
   const prm = ev.params;
   const N = prm.N;
@@ -295,7 +262,7 @@ export function bsgsDoubleHoisted(
   const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => words(shared && k > 0, ext * N)) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
   const wireEncoded: WireDiagonals = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
   const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level' | 'giants' | 'diagonals'>): void => {
-    (workers as BsgsWorkers).post(k - 1, { type: 'bsgs', transform: id, level, giants, diagonals: wireEncoded, ...job });
+    (workers as CircuitWorkers).post(k - 1, { type: 'bsgs', transform: id, level, giants, diagonals: wireEncoded, ...job });
   };
   // 1-2. One decomposition, the baby rotations split between the parts.
   if (babySteps.length > 0) {
@@ -308,7 +275,7 @@ export function bsgsDoubleHoisted(
     const mine = deal(babySteps, parts);
     for (let k = 1; k < parts; k++) post(k, { phase: 'babies', digits: dec.digits.map((d) => d.data), px0, babies: wireBabies, steps: mine[k] });
     computeBabies(ev, ks, dec, px0, mine[0], babies);
-    if (shared) (workers as BsgsWorkers).wait();
+    if (shared) (workers as CircuitWorkers).wait();
   }
   ev.counters.keySwitches += babySteps.length;
   ev.counters.rotations += babySteps.length;
@@ -318,7 +285,7 @@ export function bsgsDoubleHoisted(
   for (let k = 1; k < parts; k++) post(k, { phase: 'giants', babies: wireBabies, giantIndices: mine[k], out: outs[k] });
   let switched = computeGiants(ev, ks, level, giants, wireEncoded, mine[0], babies, outs[0]);
   if (shared) {
-    (workers as BsgsWorkers).wait();
+    (workers as CircuitWorkers).wait();
     for (let k = 1; k < parts; k++) switched += mine[k].filter((gi) => giants[gi].rotation !== 0).length;
   }
   let ptMuls = 0;

@@ -16,4 +16,5 @@ export * from './lintrans.js';
 export * from './rotsum.js';
 export { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
 export * from './bootstrap/index.js';
-export { type BsgsJob, BsgsJobRunner, type BsgsWorkers, type WireDiagonals } from './bsgs-qp.js';
+export { type BsgsJob, type WireDiagonals } from './bsgs-qp.js';
+export { type CircuitJob, CircuitJobRunner, type CircuitWorkers } from './workers.js';

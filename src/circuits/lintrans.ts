@@ -58,7 +58,8 @@ import {
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForRotation } from '../ntt/index.js';
-import { type BsgsWorkers, bsgsDoubleHoisted } from './bsgs-qp.js';
+import { bsgsDoubleHoisted } from './bsgs-qp.js';
+import type { CircuitWorkers } from './workers.js';
 import { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
 import { LazyRotationSum } from './rotsum.js';
 
@@ -309,7 +310,7 @@ export interface LinearTransformOptions extends LinearTransformPlanOptions {
    * evaluation (./bsgs-qp.ts; the Node adapter's `NodeTransformWorkers`). The
    * diagonals are then kept on SharedArrayBuffers.
    */
-  workers?: BsgsWorkers;
+  workers?: CircuitWorkers;
 }
 
 let transformIds = 0;
@@ -341,7 +342,7 @@ export class LinearTransform {
   readonly doubleHoisting: boolean;
   /** A number unique to this transform in this thread (worker threads keep its diagonals under it). */
   readonly id = ++transformIds;
-  private readonly workers: BsgsWorkers | undefined;
+  private readonly workers: CircuitWorkers | undefined;
   /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */
   private readonly encoded: CompactPlaintext[][];
 

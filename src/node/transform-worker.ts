@@ -10,7 +10,7 @@
 
 import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { Evaluator, createParameters } from '../ckks/index.js';
-import { type BsgsJob, BsgsJobRunner } from '../circuits/index.js';
+import { type CircuitJob, CircuitJobRunner } from '../circuits/index.js';
 import { keysFromWire } from '../mlr/parallel.js';
 import type { TransformWorkerInit } from './transform-workers.js';
 
@@ -18,10 +18,10 @@ if (parentPort === null) throw new Error('transform-worker: must run as a worker
 const port = parentPort;
 
 port.once('message', (init: TransformWorkerInit) => {
-  let runner: BsgsJobRunner;
+  let runner: CircuitJobRunner;
   try {
     const params = createParameters(init.literal);
-    runner = new BsgsJobRunner(new Evaluator(params, keysFromWire(params, init.keys)));
+    runner = new CircuitJobRunner(new Evaluator(params, keysFromWire(params, init.keys)));
   } catch (e) {
     port.postMessage({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     return;
@@ -31,7 +31,7 @@ port.once('message', (init: TransformWorkerInit) => {
 });
 
 /** The job loop (never returns; the pool terminates the thread). */
-function serve(runner: BsgsJobRunner, ctrl: Int32Array, base: number, jobs: MessagePort, replies: MessagePort): void {
+function serve(runner: CircuitJobRunner, ctrl: Int32Array, base: number, jobs: MessagePort, replies: MessagePort): void {
   let seen = 0;
   for (;;) {
     Atomics.wait(ctrl, base, seen); // sleeps while the job counter is still `seen`
@@ -44,7 +44,7 @@ function serve(runner: BsgsJobRunner, ctrl: Int32Array, base: number, jobs: Mess
         m = receiveMessageOnPort(jobs);
       }
       try {
-        runner.run(m.message as BsgsJob);
+        runner.run(m.message as CircuitJob);
       } catch (e) {
         replies.postMessage(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
         Atomics.store(ctrl, base + 2, 1);

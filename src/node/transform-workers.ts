@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, type Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { CkksError, type EvaluationKeys, type Parameters, type ParametersLiteral } from '../ckks/index.js';
-import type { BsgsJob, BsgsWorkers } from '../circuits/index.js';
+import type { CircuitJob, CircuitWorkers } from '../circuits/index.js';
 import { type WireKeys, keysToWire, shareKeys } from '../mlr/parallel.js';
 import { spawnWorker } from './spawn.js';
 
@@ -55,7 +55,7 @@ function defaultEntry(): URL {
  * {@link close} when done (the threads are unref'd, so a forgotten pool does
  * not keep the process alive).
  */
-export class NodeTransformWorkers implements BsgsWorkers {
+export class NodeTransformWorkers implements CircuitWorkers {
   readonly threads: number;
   private readonly workers: Worker[];
   private readonly ctrl: Int32Array;
@@ -121,10 +121,10 @@ export class NodeTransformWorkers implements BsgsWorkers {
   }
 
   /**
-   * Start a job on a thread (see BsgsWorkers.post).
+   * Start a job on a thread (see CircuitWorkers.post).
    * @throws CkksError if the pool is closed or the thread index is bad
    */
-  post(thread: number, job: BsgsJob): void {
+  post(thread: number, job: CircuitJob): void {
     if (this.closed) throw new CkksError('INVALID_ARGUMENT', 'NodeTransformWorkers.post', 'the pool is closed');
     if (!Number.isInteger(thread) || thread < 0 || thread >= this.threads) throw new CkksError('INVALID_ARGUMENT', 'NodeTransformWorkers.post', `thread must be in [0, ${this.threads}), got ${thread}`);
     this.jobs[thread].postMessage(job);
@@ -134,7 +134,7 @@ export class NodeTransformWorkers implements BsgsWorkers {
   }
 
   /**
-   * Block until every posted job is done (see BsgsWorkers.wait).
+   * Block until every posted job is done (see CircuitWorkers.wait).
    * @throws CkksError with the worker's message if a job failed
    */
   wait(): void {

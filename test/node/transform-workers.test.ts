@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CkksError } from '../../src/ckks/index.js';
-import { Bootstrapper, type BsgsJob, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
+import { Bootstrapper, type CircuitJob, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
 import { NodeTransformWorkers } from '../../src/node/index.js';
 import { bootLiteral, makeBootCtx } from '../circuits/bootstrap_helpers.js';
 import { type Ctx, SHALLOW11, encrypt, makeCtx, uniformVec } from '../circuits/helpers.js';
@@ -50,7 +50,7 @@ describe('NodeTransformWorkers (logN 11)', () => {
   });
 
   it('a failing job is reported as a CkksError, and the pool keeps working', () => {
-    const bad = { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] } as unknown as BsgsJob;
+    const bad = { type: 'bsgs', transform: -1, level: 1, phase: 'giants', babies: [] } as unknown as CircuitJob;
     workers.post(0, bad);
     expect(() => workers.wait()).toThrow(/lacks its giant steps/);
     expect(() => workers.post(5, bad)).toThrow(CkksError);
@@ -63,20 +63,28 @@ describe('NodeTransformWorkers (logN 11)', () => {
     expect(b.c[1].data).toEqual(a.c[1].data);
   });
 
-  it('a bootstrapping with workers equals the one-thread result word for word', async () => {
-    const opts = { slots: 32, ctsLevels: 2, stcLevels: 2, hoisting: 'double' as const };
-    const b = makeBootCtx(bootLiteral(10, 5), opts);
-    const pool = await NodeTransformWorkers.create(b.params, b.keys, { threads: 1 });
-    try {
-      const many = new Bootstrapper(b.ev, b.encoder, { ...opts, workers: pool });
-      const ct = b.enc.encrypt(b.encoder.encode(uniformVec(32, 44), b.params.levelTops[0], 2 ** 30, 32));
-      const x = b.bt.bootstrap(ct);
-      const y = many.bootstrap(ct);
-      expect(y.level).toBe(x.level);
-      expect(y.c[0].data).toEqual(x.c[0].data);
-      expect(y.c[1].data).toEqual(x.c[1].data);
-    } finally {
-      await pool.close();
-    }
-  }, 120_000);
+  for (const [name, logSlots] of [['sparse', 5], ['full', 9]] as const) {
+    it(`a ${name}-slot bootstrapping with workers equals the one-thread result word for word, with the same counters`, async () => {
+      const n = 2 ** logSlots;
+      const opts = { slots: n, ctsLevels: 2, stcLevels: 2, hoisting: 'double' as const };
+      const b = makeBootCtx(bootLiteral(10, logSlots), opts);
+      const pool = await NodeTransformWorkers.create(b.params, b.keys, { threads: 1 });
+      try {
+        const many = new Bootstrapper(b.ev, b.encoder, { ...opts, workers: pool });
+        const ct = b.enc.encrypt(b.encoder.encode({ re: uniformVec(n, 44), im: uniformVec(n, 46) }, b.params.levelTops[0], 2 ** 30, n));
+        b.ev.resetCounters();
+        const x = b.bt.bootstrap(ct);
+        const one = { ...b.ev.counters };
+        b.ev.resetCounters();
+        const y = many.bootstrap(ct);
+        expect({ ...b.ev.counters }).toEqual(one);
+        expect(y.level).toBe(x.level);
+        expect(y.scale).toBe(x.scale);
+        expect(y.c[0].data).toEqual(x.c[0].data);
+        expect(y.c[1].data).toEqual(x.c[1].data);
+      } finally {
+        await pool.close();
+      }
+    }, 120_000);
+  }
 });

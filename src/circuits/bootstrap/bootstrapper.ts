@@ -44,11 +44,11 @@ import {
   levelModulus,
 } from '../../ckks/index.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../../ntt/index.js';
-import type { BsgsWorkers } from '../bsgs-qp.js';
+import type { CircuitWorkers } from '../workers.js';
 import { LinearTransform, centredIndex, planLinearTransform } from '../lintrans.js';
 import { logicalLevel } from '../poly_eval.js';
 import { type DiagonalMatrix, coeffsToSlotsMatrices, slotsToCoeffsMatrices } from './dft.js';
-import { EvalMod, type EvalModOptions } from './evalmod.js';
+import { EVALMOD_COUNTERS, EvalMod, type EvalModJob, type EvalModOptions } from './evalmod.js';
 import { baseModulus, modRaise } from './modraise.js';
 
 /** Options of the {@link Bootstrapper}. */
@@ -85,9 +85,11 @@ export interface BootstrapOptions extends EvalModOptions {
   giantCost?: number;
   /**
    * Worker threads sharing the transforms' key switchings (double hoisting
-   * only; the Node adapter's `NodeTransformWorkers`, built over the same keys).
+   * only) and, with full slots, reducing the imaginary part while the caller
+   * reduces the real part (the Node adapter's `NodeTransformWorkers`, built
+   * over the same keys). Results are bit-identical to one thread.
    */
-  workers?: BsgsWorkers;
+  workers?: CircuitWorkers;
 }
 
 /** Levels and key switchings of one bootstrapping, known before running. */
@@ -229,7 +231,8 @@ export class Bootstrapper {
   /** StC transforms but the last, and the last one per diagonal scale. */
   private readonly stcTransforms: LinearTransform[];
   private readonly stcLast = new Map<number, LinearTransform>();
-  private readonly hoisting: { hoisting?: 'double' | 'single'; giantCost?: number; workers?: BsgsWorkers };
+  private readonly hoisting: { hoisting?: 'double' | 'single'; giantCost?: number; workers?: CircuitWorkers };
+  private readonly workers: CircuitWorkers | undefined;
 
   /**
    * The rotation steps a bootstrapper with these options uses; generate them
@@ -329,6 +332,7 @@ export class Bootstrapper {
       ...(opts.workers === undefined ? {} : { workers: opts.workers }),
     };
     this.hoisting = hoisting;
+    this.workers = opts.workers !== undefined && opts.workers.threads > 0 ? opts.workers : undefined;
     this.ctsTransforms = lay.cts.map((m, i) => {
       const level = params.levelTops[top - i];
       let scale: number | undefined;
@@ -341,6 +345,40 @@ export class Bootstrapper {
     });
     const stcTop = top - lay.cost.ctsLevels - lay.cost.evalModLevels;
     this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i], hoisting));
+  }
+
+  /**
+   * Start EvalMod of x on worker thread 0 (an EvalModJob on SharedArrayBuffers).
+   * @returns a function that waits for it and returns its result (the
+   *   worker's counters added to the evaluator's)
+   */
+  private postEvalMod(x: Ciphertext): () => Ciphertext {
+    const params = this.params;
+    const ev = this.ev;
+    const workers = this.workers as CircuitWorkers;
+    const words = (x.level + 1) * params.N;
+    const shared = (n: number): Uint32Array => new Uint32Array(new SharedArrayBuffer(n * 4));
+    const c0 = shared(words);
+    const c1 = shared(words);
+    c0.set(x.c[0].data.subarray(0, words));
+    c1.set(x.c[1].data.subarray(0, words));
+    const out0 = shared(words);
+    const out1 = shared(words);
+    const meta = new Float64Array(new SharedArrayBuffer(8 * (3 + EVALMOD_COUNTERS.length)));
+    const em = this.evalMod;
+    const job: EvalModJob = { type: 'evalmod', K: em.K, doubleAngles: em.doubleAngles, degree: em.interpolationDegree, level: x.level, scale: x.scale, slots: x.slots, c0, c1, out0, out1, meta };
+    workers.post(0, job);
+    return () => {
+      workers.wait();
+      const y = new Ciphertext(params, 1, meta[0], meta[1], meta[2]);
+      const n = (meta[0] + 1) * params.N;
+      y.c[0].data.set(out0.subarray(0, n));
+      y.c[1].data.set(out1.subarray(0, n));
+      EVALMOD_COUNTERS.forEach((k, i) => {
+        ev.counters[k] += meta[3 + i];
+      });
+      return y;
+    };
   }
 
   /**
@@ -421,8 +459,10 @@ export class Bootstrapper {
     } else {
       const re = ev.addNew(x, conj);
       const im = ev.mulByI(ev.sub(conj, x, conj), conj);
+      // With a worker thread, the imaginary part is reduced there meanwhile (bit-identical).
+      const away = this.workers === undefined ? undefined : this.postEvalMod(im);
       const r = this.evalMod.evaluate(ev, re);
-      const i = this.evalMod.evaluate(ev, im);
+      const i = away === undefined ? this.evalMod.evaluate(ev, im) : away();
       y = ev.add(r, ev.mulByI(i, i), r);
     }
     // values: sin(2 pi (I + c m / q0)) ~ 2 pi c m / q0; read them as m / Delta

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { type Ciphertext, CkksError, type Evaluator, levelModulus } from '../../ckks/index.js';
+import { Ciphertext, CkksError, type Evaluator, levelModulus } from '../../ckks/index.js';
 import { type Polynomial, chebyshevInterpolant } from '../poly.js';
 import { PolynomialEvaluator, logicalLevel } from '../poly_eval.js';
 import { planPolynomials } from '../poly_plan.js';
@@ -70,6 +70,8 @@ export class EvalMod {
   readonly doubleAngles: number;
   /** The cosine interpolant on [-K, K]. */
   readonly polynomial: Polynomial;
+  /** The degree it was interpolated at (the option `degree` that rebuilds it; polynomial.degree drops zero leading terms). */
+  readonly interpolationDegree: number;
   /** Its largest error on [-K, K] (before the double angles, which multiply it by up to 4^r). */
   readonly approximationError: number;
   /** Levels consumed: the interpolant's depth (free change of variable) plus r. */
@@ -90,12 +92,14 @@ export class EvalMod {
     const f = cosine(r);
     let p: Polynomial | undefined;
     let err = Infinity;
+    let degree = opts.degree ?? 7;
     if (opts.degree !== undefined) {
       if (!Number.isInteger(opts.degree) || opts.degree < 1 || opts.degree > 1023) throw new CkksError('INVALID_ARGUMENT', op, `degree must be an integer in [1, 1023], got ${String(opts.degree)}`);
       p = chebyshevInterpolant(f, -K, K, opts.degree, { zeroBelow: 0 });
       err = maxError(p, f);
     } else {
       for (let d = 7; d <= 255; d = 2 * d + 1) {
+        degree = d;
         p = chebyshevInterpolant(f, -K, K, d, { zeroBelow: 0 });
         err = maxError(p, f);
         if (err < 2 ** -40) break;
@@ -104,6 +108,7 @@ export class EvalMod {
     this.K = K;
     this.doubleAngles = r;
     this.polynomial = p as Polynomial;
+    this.interpolationDegree = degree;
     this.approximationError = err;
     const plan = planPolynomials([this.polynomial], { changeOfVariable: 'free' });
     this.levels = plan.cost.levels + r;
@@ -133,4 +138,68 @@ export class EvalMod {
     }
     return c;
   }
+}
+
+/**
+ * EvalMod of one ciphertext on a worker thread: the full-slot bootstrapping
+ * reduces its real and imaginary parts independently, so one of the two can
+ * run beside the other. Arrays on SharedArrayBuffers.
+ */
+export interface EvalModJob {
+  readonly type: 'evalmod';
+  /** The reduction's options, with its degree resolved (the same polynomial on both threads). */
+  readonly K: number;
+  readonly doubleAngles: number;
+  readonly degree: number;
+  /** The input's level, scale, slots and two components (level + 1 limbs each). */
+  readonly level: number;
+  readonly scale: number;
+  readonly slots: number;
+  readonly c0: Uint32Array;
+  readonly c1: Uint32Array;
+  /** The output's components (written, at most level + 1 limbs each) and [level, scale, slots, counter deltas (EVALMOD_COUNTERS)]. */
+  readonly out0: Uint32Array;
+  readonly out1: Uint32Array;
+  readonly meta: Float64Array;
+}
+
+/** The evaluator counters an {@link EvalModJob} reports, in its meta array from index 3. */
+export const EVALMOD_COUNTERS = ['rotations', 'ctMultiplications', 'ptMultiplications', 'constMultiplications', 'rescales', 'keySwitches', 'decompositions'] as const;
+
+const evalMods = new Map<string, EvalMod>();
+
+/**
+ * Run an {@link EvalModJob} (the worker's side): EvalMod of the job's
+ * ciphertext, written into its output arrays, with the counters it bumped.
+ * @param ev an evaluator with the relinearization key
+ * @param job the job
+ * @throws CkksError on a malformed job or options
+ */
+export function runEvalModJob(ev: Evaluator, job: EvalModJob): void {
+  const prm = ev.params;
+  const N = prm.N;
+  const words = (job.level + 1) * N;
+  if (!(job.c0 instanceof Uint32Array) || job.c0.length !== words || !(job.c1 instanceof Uint32Array) || job.c1.length !== words || !(job.meta instanceof Float64Array) || job.meta.length < 3 + EVALMOD_COUNTERS.length) {
+    throw new CkksError('INVALID_ARGUMENT', 'runEvalModJob', `the job's arrays do not match level ${job.level}`);
+  }
+  const key = `${job.K}:${job.doubleAngles}:${job.degree}`;
+  let em = evalMods.get(key);
+  if (em === undefined) {
+    em = new EvalMod({ K: job.K, doubleAngles: job.doubleAngles, degree: job.degree });
+    evalMods.set(key, em);
+  }
+  const x = new Ciphertext(prm, 1, job.level, job.scale, job.slots);
+  x.c[0].data.set(job.c0);
+  x.c[1].data.set(job.c1);
+  const before = EVALMOD_COUNTERS.map((k) => ev.counters[k]);
+  const y = em.evaluate(ev, x);
+  const n = (y.level + 1) * N;
+  job.out0.set(y.c[0].data.subarray(0, n));
+  job.out1.set(y.c[1].data.subarray(0, n));
+  job.meta[0] = y.level;
+  job.meta[1] = y.scale;
+  job.meta[2] = y.slots;
+  EVALMOD_COUNTERS.forEach((k, i) => {
+    job.meta[3 + i] = ev.counters[k] - before[i];
+  });
 }
