@@ -98,8 +98,53 @@ function reduceLimbs(x: Uint32Array, moduli: readonly number[], N: number): void
   for (let i = 0; i < moduli.length; i++) reduceFrom4q(x.subarray(i * N, (i + 1) * N), moduli[i]);
 }
 
-function words(shared: boolean, n: number): Uint32Array {
-  return shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+/**
+ * Shared scratch buffers per worker set, reused from one evaluation to the
+ * next: SharedArrayBuffers are freed only by a garbage collection, and a
+ * transform at the top of a long chain takes hundreds of MB of them. Every
+ * buffer has the largest size asked so far (`cap` bytes), so one set of
+ * buffers serves the transforms of every level; smaller ones left from before
+ * are dropped.
+ */
+const sharedScratch = new WeakMap<CircuitWorkers, { cap: number; free: SharedArrayBuffer[] }>();
+
+/** Scratch arrays of one evaluation: fresh ones, or views of shared buffers from (and back to) the worker set's pool. */
+class Scratch {
+  private readonly pool: { cap: number; free: SharedArrayBuffer[] } | undefined;
+  private readonly taken: SharedArrayBuffer[] = [];
+
+  constructor(workers: CircuitWorkers | undefined) {
+    if (workers === undefined) return;
+    let p = sharedScratch.get(workers);
+    if (p === undefined) {
+      p = { cap: 0, free: [] };
+      sharedScratch.set(workers, p);
+    }
+    this.pool = p;
+  }
+
+  /** n words, zero unless `dirty` (the caller overwrites them all); shared with a worker set. */
+  words(n: number, dirty = false): Uint32Array {
+    const p = this.pool;
+    if (p === undefined) return new Uint32Array(n);
+    if (4 * n > p.cap) {
+      p.cap = 4 * n;
+      p.free = [];
+    }
+    const buf = p.free.pop() ?? new SharedArrayBuffer(p.cap);
+    this.taken.push(buf);
+    const a = new Uint32Array(buf, 0, n);
+    if (!dirty) a.fill(0);
+    return a;
+  }
+
+  /** The shared buffers back to the pool (no view may be used afterwards). */
+  release(): void {
+    const p = this.pool;
+    if (p === undefined) return;
+    for (const b of this.taken) if (b.byteLength === p.cap) p.free.push(b);
+    this.taken.length = 0;
+  }
 }
 
 function galoisKey(ev: Evaluator, s: number): SwitchingKey {
@@ -242,6 +287,20 @@ export function bsgsDoubleHoisted(
   ev: Evaluator, x: Ciphertext, id: number, giants: readonly GiantStep[], babySteps: readonly number[],
   encoded: readonly (readonly CompactPlaintext[])[], scale: number, slots: number, workers?: CircuitWorkers,
 ): Ciphertext {
+  const shared = workers !== undefined && workers.threads > 0;
+  const scratch = new Scratch(shared ? workers : undefined);
+  try {
+    return evaluateParts(ev, x, giants, babySteps, encoded, scale, slots, workers, id, scratch);
+  } finally {
+    scratch.release();
+  }
+}
+
+/** The body of {@link bsgsDoubleHoisted}, its arrays from `scratch`. */
+function evaluateParts(
+  ev: Evaluator, x: Ciphertext, giants: readonly GiantStep[], babySteps: readonly number[], encoded: readonly (readonly CompactPlaintext[])[],
+  scale: number, slots: number, workers: CircuitWorkers | undefined, id: number, scratch: Scratch,
+): Ciphertext {
   const prm = ev.params;
   const N = prm.N;
   const level = x.level;
@@ -252,14 +311,14 @@ export function bsgsDoubleHoisted(
   const parts = workers === undefined ? 1 : workers.threads + 1;
   const shared = parts > 1;
   // x over Q_l ∪ P, times P: (P c_0, P c_1) on the Q limbs, zero on the P limbs.
-  const px0 = words(shared, ext * N);
-  const px1 = words(shared, ext * N);
+  const px0 = scratch.words(ext * N);
+  const px1 = scratch.words(ext * N);
   mulScalarLimbs(x.c[0].data, prm.pModQ, px0, prm.Q, N, nL);
   mulScalarLimbs(x.c[1].data, prm.pModQ, px1, prm.Q, N, nL);
   const babies = new Map<number, readonly [Uint32Array, Uint32Array]>([[0, [px0, px1]]]);
-  for (const s of babySteps) babies.set(s, [words(shared, ext * N), words(shared, ext * N)]);
+  for (const s of babySteps) babies.set(s, [scratch.words(ext * N, true), scratch.words(ext * N, true)]); // zeroed by computeBabies
   const wireBabies = [...babies].map(([s, [b0, b1]]) => [s, b0, b1] as const);
-  const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => words(shared && k > 0, ext * N)) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
+  const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => (k === 0 ? new Uint32Array(ext * N) : scratch.words(ext * N))) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
   const wireEncoded: WireDiagonals = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
   const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level' | 'giants' | 'diagonals'>): void => {
     (workers as CircuitWorkers).post(k - 1, { type: 'bsgs', transform: id, level, giants, diagonals: wireEncoded, ...job });
@@ -268,7 +327,7 @@ export function bsgsDoubleHoisted(
   if (babySteps.length > 0) {
     let dec: Decomposition;
     if (shared) {
-      const digits = Array.from({ length: ks.digitsAt(level) }, () => new RnsPoly(N, ext, words(true, ext * N), true));
+      const digits = Array.from({ length: ks.digitsAt(level) }, () => new RnsPoly(N, ext, scratch.words(ext * N, true), true)); // every limb written
       dec = ks.decompose(x.c[1], { level, digits });
     } else dec = ks.decompose(x.c[1]);
     ev.counters.decompositions++;

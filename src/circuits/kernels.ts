@@ -139,12 +139,15 @@ export interface CompactPlaintext {
   readonly extended: boolean;
 }
 
-/** One word per run of N/(2 slots) of the first `limbs` limbs of src, the runs checked. */
-function compactWords(op: string, N: number, src: Uint32Array, limbs: number, slots: number): Uint32Array {
+/**
+ * One word per run of N/(2 slots) of the first `limbs` limbs of src, the runs checked
+ * (a new array, on a SharedArrayBuffer if `shared`; src's own words when the runs have length 1).
+ */
+function compactWords(op: string, N: number, src: Uint32Array, limbs: number, slots: number, shared = false): Uint32Array {
   const repeat = N / (2 * slots);
   if (repeat === 1) return src.subarray(0, limbs * N);
   const M = N / repeat;
-  const data = new Uint32Array(limbs * M);
+  const data = shared ? new Uint32Array(new SharedArrayBuffer(limbs * M * 4)) : new Uint32Array(limbs * M);
   for (let j = 0, c = 0; j < limbs * M; j++) {
     const v = src[c];
     for (let t = 0; t < repeat; t++, c++) {
@@ -177,14 +180,16 @@ export function compactPlaintext(params: Parameters, pt: Plaintext): CompactPlai
  * @param level the level of its Q part
  * @param scale its scale
  * @param slots its slot count
+ * @param shared put the compact words on a SharedArrayBuffer (for worker threads; with
+ *   slots = N/2 the words are poly's own, shared if poly's are)
  * @returns its compact form, `extended` (sharing poly's words when slots = N/2)
  * @throws CkksError (INVALID_ARGUMENT) if poly has not level + 1 + |P| limbs in NTT form, or no runs
  */
-export function compactExtended(params: Parameters, poly: RnsPoly, level: number, scale: number, slots: number): CompactPlaintext {
+export function compactExtended(params: Parameters, poly: RnsPoly, level: number, scale: number, slots: number, shared = false): CompactPlaintext {
   const op = 'circuits.compactExtended';
   const limbs = level + 1 + params.P.length;
   if (poly.limbs !== limbs || !poly.isNtt || poly.N !== params.N) throw new CkksError('INVALID_ARGUMENT', op, `need ${limbs} limbs in NTT form (Q_${level} then P), got ${poly.limbs}${poly.isNtt ? '' : ' (not NTT form)'}`);
-  const data = compactWords(op, params.N, poly.data, limbs, slots);
+  const data = compactWords(op, params.N, poly.data, limbs, slots, shared);
   return { data, repeat: params.N / (2 * slots), level, scale, slots, extended: true };
 }
 

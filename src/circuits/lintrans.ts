@@ -377,15 +377,11 @@ export class LinearTransform {
     const re = new Float64Array(n);
     const im = new Float64Array(n);
     this.workers = this.doubleHoisting && opts.workers !== undefined && opts.workers.threads > 0 ? opts.workers : undefined;
-    const share = (c: CompactPlaintext): CompactPlaintext => {
-      if (this.workers === undefined) return c;
-      const data = new Uint32Array(new SharedArrayBuffer(c.data.byteLength));
-      data.set(c.data);
-      return { ...c, data };
-    };
+    // For worker threads the diagonals are written on SharedArrayBuffers directly (no copy).
+    const shared = this.workers !== undefined;
     const encode = (v: ArrayLike<number> | ComplexArrayLike): CompactPlaintext =>
       this.doubleHoisting
-        ? share(compactExtended(params, encoder.encodeExtended(v, level, this.scale, n), level, this.scale, n))
+        ? compactExtended(params, encoder.encodeExtended(v, level, this.scale, n, shared && n === params.maxSlots), level, this.scale, n, shared)
         : compactPlaintext(params, encoder.encode(v, level, this.scale, n));
     this.encoded = this.plan.giants.map((g) =>
       g.diagonals.map((k) => {

@@ -241,10 +241,11 @@ export class Encoder {
    * @param level level of the Q part, in [0, params.maxLevel]
    * @param scale encoding scale (default params.defaultScale)
    * @param slots number of slots, a power of two in [1, N/2] (default params.slots)
+   * @param shared allocate it on a SharedArrayBuffer (for worker threads)
    * @returns a new polynomial of level + 1 + |P| limbs in NTT form
    * @throws as {@link encode} (the range check is against Q_level / 2, as there)
    */
-  encodeExtended(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number): RnsPoly {
+  encodeExtended(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number, shared = false): RnsPoly {
     const op = 'Encoder.encodeExtended';
     const params = this.params;
     const sc = scale ?? params.defaultScale;
@@ -256,7 +257,7 @@ export class Encoder {
     const N = params.N;
     const nQ = params.Q.length;
     const limbs = level + 1 + params.P.length;
-    const poly = new RnsPoly(N, limbs, undefined, false);
+    const poly = RnsPoly.alloc(N, limbs, shared);
     for (let l = 0; l < limbs; l++) {
       const k = l <= level ? l : nQ + (l - level - 1); // index in Q ∪ P
       const limb = poly.data.subarray(l * N, (l + 1) * N);

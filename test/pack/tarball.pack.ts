@@ -87,7 +87,7 @@ afterAll(() => {
 describe('the packed tarball', () => {
   it('ships the library once, the data the command needs, the docs and examples, and no source maps', async () => {
     const files = pack.files.map((f) => f.path);
-    for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'data/mnist-regnet-x-400mf-first256.csv', 'dist/cli/hecnn.js', 'dist/node/pair-worker.js', 'dist/browser/pair-worker.js', 'dist/owner/index.html', 'examples/pool.ts']) {
+    for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'data/mnist-regnet-x-400mf-first256.csv', 'dist/cli/hecnn.js', 'dist/node/pair-worker.js', 'dist/node/transform-worker.js', 'dist/browser/pair-worker.js', 'dist/owner/index.html', 'examples/pool.ts']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
@@ -126,6 +126,33 @@ console.log('esm ok');
 `,
     );
     expect(ok(await run('node', ['esm.mjs'])).stdout).toContain('esm ok');
+  });
+
+  it('NodeTransformWorkers from the installed package: a transform on two threads equals one thread', async () => {
+    writeFileSync(
+      join(project, 'tw.mjs'),
+      `
+import { createParameters, KeyGenerator, Encoder, Encryptor, Evaluator, INSECURE_OPT_IN } from '@hecnn/ckks/ckks';
+import { LinearTransform, diagonalsOf, linearTransformSteps } from '@hecnn/ckks/circuits';
+import { NodeTransformWorkers } from '@hecnn/ckks/node';
+const params = createParameters({ logN: 11, logQ: [30, 30, 30, 30], logP: [30, 30], logDefaultScale: 30, unsafeAllowInsecure: INSECURE_OPT_IN });
+const n = 64;
+const diags = diagonalsOf(Float64Array.from({ length: n * n }, (_, i) => ((i * 7919) % 17) / 64 - 0.125), n);
+const kg = new KeyGenerator(params, { shared: true });
+const sk = kg.genSecretKey();
+const keys = kg.genEvaluationKeys(sk, { steps: linearTransformSteps(diags.keys(), n) });
+const ev = new Evaluator(params, keys);
+const enc = new Encoder(params);
+const ct = new Encryptor(params, sk).encrypt(enc.encode(Float64Array.from({ length: n }, (_, i) => Math.sin(i)), params.maxLevel, undefined, n));
+const pool = await NodeTransformWorkers.create(params, keys, { threads: 1 });
+const a = new LinearTransform(enc, diags, n, ct.level).evaluate(ev, ct);
+const b = new LinearTransform(enc, diags, n, ct.level, { workers: pool }).evaluate(ev, ct);
+await pool.close();
+for (const k of [0, 1]) if (a.c[k].data.some((v, i) => v !== b.c[k].data[i])) throw new Error('two threads differ from one');
+console.log('transform workers ok');
+`,
+    );
+    expect(ok(await run('node', ['tw.mjs'])).stdout).toContain('transform workers ok');
   });
 
   it('CommonJS: require of every layer and /node, one instance among them (examples/require.cjs)', async () => {
