@@ -249,7 +249,14 @@ export function runBsgsJob(ev: Evaluator, job: BsgsJob): void {
     throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the job lacks its giant steps, diagonals or baby steps`);
   }
   const prm = ev.params;
+  if (!Number.isInteger(job.level) || job.level < 0 || job.level > prm.maxLevel) throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: bad level ${String(job.level)}`);
   const ext = job.level + 1 + prm.P.length;
+  const words = ext * prm.N;
+  const sized = (a: unknown): boolean => a instanceof Uint32Array && a.length === words;
+  if (!job.babies.every(([, b0, b1]) => sized(b0) && sized(b1))) throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: baby arrays must hold ${words} words`);
+  if (job.phase === 'babies' ? !(sized(job.px0) && Array.isArray(job.digits) && job.digits.every(sized)) : !(Array.isArray(job.out) && job.out.length === 4 && job.out.every(sized))) {
+    throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the ${job.phase} job's arrays do not match level ${job.level}`);
+  }
   const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
   const ks = switcherOf(ev);
   if (job.phase === 'babies') {

@@ -106,9 +106,9 @@ export interface LinearTransformPlanOptions {
    * The cost of a giant rotation in baby rotations (default 1: fewest key
    * switchings). A hoisted baby rotation is an inner product with the key
    * (and, with single hoisting, a ModDown); a giant one also decomposes its
-   * input, several times a baby step's work at the top of a long chain (about
-   * 8 times with double hoisting at N = 2^16, 41 primes, digits of 9: see
-   * docs/CIRCUIT.md). A higher cost gives more baby steps, fewer giant steps,
+   * input and divides its inner sum by P, several times a baby step's work at
+   * the top of a long chain (about 5 times with double hoisting at N = 2^16,
+   * 41 primes, digits of 9: docs/CIRCUIT.md). A higher cost gives more baby steps, fewer giant steps,
    * and often more Galois keys.
    */
   giantCost?: number;
@@ -340,7 +340,7 @@ export class LinearTransform {
   readonly lazyGiants: boolean;
   /** Whether the baby steps stay over Q_l ∪ P (./bsgs-qp.ts). */
   readonly doubleHoisting: boolean;
-  /** A number unique to this transform in this thread (worker threads keep its diagonals under it). */
+  /** A number unique to this transform in this thread (it names the transform in worker jobs and their errors). */
   readonly id = ++transformIds;
   private readonly workers: CircuitWorkers | undefined;
   /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */

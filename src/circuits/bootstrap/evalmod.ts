@@ -179,7 +179,8 @@ export function runEvalModJob(ev: Evaluator, job: EvalModJob): void {
   const prm = ev.params;
   const N = prm.N;
   const words = (job.level + 1) * N;
-  if (!(job.c0 instanceof Uint32Array) || job.c0.length !== words || !(job.c1 instanceof Uint32Array) || job.c1.length !== words || !(job.meta instanceof Float64Array) || job.meta.length < 3 + EVALMOD_COUNTERS.length) {
+  const sized = (a: unknown): boolean => a instanceof Uint32Array && a.length === words;
+  if (!Number.isInteger(job.level) || job.level < 0 || job.level > prm.maxLevel || ![job.c0, job.c1, job.out0, job.out1].every(sized) || !(job.meta instanceof Float64Array) || job.meta.length < 3 + EVALMOD_COUNTERS.length) {
     throw new CkksError('INVALID_ARGUMENT', 'runEvalModJob', `the job's arrays do not match level ${job.level}`);
   }
   const key = `${job.K}:${job.doubleAngles}:${job.degree}`;
