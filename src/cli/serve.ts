@@ -31,7 +31,7 @@ import {
   trainingDataLevel,
   trainingLayout,
 } from '../mlr/index.js';
-import { NodePairPool } from '../node/index.js';
+import { NodePairPool, NodeTransformWorkers } from '../node/index.js';
 import { UsageError, parseOptions, parsePositiveInt, parseThreads, requireValue } from './args.js';
 import { loadOptions } from './bundles.js';
 import { EXIT_NEEDS_REFRESH, SERVER_HELP, showHelp } from './help.js';
@@ -109,7 +109,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   }
   // The owner's signature of eval.keys, then of the upload against the same public key (the one
   // eval.keys carries), both checked before anything in the files is used.
-  const { params, keys, plan, auth: keysAuth } = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true });
+  // With threads, the keys are loaded onto SharedArrayBuffers: the workers read them there, nothing is copied.
+  const { params, keys, plan, auth: keysAuth } = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true, shared: threads > 1 });
   const uploadBytes = readBytes(uploadFile);
   const { params: uParams, upload, keyId, auth: uploadAuth } = decodeUpload(uploadBytes, { ...opts, signer: keysAuth.signer });
   const session = sessionOf(keysAuth, uploadAuth);
@@ -144,12 +145,16 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     return 0;
   }
   say(`hecnn train (server): ${upload.shape.n} samples x ${upload.shape.d} columns, ${upload.shape.K} classes; N = ${params.N}; ${keys.galois.size} Galois keys; iteration ${state?.iteration ?? 0} of ${maxIterations}`);
-  // With worker threads, the training keys move onto SharedArrayBuffers once and every thread
-  // reads them there (the bootstrapping keys stay on this thread, which bootstraps).
+  // With worker threads (keys loaded shared above) the pair workers get the training keys, and
+  // a transform worker shares the bootstrapping's key switchings with this thread.
   const layout = trainingLayout(params, upload.shape, upload.width);
   const poolKeys = threads > 1 ? shareKeys(params, plan.bootstrap === undefined ? keys : trainingKeysOnly(params, keys, layout)) : undefined;
-  const ev = new Evaluator(params, plan.bootstrap === undefined && poolKeys !== undefined ? poolKeys : keys);
-  const refresher = plan.bootstrap === undefined ? serverRefresher : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(upload.shape.K / 2), plan.bootstrap.config);
+  const ev = new Evaluator(params, keys);
+  const transformWorkers = plan.bootstrap !== undefined && threads > 1 ? await NodeTransformWorkers.create(params, keys, { threads: threads - 1 }) : undefined;
+  const refresher =
+    plan.bootstrap === undefined
+      ? serverRefresher
+      : new BootstrapRefresher(ev, new Encoder(params), layout, Math.ceil(upload.shape.K / 2), { ...plan.bootstrap.config, ...(transformWorkers === undefined ? {} : { workers: transformWorkers }) });
   if (refresher instanceof BootstrapRefresher) {
     say(`bootstrapping: the server refreshes the weights itself (${refresher.plan.bootstraps} bootstrapping(s) of ${refresher.plan.slots} slots per refresh, no owner round trip)`);
   }
@@ -183,6 +188,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     }
   } finally {
     await pool?.close();
+    await transformWorkers?.close();
   }
   say(`hecnn train: all ${maxIterations} iterations done (${cpFile})`);
   return 0;

@@ -462,12 +462,14 @@ export function encodeEvaluationKeysFile(params: Parameters, keys: EvaluationKey
  * Load an evaluation-key file, its digest and signature verified first. A
  * secret-key file is refused (BundleError, field kind).
  * @param bytes the file
- * @param opts the insecure opt-in for test parameters; `requireSignature` or `signer` to require the owner's signature
+ * @param opts the insecure opt-in for test parameters; `requireSignature` or `signer` to require the owner's signature;
+ *   `shared` to load the keys onto SharedArrayBuffers (for worker threads, no copy later)
  * @returns parameters, keys, plan and the verified digest and signature (`auth.signer` is the owner's public key)
  * @throws IntegrityError / BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
-export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan; auth: BundleAuth } {
-  const { params, plan, key, auth } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, deserializeEvaluationKeys);
+export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions & { shared?: boolean } = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan; auth: BundleAuth } {
+  const shared = opts.shared === true;
+  const { params, plan, key, auth } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, (p, section) => deserializeEvaluationKeys(p, section, { shared }));
   return { params, keys: key, plan, auth };
 }
 

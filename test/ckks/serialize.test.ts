@@ -327,6 +327,15 @@ describe.each(PRESETS)('serialization round trips, %s', (name, lit) => {
     const empty = deserializeEvaluationKeys(c.params, serializeEvaluationKeys(c.params, new EvaluationKeys(c.params)));
     expect(empty.relin).toBeUndefined();
     expect(empty.galois.size).toBe(0);
+    // Loaded onto SharedArrayBuffers (for worker threads): the same words, every array shared.
+    for (const bytes of [seeded, full]) {
+      const sh = deserializeEvaluationKeys(c.params, bytes, { shared: true });
+      const all = [sh.relin as SwitchingKey, ...sh.galois.values()];
+      for (const k of all) for (const p of [...k.a, ...k.b]) expect(p.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expectSameKey(sh.relin as SwitchingKey, c.keys.relin as SwitchingKey);
+      for (const g of elements) expectSameKey(sh.galois.get(g) as SwitchingKey, c.keys.galois.get(g) as SwitchingKey);
+    }
+    expect(deserializeEvaluationKeys(c.params, seeded).relin?.a[0].data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('secret key: 2 bits per coefficient, same coefficients and NTT form, still decrypts', () => {

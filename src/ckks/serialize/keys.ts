@@ -167,7 +167,7 @@ function writeSwitchingKey(w: Writer, op: string, params: Parameters, key: Switc
 }
 
 /** Read one switching-key body of a key restricted to `level` (the length has been checked); field prefixes the field names. */
-function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean, level: number = params.Q.length - 1): SwitchingKey {
+function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean, level: number = params.Q.length - 1, shared = false): SwitchingKey {
   const { digits, basis } = switchingKeyShape(params, level);
   const moduli = basis.moduli;
   const seed = r.take(SEED_BYTES, `${field}seed`);
@@ -176,7 +176,7 @@ function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: 
   const xof = seeded ? new XofSource(seed, XOF_LABEL_SWITCHING_KEY) : undefined;
   const read = (part: string, src: XofSource | undefined): RnsPoly[] =>
     names(part).map((name) => {
-      const p = RnsPoly.alloc(params.N, moduli.length);
+      const p = RnsPoly.alloc(params.N, moduli.length, shared);
       if (src === undefined) {
         readPoly(r, name, p, moduli, moduli.length);
       } else {
@@ -295,15 +295,26 @@ function evaluationKeysSizesNear(params: Parameters, seeded: boolean, length: nu
   return out;
 }
 
+/** Options of {@link deserializeEvaluationKeys}. */
+export interface LoadKeysOptions {
+  /**
+   * Put every key on SharedArrayBuffers, for worker threads that read them
+   * (as the KeyGenerator option `shared`); default false.
+   */
+  shared?: boolean;
+}
+
 /**
  * Load an evaluation-keys bundle. Refuses a secret key by name; refuses an
  * input whose length no evaluation-keys object has before reading its fields.
  * @param params the parameters they were made under
  * @param bytes output of {@link serializeEvaluationKeys}
+ * @param opts `shared`: keys on SharedArrayBuffers
  * @returns the keys
  * @throws SerializationError / ParametersMismatchError (see the module documentation of src/ckks/serialize/index.ts)
  */
-export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array): EvaluationKeys {
+export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array, opts: LoadKeysOptions = {}): EvaluationKeys {
+  const shared = opts.shared === true;
   const op = 'deserializeEvaluationKeys';
   const { r, seeded, keyLevels } = openObject(op, bytes, SerializedType.EvaluationKeys, params);
   const form = `${seeded ? 'seeded' : 'full'}`;
@@ -341,9 +352,9 @@ export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array)
   } else {
     for (let i = 0; i < hasRelin + count; i++) levels.push(top);
   }
-  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded, levels[0]) : undefined;
+  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded, levels[0], shared) : undefined;
   const galois = new Map<number, SwitchingKey>();
-  elements.forEach((g, i) => galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded, levels[hasRelin + i])));
+  elements.forEach((g, i) => galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded, levels[hasRelin + i], shared)));
   return new EvaluationKeys(params, relin, galois);
 }
 
