@@ -298,6 +298,16 @@ export function bsgsDoubleHoisted(
   const scratch = new Scratch(shared ? workers : undefined);
   try {
     return evaluateParts(ev, x, giants, babySteps, encoded, scale, slots, workers, id, scratch);
+  } catch (e) {
+    // A job may still be writing into the scratch: let it finish before the buffers go back.
+    if (shared) {
+      try {
+        (workers as CircuitWorkers).wait();
+      } catch {
+        // the first error is the one reported
+      }
+    }
+    throw e;
   } finally {
     scratch.release();
   }

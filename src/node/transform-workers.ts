@@ -154,7 +154,13 @@ export class NodeTransformWorkers implements CircuitWorkers {
       }
       if (Atomics.load(this.ctrl, t * 4 + 2) !== 0) {
         Atomics.store(this.ctrl, t * 4 + 2, 0);
-        for (let m = receiveMessageOnPort(this.replies[t]); m !== undefined; m = receiveMessageOnPort(this.replies[t])) failures.push(String(m.message));
+        // The message was posted before the flag was set; allow it a moment to arrive.
+        let got = 0;
+        for (let tries = 0; got === 0 && tries < 100; tries++) {
+          for (let m = receiveMessageOnPort(this.replies[t]); m !== undefined; m = receiveMessageOnPort(this.replies[t]), got++) failures.push(String(m.message));
+          if (got === 0) Atomics.wait(this.ctrl, t * 4 + 3, 0, 1);
+        }
+        if (got === 0) failures.push(`a job on thread ${t} failed without a message`);
       }
     }
     if (failures.length > 0) throw new CkksError('INVALID_ARGUMENT', 'NodeTransformWorkers', `a transform worker failed: ${failures.join('; ')}`);

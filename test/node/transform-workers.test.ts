@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CkksError } from '../../src/ckks/index.js';
 import { Bootstrapper, type CircuitJob, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
 import { NodeTransformWorkers } from '../../src/node/index.js';
+import { bsgsDoubleHoisted } from '../../src/circuits/bsgs-qp.js';
+import { galoisElementForRotation } from '../../src/ntt/index.js';
 import { bootLiteral, makeBootCtx } from '../circuits/bootstrap_helpers.js';
 import { type Ctx, SHALLOW11, encrypt, makeCtx, uniformVec } from '../circuits/helpers.js';
 
@@ -61,6 +63,25 @@ describe('NodeTransformWorkers (logN 11)', () => {
     const b = new LinearTransform(ctx.encoder, diags, N1, ct.level, { workers }).evaluate(ctx.ev, ct);
     expect(b.c[0].data).toEqual(a.c[0].data);
     expect(b.c[1].data).toEqual(a.c[1].data);
+  });
+
+  it('an error on the side of the caller waits for the posted jobs before the shared scratch is reused', () => {
+    // A fake worker set: it records posts and waits; the caller's own part fails (a key removed).
+    const diags = diagonalsOf(dense, N1);
+    const ct = encrypt(ctx, uniformVec(N1, 47), { slots: N1 });
+    const events: string[] = [];
+    const fake = { threads: 1, post: () => events.push('post'), wait: () => events.push('wait') };
+    const lt = new LinearTransform(ctx.encoder, diags, N1, ct.level, { hoisting: 'double' });
+    const steps = lt.plan.babySteps;
+    const g = galoisElementForRotation(steps[0], ctx.params.logN); // the caller's first baby step (dealt round robin)
+    const saved = ctx.keys.galois.get(g);
+    ctx.keys.galois.delete(g);
+    try {
+      expect(() => bsgsDoubleHoisted(ctx.ev, ct, lt.id, lt.plan.giants, steps, [], ct.scale, N1, fake)).toThrow();
+    } finally {
+      ctx.keys.galois.set(g, saved as NonNullable<typeof saved>);
+    }
+    expect(events).toEqual(['post', 'wait']);
   });
 
   for (const [name, logSlots] of [['sparse', 5], ['full', 9]] as const) {
