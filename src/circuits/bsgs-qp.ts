@@ -38,7 +38,7 @@
  */
 
 import { Ciphertext, CkksError, type Decomposition, type Evaluator, type KeySwitcher, type SwitchingKey } from '../ckks/index.js';
-import { RnsPoly, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
+import { RnsPoly, addLimbs, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
 import type { CompactPlaintext } from './kernels.js';
 import type { GiantStep } from './lintrans.js';
 import type { CircuitWorkers } from './workers.js';
@@ -371,7 +371,7 @@ function evaluateParts(
   ev.counters.keySwitches += switched;
   ev.counters.rotations += switched;
   // 5. The parts' sums, then one ModDown of (acc + c): acc reduced to [0, q) first
-  // (addPermutedLimbs' range).
+  // (addLimbs' range).
   const [c0, c1, a0, a1] = outs[0];
   reduceLimbs(a0, mod, N);
   reduceLimbs(a1, mod, N);
@@ -379,13 +379,13 @@ function evaluateParts(
     const [d0, d1, e0, e1] = outs[k];
     reduceLimbs(e0, mod, N);
     reduceLimbs(e1, mod, N);
-    addPermutedLimbs(a0, e0, undefined, mod, N, ext);
-    addPermutedLimbs(a1, e1, undefined, mod, N, ext);
-    addPermutedLimbs(c0, d0, undefined, mod, N, ext);
-    addPermutedLimbs(c1, d1, undefined, mod, N, ext);
+    addLimbs(a0, e0, a0, mod, N, ext);
+    addLimbs(a1, e1, a1, mod, N, ext);
+    addLimbs(c0, d0, c0, mod, N, ext);
+    addLimbs(c1, d1, c1, mod, N, ext);
   }
-  addPermutedLimbs(a0, c0, undefined, mod, N, ext);
-  addPermutedLimbs(a1, c1, undefined, mod, N, ext);
+  addLimbs(a0, c0, a0, mod, N, ext);
+  addLimbs(a1, c1, a1, mod, N, ext);
   const out = new Ciphertext(prm, 1, level, scale, slots);
   ks.modDownInto(new RnsPoly(N, ext, a0, true), level, out.c[0]);
   ks.modDownInto(new RnsPoly(N, ext, a1, true), level, out.c[1]);

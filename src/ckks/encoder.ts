@@ -211,11 +211,7 @@ export class Encoder {
   encode(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number, out?: Plaintext): Plaintext {
     const op = 'Encoder.encode';
     const params = this.params;
-    const sc = scale ?? params.defaultScale;
-    const n = slots ?? params.slots;
-    checkLevel(op, params, level);
-    checkScale(op, sc);
-    checkSlots(op, params, n);
+    const { sc, n } = this.encodingArgs(op, level, scale, slots);
     this.checkOut(op, out, level);
     const small = this.embed(op, values, level, sc, n);
     const pt = out ?? new Plaintext(params, level, sc, n);
@@ -248,11 +244,7 @@ export class Encoder {
   encodeExtended(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number, shared = false): RnsPoly {
     const op = 'Encoder.encodeExtended';
     const params = this.params;
-    const sc = scale ?? params.defaultScale;
-    const n = slots ?? params.slots;
-    checkLevel(op, params, level);
-    checkScale(op, sc);
-    checkSlots(op, params, n);
+    const { sc, n } = this.encodingArgs(op, level, scale, slots);
     const small = this.embed(op, values, level, sc, n);
     const N = params.N;
     const nQ = params.Q.length;
@@ -266,6 +258,17 @@ export class Encoder {
     }
     poly.isNtt = true;
     return poly;
+  }
+
+  /** The encoders' level, scale and slot count, defaulted and checked (see {@link encode}'s throws). */
+  private encodingArgs(op: string, level: number, scale: number | undefined, slots: number | undefined): { sc: number; n: number } {
+    const params = this.params;
+    const sc = scale ?? params.defaultScale;
+    const n = slots ?? params.slots;
+    checkLevel(op, params, level);
+    checkScale(op, sc);
+    checkSlots(op, params, n);
+    return { sc, n };
   }
 
   /**

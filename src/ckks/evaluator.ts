@@ -29,7 +29,7 @@ import {
 import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey, checkKeyLevel } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
 import { EvaluatorBase } from './evaluator-base.js';
-import { rescaleComponent, rescaleComponentTwo, residueOfInteger } from './kernels.js';
+import { rescaleComponents, rescaleFirstPass, residueOfInteger } from './kernels.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
 
 /**
@@ -524,17 +524,13 @@ export class Evaluator extends EvaluatorBase {
     }
     if (l - k < 0) throw new LevelMismatchError(op, `the ciphertext is at level ${l}, the base of the chain: no prime left to divide by`);
     const N = prm.N;
-    const last = new Uint32Array(N);
-    const tmp = new Uint32Array(N);
     const src = a.c.map((p) => p.data);
     let scale = a.scale;
     for (let j = 0; j < k; j++) scale /= prm.Q[l - j];
     const slots = a.slots;
-    // Two primes in one pass (exact), else one prime per pass.
-    const two = k === 2 ? prm.rescaleTwo[l] : undefined;
-    const first = two === undefined ? 1 : 2;
-    // Destinations of l + 1 - first limbs (what the first pass writes): fresh polynomials
-    // when out aliases a, else out reshaped to level l - first; cut to level l - k at the end.
+    // Destinations of what the first pass writes (two primes of a level in one pass, else one):
+    // fresh polynomials when out aliases a, else out reshaped; cut to level l - k at the end.
+    const first = rescaleFirstPass(prm, l);
     let dst: Uint32Array[];
     let fresh: RnsPoly[] | undefined;
     if (out === a) {
@@ -544,18 +540,7 @@ export class Evaluator extends EvaluatorBase {
       reshape(prm, out, src.length - 1, l - first);
       dst = out.c.map((p) => p.data);
     }
-    if (two !== undefined) {
-      const xb = new Uint32Array(N);
-      for (let c = 0; c < src.length; c++) rescaleComponentTwo(src[c], dst[c], prm.basisQ.tables, two, l, N, last, xb, tmp);
-    } else {
-      // First prime from the source into the destination, the others in place
-      // (rescaleComponent reads every element before writing it).
-      for (let j = 0; j < k; j++) {
-        const top = l - j;
-        const tables = { tables: prm.basisQ.tables, inv: prm.rescaleInv[top], invShoup: prm.rescaleInvShoup[top] };
-        for (let c = 0; c < src.length; c++) rescaleComponent(j === 0 ? src[c] : dst[c], dst[c], tables, top, N, last, tmp);
-      }
-    }
+    rescaleComponents(prm, src, dst, l, k);
     if (fresh !== undefined) {
       out.c.length = 0;
       out.c.push(...fresh);

@@ -8,7 +8,7 @@
  */
 
 import { type NttTables, forwardNttLazy, inverseNttLazyInput } from '../ntt/index.js';
-import type { RescaleTwoTables } from './params.js';
+import type { Parameters, RescaleTwoTables } from './params.js';
 
 /** Tables the rescaling kernel reads for the prime it divides by. */
 export interface RescaleTables {
@@ -18,6 +18,46 @@ export interface RescaleTables {
   readonly inv: Uint32Array;
   /** Shoup constants of inv. */
   readonly invShoup: Float64Array;
+}
+
+/**
+ * How many primes the first pass of a rescale from level l divides away: 2 for
+ * a level of two primes (one pass, {@link rescaleComponentTwo}), else 1.
+ * @param params the parameters
+ * @param l the level rescaled from
+ * @returns 1 or 2
+ */
+export function rescaleFirstPass(params: Parameters, l: number): number {
+  return params.rescalePrimes[l] === 2 && params.rescaleTwo[l] !== undefined ? 2 : 1;
+}
+
+/**
+ * The components of a rescale from level l by the k primes of its level
+ * (Evaluator.rescale): a level of two primes in one pass (exact), else one
+ * prime per pass, the first from src into dst and the others in place.
+ * @param params the parameters
+ * @param src the components (l + 1 limbs each, NTT form; not modified unless dst aliases them)
+ * @param dst destinations of l + 1 - {@link rescaleFirstPass} limbs each (the limbs below
+ *   l + 1 - k hold the result)
+ * @param l the level rescaled from
+ * @param k the primes of its level (params.rescalePrimes[l])
+ */
+export function rescaleComponents(params: Parameters, src: readonly Uint32Array[], dst: readonly Uint32Array[], l: number, k: number): void {
+  const N = params.N;
+  const last = new Uint32Array(N);
+  const tmp = new Uint32Array(N);
+  const two = rescaleFirstPass(params, l) === 2 ? (params.rescaleTwo[l] as RescaleTwoTables) : undefined;
+  if (two !== undefined) {
+    const xb = new Uint32Array(N);
+    for (let c = 0; c < src.length; c++) rescaleComponentTwo(src[c], dst[c], params.basisQ.tables, two, l, N, last, xb, tmp);
+    return;
+  }
+  // rescaleComponent reads every element before writing it, so passes after the first run in place.
+  for (let j = 0; j < k; j++) {
+    const top = l - j;
+    const tables = { tables: params.basisQ.tables, inv: params.rescaleInv[top], invShoup: params.rescaleInvShoup[top] };
+    for (let c = 0; c < src.length; c++) rescaleComponent(j === 0 ? src[c] : dst[c], dst[c], tables, top, N, last, tmp);
+  }
 }
 
 /**
