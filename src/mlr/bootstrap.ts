@@ -51,12 +51,39 @@ import { type EncryptedWeights, type Refresher, TRAINING_SCALES, TrainerError } 
  * slot values of modulus <= 1. Measured on the bundled data with the plaintext
  * mirror: max |w| 2.41 after 100 iterations on 256 rows (1.21 after 50 on 128),
  * so a complex slot reaches at most 2.41 sqrt(2) = 3.4 < 4. The bootstrapping's
- * absolute error on a weight is about B times its relative error (2^-19 for
- * 8,192 slots at N = 2^16): measured 1.8e-5 on W with B = 8, so the smallest
- * safe power of two is the default. Owners training longer or on other data
- * pass a larger bound (the command checks decrypted weights against it).
+ * absolute error on a weight is B times its error on a slot value
+ * ({@link TRAINING_MESSAGE_RATIO}), so the smallest safe power of two is the
+ * default. Owners training longer or on other data pass a larger bound (the
+ * command checks decrypted weights against it).
  */
 export const DEFAULT_WEIGHT_BOUND = 4;
+
+/**
+ * log2 of q_0 over a slot value of 1 in the trainer's bootstrapping of 8,192
+ * slots at N = 2^16 (`BootstrapOptions.logMessageRatio`; the bootstrapper's
+ * default for that slot count is 8). A bootstrapping's error on a slot has
+ * two parts: the noise of CoeffsToSlots and EvalMod, fixed in units of q_0
+ * and so proportional to 2^ratio once read in slot units; and the sine's own
+ * relative error (2 pi x)^2 / 6 on a coefficient x (in units of q_0), which
+ * falls as 2^-2 ratio and grows with the cube of the message. Measured with
+ * `npm run bench -- bootratio` (bench/results/bootratio.json: one
+ * bootstrapping per ratio and input, N = 2^16, H = 192), rms and max error in
+ * weight units (slot error times B = 4):
+ *
+ * | ratio | the mirror's W and V after 100 iterations on 256 rows (slots: rms 0.053, max 0.65) | 0.7 sin, 0.7 cos on every slot (rms 0.5) |
+ * |---|---|---|
+ * | 8 | 1.78e-6, 7.3e-6 | 1.81e-6, 7.6e-6 |
+ * | 7 | 8.9e-7, 3.8e-6 | 9.1e-7, 4.1e-6 |
+ * | 6 | 4.5e-7, 1.8e-6 | 6.3e-7, 2.5e-6 |
+ * | 5 | 2.2e-7, 1.1e-6 | 1.75e-6, 4.6e-6 |
+ *
+ * The noise dominates down to 6 (the error halves per step); from 5 on the
+ * sine does, on large slots. 6 is 4 times more precise than 8 on the weights,
+ * and still 3 times on slots of modulus 0.7. The weights' bootstrapping error
+ * is the main cause of the trainer's drift from the plaintext mirror
+ * (docs/CIRCUIT.md, "Drift from the mirror").
+ */
+export const TRAINING_MESSAGE_RATIO = 6;
 
 /**
  * How the trainer's weights are bootstrapped: the bootstrapper's options and the bound.
@@ -85,7 +112,10 @@ export interface TrainingBootstrapPreset {
  * `PN11_TRAIN_BOOT_INSECURE` (n = 512).
  */
 export const TRAINING_BOOTSTRAP_PRESETS: Readonly<Record<string, TrainingBootstrapPreset>> = Object.freeze({
-  PN16QP1530_TRAIN_BOOT_H192: Object.freeze({ config: Object.freeze({ ...BOOTSTRAP_PN16QP1530_H192, stcLevels: 2, slots: 8192, bound: DEFAULT_WEIGHT_BOUND }), hammingWeight: 192 }),
+  PN16QP1530_TRAIN_BOOT_H192: Object.freeze({
+    config: Object.freeze({ ...BOOTSTRAP_PN16QP1530_H192, stcLevels: 2, slots: 8192, bound: DEFAULT_WEIGHT_BOUND, logMessageRatio: TRAINING_MESSAGE_RATIO }),
+    hammingWeight: 192,
+  }),
   PN11_TRAIN_BOOT_INSECURE: Object.freeze({ config: Object.freeze({ ctsLevels: 2, stcLevels: 2, K: 12, doubleAngles: 3, degree: 31, slots: 512, bound: DEFAULT_WEIGHT_BOUND }), hammingWeight: 64 }),
 });
 
