@@ -17,12 +17,15 @@
  * {mode, bootstraps, ownerRoundTrips, secondsPerIterationAmortized (the
  * bootstrapping time spread over the iterations), maxAbsDiffVsPlain}. Bars of
  * that mode: 0 owner round trips, at most 60 s per iteration amortized, peak
- * RSS at most 8 GB.
+ * RSS at most 8 GB. The keys only the bootstrapping uses are held compact
+ * (compactBootstrapKeys: half their memory, their a_j regenerated at each
+ * use); TRAIN_BENCH_COMPACT_KEYS=0 holds them whole.
  *
  * Environment: TRAIN_BENCH_ITERATIONS (default 6), TRAIN_BENCH_THREADS
  * (default 2; 0 = the single-threaded step), TRAIN_BENCH_MODE (owner, the
  * default, or bootstrap), TRAIN_BENCH_PRESET (default PN16QP690_TRAIN_SEC128,
- * or PN16QP1530_TRAIN_BOOT_H192 in bootstrap mode), TRAIN_BENCH_ROWS (default 128).
+ * or PN16QP1530_TRAIN_BOOT_H192 in bootstrap mode), TRAIN_BENCH_ROWS (default 128),
+ * TRAIN_BENCH_COMPACT_KEYS (default 1).
  */
 
 import { readFileSync } from 'node:fs';
@@ -38,6 +41,7 @@ import {
   type Refresher,
   TRAINING_BOOTSTRAP_PRESETS,
   buildDesign,
+  compactBootstrapKeys,
   parseCsv,
   selectRows,
   trainingDataLevel,
@@ -65,11 +69,18 @@ export async function run(): Promise<object> {
   });
   const upload = owner.encryptDataset(tr.X, tr.Y);
   const layout = trainingLayout(params, upload.shape);
-  const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
+  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
+  const bytesOf = (ks: typeof keys): number => [...(ks.relin === undefined ? [] : [ks.relin]), ...ks.galois.values()].reduce((s, k) => s + k.byteLength, 0);
+  const wholeKeyBytes = bytesOf(keys);
+  // The bootstrapping's own keys held compact (their a_j regenerated at each use), unless TRAIN_BENCH_COMPACT_KEYS=0.
+  const compactKeys = boot !== undefined && process.env.TRAIN_BENCH_COMPACT_KEYS !== '0';
+  if (boot !== undefined && compactKeys) keys = compactBootstrapKeys(params, keys, layout, Math.ceil(tr.Y.cols / 2), boot.config);
   const setupSeconds = (performance.now() - t0) / 1000;
-  let keyBytes = keys.relin?.byteLength ?? 0;
-  for (const k of keys.galois.values()) keyBytes += k.byteLength;
-  console.log(`${presetName}: setup (keys + upload) ${setupSeconds.toFixed(1)} s, ${keys.galois.size} Galois keys, ${(keyBytes / 2 ** 20).toFixed(0)} MiB of evaluation keys`);
+  const keyBytes = bytesOf(keys);
+  console.log(
+    `${presetName}: setup (keys + upload) ${setupSeconds.toFixed(1)} s, ${keys.galois.size} Galois keys, ${(keyBytes / 2 ** 20).toFixed(0)} MiB of evaluation keys held` +
+      (compactKeys ? ` (${(wholeKeyBytes / 2 ** 20).toFixed(0)} MiB whole; the bootstrapping's own compact)` : ''),
+  );
   // The owner's refreshes, timed.
   const refreshSeconds: number[] = [];
   const ev = new Evaluator(params, keys);
@@ -132,6 +143,8 @@ export async function run(): Promise<object> {
     peakRssMB: round(peak),
     setupSeconds: round(setupSeconds),
     evaluationKeyMiB: round(keyBytes / 2 ** 20),
+    evaluationKeyMiBWhole: round(wholeKeyBytes / 2 ** 20),
+    compactKeys,
     iterations: rows,
     bar:
       mode === 'bootstrap'

@@ -19,6 +19,7 @@ import {
   type Refresher,
   TrainerError,
   checkCheckpoint,
+  compactBootstrapKeys,
   decodeCheckpoint,
   decodeEvaluationKeysFile,
   decodeUpload,
@@ -110,7 +111,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // The owner's signature of eval.keys, then of the upload against the same public key (the one
   // eval.keys carries), both checked before anything in the files is used.
   // With threads, the keys are loaded onto SharedArrayBuffers: the workers read them there, nothing is copied.
-  const { params, keys, plan, auth: keysAuth } = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true, shared: threads > 1 });
+  const loaded = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true, shared: threads > 1 });
+  const { params, plan, auth: keysAuth } = loaded;
+  let keys = loaded.keys;
   const uploadBytes = readBytes(uploadFile);
   const { params: uParams, upload, keyId, auth: uploadAuth } = decodeUpload(uploadBytes, { ...opts, signer: keysAuth.signer });
   const session = sessionOf(keysAuth, uploadAuth);
@@ -148,6 +151,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // With worker threads (keys loaded shared above) the pair workers get the training keys, and
   // a transform worker shares the bootstrapping's key switchings with this thread.
   const layout = trainingLayout(params, upload.shape, upload.width);
+  if (plan.bootstrap !== undefined) {
+    // The keys only the bootstrapping uses are held compact (half their memory, their a_j
+    // regenerated from the seed at each use); nothing keeps the whole ones.
+    keys = compactBootstrapKeys(params, keys, layout, Math.ceil(upload.shape.K / 2), plan.bootstrap.config);
+    loaded.keys = keys;
+  }
   const poolKeys = threads > 1 ? shareKeys(params, plan.bootstrap === undefined ? keys : trainingKeysOnly(params, keys, layout)) : undefined;
   const ev = new Evaluator(params, keys);
   const transformWorkers = plan.bootstrap !== undefined && threads > 1 ? await NodeTransformWorkers.create(params, keys, { threads: threads - 1 }) : undefined;

@@ -20,6 +20,7 @@ import {
   accuracy,
   buildDesign,
   checkFeatureRange,
+  compactBootstrapKeys,
   predict,
   selectRows,
   sle,
@@ -252,8 +253,10 @@ async function train(o: TrainOptions): Promise<void> {
     shared: o.threads > 1,
     ...(boot === undefined ? {} : { hammingWeight: boot.hammingWeight, dataLevel: trainingDataLevel(params, boot.config) }),
   });
-  const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, pairs: Math.ceil(tr.Y.cols / 2) });
-  p.done(`(${keys.galois.size} Galois keys + relinearization${boot === undefined ? '' : ', bootstrapping included'})`);
+  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, pairs: Math.ceil(tr.Y.cols / 2) });
+  // The keys only the bootstrapping uses are held compact: half their memory, their a_j regenerated at each use.
+  if (boot !== undefined) keys = compactBootstrapKeys(params, keys, layout, Math.ceil(tr.Y.cols / 2), boot.config);
+  p.done(`(${keys.galois.size} Galois keys + relinearization${boot === undefined ? '' : ', bootstrapping included, its own keys held compact'})`);
   p = new Progress('encryption', 1);
   p.update(0);
   const upload = owner.encryptDataset(tr.X, tr.Y);

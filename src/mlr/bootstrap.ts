@@ -40,9 +40,20 @@
  */
 
 import { BOOTSTRAP_PN16QP1530_H192, type BootstrapCost, type BootstrapOptions, Bootstrapper } from '../circuits/index.js';
-import { type Ciphertext, CkksError, type Encoder, type Evaluator, MissingKeyError, type Parameters, type Plaintext, levelModulus } from '../ckks/index.js';
-import { galoisElementForRotation } from '../ntt/index.js';
-import type { MatrixLayout } from '../encoding/index.js';
+import {
+  type Ciphertext,
+  CkksError,
+  type Encoder,
+  type EvaluationKeys,
+  type Evaluator,
+  MissingKeyError,
+  type Parameters,
+  type Plaintext,
+  compactGaloisKeys,
+  levelModulus,
+} from '../ckks/index.js';
+import { galoisElementForConjugation, galoisElementForRotation } from '../ntt/index.js';
+import { type MatrixLayout, rotationStepsFor } from '../encoding/index.js';
 import { type EncryptedWeights, type Refresher, TRAINING_SCALES, TrainerError } from './encrypted.js';
 
 /**
@@ -270,6 +281,41 @@ export function weightBootstrapKeyLevels(
   for (const s of [...trainingSteps, ...plan.unpackSteps]) steps.set(s, out);
   for (const [s, l] of boot.rotations) steps.set(s, Math.max(l, steps.get(s) ?? 0));
   return { steps, relin: Math.max(out, boot.relin), conjugation: Math.max(out, boot.conjugation) };
+}
+
+/**
+ * The evaluation keys with those only the weights' bootstrapping uses held
+ * compact (`compactGaloisKeys`, src/rlwe/compact.ts: the seed and b_j, the
+ * a_j regenerated from the seed at each use): the rotations of its
+ * CoeffsToSlots, SlotsToCoeffs and sub-sums that are neither the training
+ * circuit's steps nor the unpacking's, and the conjugation if the circuit
+ * does not conjugate. Those serve once per bootstrapping, so holding them
+ * compact halves their memory (3.0 of the 6.6 GiB of keys of
+ * `PN16QP1530_TRAIN_BOOT_H192`) for one expansion of each per
+ * bootstrapping; the circuit's keys serve every iteration and stay whole.
+ * The bootstrapping's results are bit for bit the same.
+ * @param params the parameters
+ * @param keys the trainer's evaluation keys (not modified; whole keys are shared, not copied)
+ * @param layout the training layout
+ * @param pairs pairs of classes
+ * @param config the weights' bootstrapping
+ * @returns the keys, the bootstrapping-only ones compact
+ * @throws as {@link planWeightBootstrap}; CkksError (INVALID_ARGUMENT) if a key's a_j are not
+ *   its seed's expansion (a full-form key file from elsewhere)
+ */
+export function compactBootstrapKeys(params: Parameters, keys: EvaluationKeys, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig): EvaluationKeys {
+  const plan = planWeightBootstrap(params, layout, pairs, config);
+  const { steps, conjugate } = rotationStepsFor(layout);
+  const logN = params.logN;
+  const serving = new Set([...steps, ...plan.unpackSteps].map((s) => galoisElementForRotation(s, logN)));
+  const only = new Set<number>();
+  for (const s of Bootstrapper.rotationSteps(params, plan.options)) {
+    const g = galoisElementForRotation(s, logN);
+    if (!serving.has(g) && keys.galois.has(g)) only.add(g);
+  }
+  const conj = galoisElementForConjugation(logN);
+  if (!conjugate && keys.galois.has(conj)) only.add(conj);
+  return compactGaloisKeys(params, keys, only);
 }
 
 /** Slots k*width .. k*width + width - 1 of every period of n, set to `value`, among S slots. */

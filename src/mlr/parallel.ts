@@ -23,6 +23,7 @@ import {
   Evaluator,
   type Parameters,
   type ParametersLiteral,
+  SEED_BYTES,
   SwitchingKey,
   createParameters,
 } from '../ckks/index.js';
@@ -42,8 +43,11 @@ export interface WireCiphertext {
 /** A switching key as plain data. */
 export interface WireSwitchingKey {
   b: Uint32Array[];
+  /** The a_j, or none for a compact key (SwitchingKey.compact: regenerated from the seed). */
   a: Uint32Array[];
   seed: Uint8Array;
+  /** Whether the a_j are the seed's expansion (SwitchingKey.aFromSeed); a compact key's are. Absent: false. */
+  aFromSeed?: boolean;
   /** Highest level the key covers (SwitchingKey.level); absent: the top. */
   level?: number;
 }
@@ -142,7 +146,7 @@ export function ciphertextFromWire(params: Parameters, w: WireCiphertext): Ciphe
 }
 
 function keyToWire(k: SwitchingKey): WireSwitchingKey {
-  return { b: k.b.map((p) => p.data), a: k.a.map((p) => p.data), seed: k.seed, level: k.level };
+  return { b: k.b.map((p) => p.data), a: k.a.map((p) => p.data), seed: k.seed, level: k.level, aFromSeed: k.aFromSeed };
 }
 
 /**
@@ -185,7 +189,12 @@ export function keysFromWire(params: Parameters, w: WireKeys): EvaluationKeys {
   const key = (k: WireSwitchingKey, name: string): SwitchingKey => {
     const level = k.level ?? top;
     if (!Number.isInteger(level) || level < 0 || level > top) throw new TrainerError(op, `${name}: level must be an integer in [0, ${top}]`);
-    return new SwitchingKey(params, polys(k.b, `${name}.b`, level), polys(k.a, `${name}.a`, level), k.seed, level);
+    const aFromSeed = k.aFromSeed === true;
+    if (!(k.seed instanceof Uint8Array) || k.seed.length !== SEED_BYTES) throw new TrainerError(op, `${name}: the seed must be ${SEED_BYTES} bytes`);
+    // A compact key (no a_j) regenerates them from its seed; only a key whose a_j come from it may be compact.
+    const compact = Array.isArray(k.a) && k.a.length === 0;
+    if (compact && !aFromSeed) throw new TrainerError(op, `${name}: a key without a_j must have them from its seed`);
+    return new SwitchingKey(params, polys(k.b, `${name}.b`, level), compact ? [] : polys(k.a, `${name}.a`, level), k.seed, level, aFromSeed);
   };
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of w.galois) galois.set(g, key(k, `Galois key ${g}`));
@@ -208,7 +217,7 @@ export function shareKeys(params: Parameters, keys: EvaluationKeys): EvaluationK
     q.isNtt = p.isNtt;
     return q;
   };
-  const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed, k.level);
+  const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed, k.level, k.aFromSeed);
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of keys.galois) galois.set(g, key(k));
   return new EvaluationKeys(params, keys.relin === undefined ? undefined : key(keys.relin), galois);

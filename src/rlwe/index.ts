@@ -10,7 +10,8 @@
  *   one secret-key encryption of zero, one gadget path, public-key encryption
  *   of zero, the decryption core (`core.ts`);
  * - secret, public, relinearization and Galois keys and their generator
- *   (`keys.ts`);
+ *   (`keys.ts`), and switching keys held compact, their a_j regenerated from
+ *   the seed when used (`compact.ts`);
  * - the hybrid key switcher: ModUp, inner product, ModDown, hoisting
  *   (`keyswitch.ts`);
  * - the scheme layers' typed errors (`errors.ts`).
@@ -25,4 +26,5 @@ export * from './sampling.js';
 export * from './params.js';
 export * from './core.js';
 export * from './keys.js';
+export * from './compact.js';
 export * from './keyswitch.js';

@@ -10,7 +10,9 @@
  * where, in RNS, the gadget factor is simply P on the limbs of digit j and 0
  * elsewhere (because (Q/Q_j)[(Q/Q_j)^-1]_{Q_j} is 1 modulo the primes of Q_j
  * and 0 modulo the other primes of Q). The a_j are expanded from a 32-byte
- * seed by SHAKE256, so a key can later be stored as seed + b_j only.
+ * seed (XofSource: SHAKE256-keyed ChaCha20), so a key can be stored as
+ * seed + b_j only, on disk (the seeded form) or in memory (a compact key,
+ * src/rlwe/compact.ts).
  *
  * Every key comes from one path: the public key is one secret-key encryption
  * of zero over QP ({@link encryptZeroInto}), and each digit of every switching
@@ -108,35 +110,54 @@ export class SwitchingKey {
   readonly fingerprint: string;
   /** b_j, one per digit, level + 1 + |P| limbs each (Q_0..Q_level, then P). */
   readonly b: RnsPoly[];
-  /** a_j, one per digit. */
+  /** a_j, one per digit; empty when the key is {@link compact}. */
   readonly a: RnsPoly[];
   /** Seed of the a_j. */
   readonly seed: Uint8Array;
   /** The highest ciphertext level (Q prime index) this key switches at; L = |Q| - 1 for a full key. */
   readonly level: number;
   /**
+   * @internal Whether the a_j are known to be the expansion of {@link seed}
+   * (keys from KeyGenerator or from a seeded file), so that holding the key
+   * compact ({@link compactSwitchingKey}) needs no check.
+   */
+  readonly aFromSeed: boolean;
+  /**
    * @internal
    * @param params parameters
    * @param b b_j per digit
-   * @param a a_j per digit
+   * @param a a_j per digit, or none for a compact key (regenerated from the seed when used)
    * @param seed seed of the a_j
    * @param level highest level covered (default: the top, |Q| - 1)
-   * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, |Q| - 1]
+   * @param aFromSeed whether the a_j are known to come from the seed (default false)
+   * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, |Q| - 1], or a and b of different digit counts
    */
-  constructor(params: Parameters, b: RnsPoly[], a: RnsPoly[], seed: Uint8Array, level: number = params.Q.length - 1) {
+  constructor(params: Parameters, b: RnsPoly[], a: RnsPoly[], seed: Uint8Array, level: number = params.Q.length - 1, aFromSeed = false) {
     if (!Number.isInteger(level) || level < 0 || level > params.Q.length - 1) {
       throw new CkksError('INVALID_ARGUMENT', 'SwitchingKey', `level must be an integer in [0, ${params.Q.length - 1}], got ${String(level)}`);
     }
+    if (a.length !== 0 && a.length !== b.length) throw new CkksError('INVALID_ARGUMENT', 'SwitchingKey', `a has ${a.length} digit(s) and b ${b.length}: a must have as many, or none (compact)`);
+    if (a.length === 0 && !aFromSeed) throw new CkksError('INVALID_ARGUMENT', 'SwitchingKey', 'a compact key (no a_j) must have its a_j from its seed');
     this.fingerprint = params.fingerprint;
     this.b = b;
     this.a = a;
     this.seed = seed;
     this.level = level;
+    this.aFromSeed = aFromSeed;
   }
 
-  /** Size in bytes of the key material held. */
+  /**
+   * Whether the key holds only its b_j and seed: key switching regenerates
+   * the a_j from the seed each time it takes up the key (`expandSwitchingKeyA`,
+   * src/rlwe/compact.ts), so the key takes half the memory.
+   */
+  get compact(): boolean {
+    return this.a.length === 0;
+  }
+
+  /** Size in bytes of the key material held (b_j, and the a_j unless compact). */
   get byteLength(): number {
-    return this.b.reduce((s, p) => s + p.data.byteLength, 0) * 2;
+    return [...this.b, ...this.a].reduce((s, p) => s + p.data.byteLength, 0);
   }
 }
 
@@ -325,7 +346,7 @@ export class KeyGenerator {
     }
     xof.destroy();
     if (restricted) wipe(s.data, sp.data);
-    return new SwitchingKey(prm, bs, as, seed, level);
+    return new SwitchingKey(prm, bs, as, seed, level, true);
   }
 
   private keyLevel(op: string, level: number | undefined): number {

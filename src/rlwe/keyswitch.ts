@@ -29,6 +29,7 @@ import {
   mulMod,
   shoupConstant,
 } from '../ntt/index.js';
+import { expandSwitchingKeyA, switchingKeyAWords } from './compact.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
 import { macLimb, modDownLimb } from './ks-kernels.js';
 import type { RlweParameters as Parameters } from './params.js';
@@ -66,10 +67,32 @@ export class KeySwitcher {
   private scratchCoeff: Uint32Array | undefined;
   private readonly acc: (Uint32Array | undefined)[] = [undefined, undefined];
   private scratchConv: Uint32Array | undefined;
+  /** The compact key whose a_j {@link expandedA} holds (the last one taken up). */
+  private expandedKey: SwitchingKey | undefined;
+  private expandedA: Uint32Array[] = [];
+  private expandBuf: Uint32Array | undefined;
 
   /** @param params parameters */
   constructor(params: Parameters) {
     this.params = params;
+  }
+
+  /**
+   * The words of a key's a_j: its own, or for a compact key the seed's
+   * expansion (src/rlwe/compact.ts) into this switcher's buffer, kept until
+   * another compact key is taken up (so the rotations of one hoisted step
+   * or a rotate-and-add over one key expand it once).
+   */
+  private keyA(key: SwitchingKey): Uint32Array[] {
+    if (!key.compact) return key.a.map((p) => p.data);
+    if (this.expandedKey !== key) {
+      const words = switchingKeyAWords(this.params, key);
+      if (this.expandBuf === undefined || this.expandBuf.length < words) this.expandBuf = new Uint32Array(words);
+      this.expandedKey = undefined; // not valid while being overwritten
+      this.expandedA = expandSwitchingKeyA(this.params, key, this.expandBuf);
+      this.expandedKey = key;
+    }
+    return this.expandedA;
   }
 
   /** Number of digits active at a level. */
@@ -218,11 +241,12 @@ export class KeySwitcher {
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
     const beta = dec.digits.length;
+    const a = this.keyA(key);
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < beta; j++) {
-        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
+        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
       }
     }
     this.modDownInto(acc0, level, u0);
@@ -252,11 +276,12 @@ export class KeySwitcher {
     const nQ = prm.Q.length;
     const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const ext = nL + prm.P.length;
+    const a = this.keyA(key);
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < dec.digits.length; j++) {
-        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, key.a[j].data, keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
+        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
       }
     }
   }

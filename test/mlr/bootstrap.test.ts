@@ -9,9 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Encoder, EvaluationKeys, Evaluator, MissingKeyError, SecretKey, createParameters, type Parameters } from '../../src/ckks/index.js';
+import { type Ciphertext, Encoder, EvaluationKeys, Evaluator, MissingKeyError, SecretKey, createParameters, type Parameters } from '../../src/ckks/index.js';
+import { rotationStepsFor } from '../../src/encoding/index.js';
 import { PN11_TRAIN_BOOT_INSECURE, PN12QP180_INSECURE } from '../../src/ckks/presets.js';
-import { galoisElementForRotation } from '../../src/ntt/index.js';
+import { galoisElementForConjugation, galoisElementForRotation } from '../../src/ntt/index.js';
 import {
   BootstrapRefresher,
   DataOwner,
@@ -20,6 +21,7 @@ import {
   TRAINING_BOOTSTRAP_PRESETS,
   TrainerError,
   buildDesign,
+  compactBootstrapKeys,
   decodeEvaluationKeysFile,
   encodeEvaluationKeysFile,
   iterationLevels,
@@ -167,6 +169,41 @@ describe('EncryptedTrainer with BootstrapRefresher (logN 11, 16 samples, 61 colu
     const low = { W: w.W.map((p) => p.map((c) => ev.dropLevelNew(c, c.level - 2))), V: w.V.map((p) => p.map((c) => ev.dropLevelNew(c, c.level - 3))) };
     refresher.refresh(low);
     expect(ev.counters.rotations).toBe(refresher.plan.bootstraps * refresher.plan.bootstrapCost.rotations + refresher.plan.unpackRotations);
+  }, 120_000);
+
+  it('the bootstrapping-only keys held compact refresh word for word as whole keys, and only they are compact', () => {
+    const layout = trainingLayout(params, { n: 16, d: 61, K: 10 }, 64);
+    const compact = compactBootstrapKeys(params, keys, layout, 5, BOOT.config);
+    const logN = params.logN;
+    // The training circuit's and the unpacking's keys stay whole (they serve every iteration); the others are compact.
+    const { steps, conjugate } = rotationStepsFor(layout);
+    const serving = new Set([...steps, ...refresher.plan.unpackSteps].map((s) => galoisElementForRotation(s, logN)));
+    if (conjugate) serving.add(galoisElementForConjugation(logN));
+    let compacted = 0;
+    for (const [g, k] of compact.galois) {
+      if (serving.has(g)) expect(k, `element ${g}`).toBe(keys.galois.get(g));
+      else {
+        expect(k.compact, `element ${g}`).toBe(true);
+        compacted++;
+      }
+    }
+    expect(compacted).toBeGreaterThan(10);
+    expect(compact.relin).toBe(keys.relin);
+    const bytes = (ks: EvaluationKeys): number => [...ks.galois.values()].reduce((t, k) => t + k.byteLength, 0);
+    expect(bytes(compact)).toBeLessThan(bytes(keys));
+    const evC = new Evaluator(params, compact);
+    const other = new BootstrapRefresher(evC, new Encoder(params), layout, 5, BOOT.config);
+    const w = trainer.weights;
+    const low = { W: w.W.map((p) => p.map((c) => ev.dropLevelNew(c, c.level - 2))), V: w.V.map((p) => p.map((c) => ev.dropLevelNew(c, c.level - 3))) };
+    const a = refresher.refresh(low);
+    const b = other.refresh(low);
+    const flat = (x: typeof a): Ciphertext[] => [...x.W.flat(), ...x.V.flat()];
+    flat(b).forEach((ct, i) => {
+      const want = flat(a)[i];
+      expect([ct.level, ct.scale]).toEqual([want.level, want.scale]);
+      expect(ct.c[0].data).toEqual(want.c[0].data);
+      expect(ct.c[1].data).toEqual(want.c[1].data);
+    });
   }, 120_000);
 
   it('bad input: weights at the base, a wrong shape, missing keys, a chain without bootstrapping', () => {

@@ -44,6 +44,7 @@ import {
   XOF_LABEL_SWITCHING_KEY,
   XofSource,
   checkFingerprint,
+  expandSwitchingKeyA,
   sampleUniform,
 } from '../../rlwe/index.js';
 import type { Parameters } from '../params.js';
@@ -150,7 +151,8 @@ function checkSwitchingKey(op: string, params: Parameters, key: SwitchingKey, na
   if (!Number.isInteger(level) || level < 0 || level > params.Q.length - 1) argError(op, `${name} level must be an integer in [0, ${params.Q.length - 1}]`);
   const { digits, basis } = switchingKeyShape(params, level);
   const total = basis.moduli.length;
-  const parts = seeded ? (['b'] as const) : (['b', 'a'] as const);
+  // A compact key has no a_j to check: the full form writes their expansion from the seed.
+  const parts = seeded || key.compact ? (['b'] as const) : (['b', 'a'] as const);
   for (const part of parts) {
     const polys = key[part];
     if (!Array.isArray(polys) || polys.length !== digits) argError(op, `${name} must have ${digits} ${part} components (level ${level})`);
@@ -163,7 +165,10 @@ function writeSwitchingKey(w: Writer, op: string, params: Parameters, key: Switc
   const moduli = basis.moduli;
   w.bytes(key.seed);
   for (let j = 0; j < digits; j++) writePoly(w, op, `${name} b${j}`, key.b[j], moduli, moduli.length);
-  if (!seeded) for (let j = 0; j < digits; j++) writePoly(w, op, `${name} a${j}`, key.a[j], moduli, moduli.length);
+  if (!seeded) {
+    const a = key.compact ? expandSwitchingKeyA(params, key).map((d) => new RnsPoly(params.N, moduli.length, d)) : key.a;
+    for (let j = 0; j < digits; j++) writePoly(w, op, `${name} a${j}`, a[j], moduli, moduli.length);
+  }
 }
 
 /** Read one switching-key body of a key restricted to `level` (the length has been checked); field prefixes the field names. */
@@ -188,7 +193,7 @@ function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: 
   const bs = read('b', undefined);
   const as = read('a', xof);
   xof?.destroy();
-  return new SwitchingKey(params, bs, as, seed, level);
+  return new SwitchingKey(params, bs, as, seed, level, seeded);
 }
 
 /** Read a key level u16 and check it against the chain. */

@@ -1,0 +1,120 @@
+/**
+ * Compact switching keys: a key held as its seed and b_j only, whose a_j are
+ * regenerated from the seed whenever a key switching takes it up.
+ *
+ * The a_j of every switching key are uniform over Q_l ∪ P and come from one
+ * XOF stream keyed by the key's 32-byte seed (KeyGenerator: per digit j, in
+ * order, `sampleUniform` over the key's limbs). The seeded file form already
+ * stores only the seed for them (Lattigo and SEAL do the same for the
+ * upload); holding a key compact applies the same idea in memory. The
+ * a_j are half a key's words, so a compact key takes half the memory; the
+ * price is one expansion per use: at N = 2^16, about 53 ms per digit of 51
+ * limbs (16 ns per word: the XofSource ChaCha20 stream and rejection sampling), 0.3 s for a
+ * top-level key of 6 digits, against about 1 s for the key switching itself.
+ * That pays for keys used a few times per bootstrapping (its rotation keys
+ * sit idle between bootstrappings), not for keys of every iteration.
+ *
+ * Nothing here weakens a key: the a_j are public, and the expansion is the
+ * key generator's own (the same stream, the same sampler), so a compact key
+ * switches bit for bit as the full one.
+ *
+ * @module
+ */
+
+import { RnsPoly } from '../ntt/index.js';
+import { CkksError } from './errors.js';
+import { EvaluationKeys, SwitchingKey, XOF_LABEL_SWITCHING_KEY, switchingKeyShape } from './keys.js';
+import type { RlweParameters as Parameters } from './params.js';
+import { XofSource } from './random.js';
+import { sampleUniform } from './sampling.js';
+
+/**
+ * Words of a key's a_j together: digits x (level + 1 + |P|) x N.
+ * @param params the parameters
+ * @param key the key
+ * @returns the word count {@link expandSwitchingKeyA} writes
+ * @throws CkksError (INVALID_ARGUMENT) if the key's level is outside the chain
+ */
+export function switchingKeyAWords(params: Parameters, key: SwitchingKey): number {
+  const { digits, basis } = switchingKeyShape(params, key.level);
+  return digits * basis.moduli.length * params.N;
+}
+
+/**
+ * Regenerate a switching key's a_j from its seed, as KeyGenerator made them
+ * (one XofSource(seed, XOF_LABEL_SWITCHING_KEY) stream; per digit, in order,
+ * uniform over Q_0..Q_level then P, NTT form).
+ * @param params the parameters the key was made under
+ * @param key the key (compact or not: only its seed and level are read)
+ * @param out destination of at least {@link switchingKeyAWords} words (default: a new array)
+ * @returns one view of out per digit, (level + 1 + |P|) N words each
+ * @throws CkksError (INVALID_ARGUMENT) if out is too short or the key is of other parameters
+ */
+export function expandSwitchingKeyA(params: Parameters, key: SwitchingKey, out?: Uint32Array): Uint32Array[] {
+  const op = 'expandSwitchingKeyA';
+  if (key.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the key was made under other parameters');
+  const { digits, basis } = switchingKeyShape(params, key.level);
+  const limbs = basis.moduli.length;
+  const words = limbs * params.N;
+  const buf = out ?? new Uint32Array(digits * words);
+  if (buf.length < digits * words) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${digits * words} words, got ${buf.length}`);
+  const xof = new XofSource(key.seed, XOF_LABEL_SWITCHING_KEY);
+  const parts: Uint32Array[] = [];
+  try {
+    for (let j = 0; j < digits; j++) {
+      const view = buf.subarray(j * words, (j + 1) * words);
+      sampleUniform(xof, new RnsPoly(params.N, limbs, view), basis.moduli);
+      parts.push(view);
+    }
+  } finally {
+    xof.destroy();
+  }
+  return parts;
+}
+
+/**
+ * The same key held compact: its b_j (shared, not copied) and seed. A key
+ * whose a_j are not known to come from its seed (loaded from a full-form
+ * file) is checked first: its a_j must equal the seed's expansion.
+ * @param params the parameters the key was made under
+ * @param key the key (returned as it is if already compact)
+ * @returns a compact key switching exactly as key
+ * @throws CkksError (INVALID_ARGUMENT) if the key's a_j are not its seed's expansion, or the key is of other parameters
+ */
+export function compactSwitchingKey(params: Parameters, key: SwitchingKey): SwitchingKey {
+  const op = 'compactSwitchingKey';
+  if (key.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the key was made under other parameters');
+  if (key.compact) return key;
+  if (!key.aFromSeed) {
+    const parts = expandSwitchingKeyA(params, key);
+    parts.forEach((p, j) => {
+      const held = key.a[j].data;
+      let diff = p.length !== held.length ? 1 : 0;
+      for (let i = 0; i < p.length && diff === 0; i++) diff |= p[i] ^ held[i];
+      if (diff !== 0) throw new CkksError('INVALID_ARGUMENT', op, `the key's a_${j} is not the expansion of its seed: it cannot be held compact`);
+    });
+  }
+  return new SwitchingKey(params, key.b, [], key.seed, key.level, true);
+}
+
+/**
+ * Evaluation keys with some Galois keys held compact (the others, and the
+ * relinearization key, are the same objects). Use it for keys that serve
+ * rarely: a bootstrapping's CoeffsToSlots and SlotsToCoeffs keys.
+ * @param params the parameters
+ * @param keys the keys (not modified)
+ * @param elements the Galois elements whose keys to hold compact
+ * @returns new EvaluationKeys
+ * @throws CkksError (INVALID_ARGUMENT) if an element has no key, or as {@link compactSwitchingKey}
+ */
+export function compactGaloisKeys(params: Parameters, keys: EvaluationKeys, elements: Iterable<number>): EvaluationKeys {
+  const op = 'compactGaloisKeys';
+  if (keys.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the keys were made under other parameters');
+  const galois = new Map(keys.galois);
+  for (const g of elements) {
+    const k = galois.get(g);
+    if (k === undefined) throw new CkksError('INVALID_ARGUMENT', op, `there is no Galois key for element ${String(g)}`);
+    galois.set(g, compactSwitchingKey(params, k));
+  }
+  return new EvaluationKeys(params, keys.relin, galois);
+}
