@@ -43,25 +43,32 @@ export function switchingKeyAWords(params: Parameters, key: SwitchingKey): numbe
 /**
  * Regenerate a switching key's a_j from its seed, as KeyGenerator made them
  * (one XofSource(seed, XOF_LABEL_SWITCHING_KEY) stream; per digit, in order,
- * uniform over Q_0..Q_level then P, NTT form).
+ * uniform over Q_0..Q_level then P, NTT form). The first `digits` only, when
+ * a key switching below the key's level needs no more (the stream is read in
+ * order, so a prefix of the digits costs only its own share).
  * @param params the parameters the key was made under
  * @param key the key (compact or not: only its seed and level are read)
- * @param out destination of at least {@link switchingKeyAWords} words (default: a new array)
+ * @param out destination of at least `digits` x (level + 1 + |P|) x N words (default: a new array)
+ * @param digits how many a_j, from the first (default: all of the key's)
  * @returns one view of out per digit, (level + 1 + |P|) N words each
- * @throws CkksError (INVALID_ARGUMENT) if out is too short or the key is of other parameters
+ * @throws CkksError (INVALID_ARGUMENT) if out is too short, digits is outside [1, the key's digits],
+ *   or the key is of other parameters
  */
-export function expandSwitchingKeyA(params: Parameters, key: SwitchingKey, out?: Uint32Array): Uint32Array[] {
+export function expandSwitchingKeyA(params: Parameters, key: SwitchingKey, out?: Uint32Array, digits?: number): Uint32Array[] {
   const op = 'expandSwitchingKeyA';
   if (key.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the key was made under other parameters');
-  const { digits, basis } = switchingKeyShape(params, key.level);
+  const shape = switchingKeyShape(params, key.level);
+  const count = digits ?? shape.digits;
+  if (!Number.isInteger(count) || count < 1 || count > shape.digits) throw new CkksError('INVALID_ARGUMENT', op, `digits must be an integer in [1, ${shape.digits}], got ${String(digits)}`);
+  const basis = shape.basis;
   const limbs = basis.moduli.length;
   const words = limbs * params.N;
-  const buf = out ?? new Uint32Array(digits * words);
-  if (buf.length < digits * words) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${digits * words} words, got ${buf.length}`);
+  const buf = out ?? new Uint32Array(count * words);
+  if (buf.length < count * words) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${count * words} words, got ${buf.length}`);
   const xof = new XofSource(key.seed, XOF_LABEL_SWITCHING_KEY);
   const parts: Uint32Array[] = [];
   try {
-    for (let j = 0; j < digits; j++) {
+    for (let j = 0; j < count; j++) {
       const view = buf.subarray(j * words, (j + 1) * words);
       sampleUniform(xof, new RnsPoly(params.N, limbs, view), basis.moduli);
       parts.push(view);

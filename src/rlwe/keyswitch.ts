@@ -67,7 +67,7 @@ export class KeySwitcher {
   private scratchCoeff: Uint32Array | undefined;
   private readonly acc: (Uint32Array | undefined)[] = [undefined, undefined];
   private scratchConv: Uint32Array | undefined;
-  /** The compact key whose a_j {@link expandedA} holds (the last one taken up). */
+  /** The compact key whose first a_j {@link expandedA} holds (the last one taken up). */
   private expandedKey: SwitchingKey | undefined;
   private expandedA: Uint32Array[] = [];
   private expandBuf: Uint32Array | undefined;
@@ -78,18 +78,19 @@ export class KeySwitcher {
   }
 
   /**
-   * The words of a key's a_j: its own, or for a compact key the seed's
-   * expansion (src/rlwe/compact.ts) into this switcher's buffer, kept until
-   * another compact key is taken up (so the rotations of one hoisted step
-   * or a rotate-and-add over one key expand it once).
+   * The words of a key's first `digits` a_j: its own, or for a compact key
+   * the seed's expansion (src/rlwe/compact.ts) into this switcher's buffer,
+   * kept until another compact key is taken up (so consecutive switchings
+   * with one key expand it once). Below the key's level only the digits
+   * in use are expanded.
    */
-  private keyA(key: SwitchingKey): Uint32Array[] {
+  private keyA(key: SwitchingKey, digits: number): Uint32Array[] {
     if (!key.compact) return key.a.map((p) => p.data);
-    if (this.expandedKey !== key) {
-      const words = switchingKeyAWords(this.params, key);
+    if (this.expandedKey !== key || this.expandedA.length < digits) {
+      const words = (switchingKeyAWords(this.params, key) / key.b.length) * digits;
       if (this.expandBuf === undefined || this.expandBuf.length < words) this.expandBuf = new Uint32Array(words);
       this.expandedKey = undefined; // not valid while being overwritten
-      this.expandedA = expandSwitchingKeyA(this.params, key, this.expandBuf);
+      this.expandedA = expandSwitchingKeyA(this.params, key, this.expandBuf, digits);
       this.expandedKey = key;
     }
     return this.expandedA;
@@ -241,7 +242,7 @@ export class KeySwitcher {
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
     const beta = dec.digits.length;
-    const a = this.keyA(key);
+    const a = this.keyA(key, beta);
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
@@ -276,7 +277,7 @@ export class KeySwitcher {
     const nQ = prm.Q.length;
     const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const ext = nL + prm.P.length;
-    const a = this.keyA(key);
+    const a = this.keyA(key, dec.digits.length);
     for (let i = 0; i < ext; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];

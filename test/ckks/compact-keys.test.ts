@@ -71,6 +71,11 @@ describe('compact switching keys', () => {
     const into = expandSwitchingKeyA(ctx.params, low, new Uint32Array(words + 5));
     expect(Array.from(into[1])).toEqual(Array.from(low.a[1].data));
     expectThrows(() => expandSwitchingKeyA(ctx.params, low, new Uint32Array(words - 1)), Error, 'INVALID_ARGUMENT', /words/);
+    // A prefix of the digits is the prefix of the whole expansion.
+    const first = expandSwitchingKeyA(ctx.params, low, undefined, 1);
+    expect(first.length).toBe(1);
+    expect(Array.from(first[0])).toEqual(Array.from(low.a[0].data));
+    for (const bad of [0, 3, 1.5]) expectThrows(() => expandSwitchingKeyA(ctx.params, low, undefined, bad), Error, 'INVALID_ARGUMENT', /digits/);
   });
 
   it('holds half the bytes, shares the b_j, and is compact', () => {
@@ -94,6 +99,16 @@ describe('compact switching keys', () => {
       hc.forEach((c, i) => expectSameCiphertext(c, hf[i], `hoisted ${STEPS[i]} at level ${level}`));
       expectSameCiphertext(evC.conjugateNew(a), ctx.ev.conjugateNew(a), `conjugate at level ${level}`);
       expectSameCiphertext(evC.mulRelinNew(a, a), ctx.ev.mulRelinNew(a, a), `relinearize at level ${level}`);
+    }
+  });
+
+  it('a switcher that expanded a key for a low level expands it again for a higher one', () => {
+    const x = randomVec(ctx.n, 1, 15);
+    const ev = new Evaluator(ctx.params, compact);
+    // Level 1 needs 1 digit of 4; the top needs all 4: the cached prefix must not serve it.
+    for (const level of [1, ctx.params.maxLevel, 1, 3]) {
+      const a = encryptVec(ctx, x, { level });
+      expectSameCiphertext(ev.rotateNew(a, 3), ctx.ev.rotateNew(a, 3), `rotate 3 at level ${level}`);
     }
   });
 
