@@ -18,3 +18,4 @@ export { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPla
 export * from './bootstrap/index.js';
 export { type BsgsJob, type WireDiagonals } from './bsgs-qp.js';
 export { type CircuitJob, CircuitJobRunner, type CircuitWorkers } from './workers.js';
+export { type ReplicateJob, replicateAll, runReplicateJob } from './replicate.js';

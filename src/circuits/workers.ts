@@ -1,14 +1,16 @@
 /**
  * Worker threads for circuits: the interface a platform adapter implements
  * (the Node adapter's `NodeTransformWorkers`) and the worker's side that runs
- * the jobs. Two kinds of job, both on SharedArrayBuffers and synchronous for
+ * the jobs. Three kinds of job, all on SharedArrayBuffers and synchronous for
  * the caller, who posts them, does its own part and blocks in {@link
  * CircuitWorkers.wait}:
  *
  * - parts of a double-hoisted linear transform (./bsgs-qp.ts: baby rotations
  *   or giant steps);
  * - an EvalMod (./bootstrap/evalmod.ts): the full-slot bootstrapping's
- *   imaginary part while the caller reduces the real part.
+ *   imaginary part while the caller reduces the real part;
+ * - a rotate-and-add replication of one ciphertext (./replicate.ts): some of
+ *   the independent ones the caller has (the trainer's unpacking).
  *
  * Results are bit-identical to one thread.
  *
@@ -18,9 +20,10 @@
 import { CkksError, type Evaluator } from '../ckks/index.js';
 import { type EvalModJob, runEvalModJob } from './bootstrap/evalmod.js';
 import { type BsgsJob, runBsgsJob } from './bsgs-qp.js';
+import { type ReplicateJob, runReplicateJob } from './replicate.js';
 
 /** A job for a worker thread. */
-export type CircuitJob = BsgsJob | EvalModJob;
+export type CircuitJob = BsgsJob | EvalModJob | ReplicateJob;
 
 /**
  * Worker threads that run {@link CircuitJob}s synchronously (the caller
@@ -63,6 +66,7 @@ export class CircuitJobRunner {
   run(job: CircuitJob): void {
     if (job?.type === 'bsgs') runBsgsJob(this.ev, job);
     else if (job?.type === 'evalmod') runEvalModJob(this.ev, job);
-    else throw new CkksError('INVALID_ARGUMENT', 'CircuitJobRunner.run', `expected a bsgs or evalmod job, got ${String((job as { type?: unknown })?.type)}`);
+    else if (job?.type === 'replicate') runReplicateJob(this.ev, job);
+    else throw new CkksError('INVALID_ARGUMENT', 'CircuitJobRunner.run', `expected a bsgs, evalmod or replicate job, got ${String((job as { type?: unknown })?.type)}`);
   }
 }

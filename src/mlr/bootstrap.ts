@@ -29,7 +29,9 @@
  * full-slot ciphertext (its slots are periodic), and replicated over the
  * period by rotate-and-add by width, 2 width, ..., n / 2: every row holds the
  * block's weights again. These are steps the trainer's own row sums use
- * (`rotationStepsFor`), so no key is added for them.
+ * (`rotationStepsFor`), so no key is added for them. The blocks are
+ * independent: with the bootstrapping's worker threads (`workers` in the
+ * options), some are replicated there (`replicateAll`, bit-identical).
  *
  * Levels of a refresh: pack 1, bootstrapping (its own levels, on top of the
  * chain), unpack 1. With `PN16QP1530_TRAIN_BOOT_H192` (11 residual levels) the
@@ -39,7 +41,7 @@
  * @module
  */
 
-import { BOOTSTRAP_PN16QP1530_H192, type BootstrapCost, type BootstrapOptions, Bootstrapper } from '../circuits/index.js';
+import { BOOTSTRAP_PN16QP1530_H192, type BootstrapCost, type BootstrapOptions, Bootstrapper, type CircuitWorkers, replicateAll } from '../circuits/index.js';
 import {
   type Ciphertext,
   CkksError,
@@ -342,6 +344,8 @@ export class BootstrapRefresher implements Refresher {
   private readonly layout: MatrixLayout;
   private readonly pairs: number;
   private readonly masks = new Map<string, Plaintext>();
+  /** The bootstrapping's worker threads, which also replicate some of the unpacked blocks. */
+  private readonly workers: CircuitWorkers | undefined;
 
   /**
    * @param ev an evaluator holding the bootstrapper's keys (see {@link weightBootstrapKeyLevels}) and the trainer's
@@ -360,6 +364,7 @@ export class BootstrapRefresher implements Refresher {
       throw new CkksError('INVALID_PARAMETERS', op, `bootstrapping leaves ${this.plan.bootstrapCost.residualLevels} levels; packing and unpacking the weights need ${this.plan.levels} and the trainer at least 1 more`);
     }
     this.bootstrapper = new Bootstrapper(ev, encoder, this.plan.options);
+    this.workers = config.workers;
     this.ev = ev;
     this.encoder = encoder;
     this.layout = layout;
@@ -431,16 +436,20 @@ export class BootstrapRefresher implements Refresher {
       // Bootstrap to the top of the residual chain, at the weights' scale.
       const fresh = this.bootstrapper.bootstrap(packed, scale);
       this.bootstraps++;
-      // Unpack: mask block k (times B), read as full slots, replicate over the period.
+      // Unpack: mask block k (times B), read as full slots, replicate over the period
+      // (the blocks are independent: with workers, some are replicated on the other threads).
       const top = fresh.level;
       const qTop = levelModulus(params, top);
+      const masked: Ciphertext[] = [];
       for (let k = 0; k < per && b * per + k < blocks.length; k++) {
         const x = ev.rescaleNew(ev.mulPlainNew(fresh, this.mask(k, bound, top, (scale * qTop) / fresh.scale)));
         x.scale = scale;
         x.slots = params.slots;
-        for (const s of this.plan.unpackSteps) ev.add(x, ev.rotateNew(x, s), x);
-        out[b * per + k] = x;
+        masked.push(x);
       }
+      replicateAll(ev, masked, this.plan.unpackSteps, this.workers).forEach((x, k) => {
+        out[b * per + k] = x;
+      });
     }
     const half = this.pairs * parts;
     const regroup = (from: number): Ciphertext[][] => Array.from({ length: this.pairs }, (_, u) => out.slice(from + u * parts, from + (u + 1) * parts));

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CkksError, Evaluator, compactGaloisKeys } from '../../src/ckks/index.js';
-import { Bootstrapper, type CircuitJob, LinearTransform, diagonalsOf, linearTransformSteps } from '../../src/circuits/index.js';
+import { Bootstrapper, type CircuitJob, LinearTransform, diagonalsOf, linearTransformSteps, replicateAll } from '../../src/circuits/index.js';
 import { NodeTransformWorkers } from '../../src/node/index.js';
 import { bsgsDoubleHoisted } from '../../src/circuits/bsgs-qp.js';
 import { galoisElementForRotation } from '../../src/ntt/index.js';
@@ -64,6 +64,43 @@ describe('NodeTransformWorkers (logN 11)', () => {
     const b = new LinearTransform(ctx.encoder, diags, N1, ct.level, { workers }).evaluate(ctx.ev, ct);
     expect(b.c[0].data).toEqual(a.c[0].data);
     expect(b.c[1].data).toEqual(a.c[1].data);
+  });
+
+  it('replicateAll: inputs replicated on the workers give the words and counters of one thread', () => {
+    const lt = new LinearTransform(ctx.encoder, diagonalsOf(dense, N1), N1, ctx.params.maxLevel, { hoisting: 'double' });
+    const steps = lt.plan.babySteps.filter((s) => s !== 0).slice(0, 3);
+    expect(steps.length).toBe(3);
+    const xs = [0, 1, 2, 3, 4].map((i) => encrypt(ctx, uniformVec(N1, 50 + i), { slots: N1 }));
+    const before = xs.map((x) => x.c[1].data.slice());
+    ctx.ev.resetCounters();
+    const one = replicateAll(ctx.ev, xs, steps);
+    const counters = { ...ctx.ev.counters };
+    expect(counters.rotations).toBe(15);
+    ctx.ev.resetCounters();
+    const many = replicateAll(ctx.ev, xs, steps, workers);
+    expect({ ...ctx.ev.counters }).toEqual(counters);
+    many.forEach((y, i) => {
+      expect([y.level, y.scale, y.slots]).toEqual([one[i].level, one[i].scale, one[i].slots]);
+      expect(y.c[0].data).toEqual(one[i].c[0].data);
+      expect(y.c[1].data).toEqual(one[i].c[1].data);
+    });
+    xs.forEach((x, i) => expect(x.c[1].data).toEqual(before[i]));
+    // A malformed job is reported by the worker.
+    const bad = { type: 'replicate', level: 99, scale: 1, slots: N1, c0: new Uint32Array(1), c1: new Uint32Array(1), steps: new Int32Array(0), out0: new Uint32Array(1), out1: new Uint32Array(1), meta: new Float64Array(7) } as unknown as CircuitJob;
+    workers.post(0, bad);
+    expect(() => workers.wait()).toThrow(/do not match level 99/);
+    // An error of the caller's own part (a key removed here only) waits for the posted jobs first.
+    const events: string[] = [];
+    const fake = { threads: 1, post: () => events.push('post'), wait: () => events.push('wait') };
+    const g = galoisElementForRotation(steps[0], ctx.params.logN);
+    const saved = ctx.keys.galois.get(g);
+    ctx.keys.galois.delete(g);
+    try {
+      expect(() => replicateAll(ctx.ev, xs, steps, fake)).toThrow(/Galois key|key/);
+    } finally {
+      ctx.keys.galois.set(g, saved as NonNullable<typeof saved>);
+    }
+    expect(events).toEqual(['post', 'post', 'wait']);
   });
 
   it('an error on the side of the caller waits for the posted jobs before the shared scratch is reused', () => {
