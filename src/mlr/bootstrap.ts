@@ -78,10 +78,10 @@ export const DEFAULT_WEIGHT_BOUND = 4;
  * two parts: the noise of CoeffsToSlots and EvalMod, fixed in units of q_0
  * and so proportional to 2^ratio once read in slot units; and the sine's own
  * relative error (2 pi x)^2 / 6 on a coefficient x (in units of q_0), which
- * falls as 2^-2 ratio and grows with the cube of the message. Measured with
- * `npm run bench -- bootratio` (bench/results/bootratio.json: one
- * bootstrapping per ratio and input, N = 2^16, H = 192), rms and max error in
- * weight units (slot error times B = 4):
+ * falls as 2^-2 ratio and grows with the cube of the message. Measured at
+ * N = 2^16, H = 192, one bootstrapping per ratio and input (the experiment of
+ * `npm run bench -- bootratio`, which writes bench/results/bootratio.json),
+ * rms and max error in weight units (slot error times B = 4):
  *
  * | ratio | the mirror's W and V after 100 iterations on 256 rows (slots: rms 0.053, max 0.65) | 0.7 sin, 0.7 cos on every slot (rms 0.5) |
  * |---|---|---|
@@ -292,9 +292,10 @@ export function weightBootstrapKeyLevels(
  * CoeffsToSlots, SlotsToCoeffs and sub-sums that are neither the training
  * circuit's steps nor the unpacking's, and the conjugation if the circuit
  * does not conjugate. Those serve once per bootstrapping, so holding them
- * compact halves their memory (3.0 of the 6.6 GiB of keys of
- * `PN16QP1530_TRAIN_BOOT_H192`) for one expansion of each per
- * bootstrapping; the circuit's keys serve every iteration and stay whole.
+ * compact halves their memory (the trainer's 6,714 MiB of keys of
+ * `PN16QP1530_TRAIN_BOOT_H192` become 4,740: the trainer bench) for about
+ * one expansion of each per bootstrapping; the circuit's keys serve every
+ * iteration and stay whole.
  * The bootstrapping's results are bit for bit the same.
  * @param params the parameters
  * @param keys the trainer's evaluation keys (not modified; whole keys are shared, not copied)
