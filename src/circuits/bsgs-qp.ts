@@ -40,6 +40,7 @@
 import { Ciphertext, CkksError, type Decomposition, type Evaluator, type KeySwitcher, type SwitchingKey } from '../ckks/index.js';
 import { RnsPoly, addLimbs, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
 import type { CompactPlaintext } from './kernels.js';
+import { settlePostedJobs } from './posted.js';
 import type { GiantStep } from './lintrans.js';
 import type { CircuitWorkers } from './workers.js';
 import { permutationOf, switcherOf } from './rotsum.js';
@@ -300,13 +301,7 @@ export function bsgsDoubleHoisted(
     return evaluateParts(ev, x, giants, babySteps, encoded, scale, slots, workers, id, scratch);
   } catch (e) {
     // A job may still be writing into the scratch: let it finish before the buffers go back.
-    if (shared) {
-      try {
-        (workers as CircuitWorkers).wait();
-      } catch {
-        // the first error is the one reported
-      }
-    }
+    if (shared) settlePostedJobs(workers as CircuitWorkers);
     throw e;
   } finally {
     scratch.release();

@@ -17,6 +17,7 @@
 
 import { Ciphertext, CkksError, type Evaluator } from '../ckks/index.js';
 import { EVALMOD_COUNTERS } from './bootstrap/evalmod.js';
+import { settlePostedJobs } from './posted.js';
 import type { CircuitWorkers } from './workers.js';
 
 /** A replication for a worker thread: its input, steps and output on SharedArrayBuffers. */
@@ -117,12 +118,7 @@ export function replicateAll(ev: Evaluator, xs: readonly Ciphertext[], steps: re
   try {
     for (let i = 0; i < own; i++) out[i] = replicateOne(ev, xs[i], steps);
   } catch (e) {
-    // The posted jobs still run: let them finish before reporting the caller's error (theirs, if any, is dropped).
-    try {
-      (workers as CircuitWorkers).wait();
-    } catch {
-      // the caller's error is the one reported
-    }
+    settlePostedJobs(workers as CircuitWorkers);
     throw e;
   }
   (workers as CircuitWorkers).wait();

@@ -29,15 +29,16 @@ import { XofSource } from './random.js';
 import { sampleUniform } from './sampling.js';
 
 /**
- * Words of a key's a_j together: digits x (level + 1 + |P|) x N.
+ * Words of a key's first `digits` a_j together: digits x (level + 1 + |P|) x N.
  * @param params the parameters
  * @param key the key
- * @returns the word count {@link expandSwitchingKeyA} writes
+ * @param digits how many a_j (default: all of the key's)
+ * @returns the word count {@link expandSwitchingKeyA} writes for them
  * @throws CkksError (INVALID_ARGUMENT) if the key's level is outside the chain
  */
-export function switchingKeyAWords(params: Parameters, key: SwitchingKey): number {
-  const { digits, basis } = switchingKeyShape(params, key.level);
-  return digits * basis.moduli.length * params.N;
+export function switchingKeyAWords(params: Parameters, key: SwitchingKey, digits?: number): number {
+  const shape = switchingKeyShape(params, key.level);
+  return (digits ?? shape.digits) * shape.basis.moduli.length * params.N;
 }
 
 /**
@@ -63,8 +64,9 @@ export function expandSwitchingKeyA(params: Parameters, key: SwitchingKey, out?:
   const basis = shape.basis;
   const limbs = basis.moduli.length;
   const words = limbs * params.N;
-  const buf = out ?? new Uint32Array(count * words);
-  if (buf.length < count * words) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${count * words} words, got ${buf.length}`);
+  const total = switchingKeyAWords(params, key, count);
+  const buf = out ?? new Uint32Array(total);
+  if (buf.length < total) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${total} words, got ${buf.length}`);
   const xof = new XofSource(key.seed, XOF_LABEL_SWITCHING_KEY);
   const parts: Uint32Array[] = [];
   try {

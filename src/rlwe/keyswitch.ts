@@ -87,7 +87,7 @@ export class KeySwitcher {
   private keyA(key: SwitchingKey, digits: number): Uint32Array[] {
     if (!key.compact) return key.a.map((p) => p.data);
     if (this.expandedKey !== key || this.expandedA.length < digits) {
-      const words = (switchingKeyAWords(this.params, key) / key.b.length) * digits;
+      const words = switchingKeyAWords(this.params, key, digits);
       if (this.expandBuf === undefined || this.expandBuf.length < words) this.expandBuf = new Uint32Array(words);
       this.expandedKey = undefined; // not valid while being overwritten
       this.expandedA = expandSwitchingKeyA(this.params, key, this.expandBuf, digits);
