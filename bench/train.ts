@@ -69,17 +69,21 @@ export async function run(): Promise<object> {
   });
   const upload = owner.encryptDataset(tr.X, tr.Y);
   const layout = trainingLayout(params, upload.shape);
-  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
-  const bytesOf = (ks: typeof keys): number => [...(ks.relin === undefined ? [] : [ks.relin]), ...ks.galois.values()].reduce((s, k) => s + k.byteLength, 0);
-  const wholeKeyBytes = bytesOf(keys);
-  // The bootstrapping's own keys held compact (their a_j regenerated at each use), unless TRAIN_BENCH_COMPACT_KEYS=0.
+  // With bootstrapping, keys generated compact and held as compactBootstrapKeys does (the bootstrapping's
+  // compact, whole copies at the training level of the trainer's), unless TRAIN_BENCH_COMPACT_KEYS=0.
   const compactKeys = boot !== undefined && process.env.TRAIN_BENCH_COMPACT_KEYS !== '0';
+  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, compact: compactKeys });
+  const mainKeys = (ks: typeof keys) => [...(ks.relin === undefined ? [] : [ks.relin]), ...ks.galois.values()];
+  // A compact key's a_j are as large as its b_j.
+  const wholeKeyBytes = mainKeys(keys).reduce((s, k) => s + (k.compact ? 2 : 1) * k.byteLength, 0);
   if (boot !== undefined && compactKeys) keys = compactBootstrapKeys(params, keys, layout, Math.ceil(tr.Y.cols / 2), boot.config);
+  const bytesOf = (ks: typeof keys): number =>
+    [...mainKeys(ks), ...(ks.lowRelin === undefined ? [] : [ks.lowRelin]), ...ks.lowGalois.values()].reduce((s, k) => s + k.byteLength, 0);
   const setupSeconds = (performance.now() - t0) / 1000;
   const keyBytes = bytesOf(keys);
   console.log(
     `${presetName}: setup (keys + upload) ${setupSeconds.toFixed(1)} s, ${keys.galois.size} Galois keys, ${(keyBytes / 2 ** 20).toFixed(0)} MiB of evaluation keys held` +
-      (compactKeys ? ` (${(wholeKeyBytes / 2 ** 20).toFixed(0)} MiB whole; the bootstrapping's own compact)` : ''),
+      (compactKeys ? ` (${(wholeKeyBytes / 2 ** 20).toFixed(0)} MiB whole; held compact, with ${keys.lowGalois.size + (keys.lowRelin === undefined ? 0 : 1)} whole copies at the training level)` : ''),
   );
   // The owner's refreshes, timed.
   const refreshSeconds: number[] = [];

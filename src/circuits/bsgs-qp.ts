@@ -148,8 +148,9 @@ class Scratch {
   }
 }
 
-function galoisKey(ev: Evaluator, s: number): SwitchingKey {
-  return ev.keys.galois.get(galoisElementForRotation(s, ev.params.logN)) as SwitchingKey;
+/** The Galois key of rotation s for a ciphertext at `level` (its lower copy if one covers the level). */
+function galoisKey(ev: Evaluator, s: number, level: number): SwitchingKey {
+  return ev.keys.galoisKeyAt(galoisElementForRotation(s, ev.params.logN), level) as SwitchingKey;
 }
 
 /**
@@ -173,7 +174,7 @@ function computeBabies(ev: Evaluator, ks: KeySwitcher, dec: Decomposition, px0: 
     const r1 = new RnsPoly(N, ext, b1, true);
     b0.fill(0);
     b1.fill(0);
-    ks.innerProductAdd(dec, galoisKey(ev, s), perm, r0, r1); // [0, 2q)
+    ks.innerProductAdd(dec, galoisKey(ev, s, dec.level), perm, r0, r1); // [0, 2q)
     reduceLimbs(b0, mod, N);
     reduceLimbs(b1, mod, N);
     addPermutedLimbs(b0, px0, perm, prm.Q, N, dec.level + 1); // + P sigma(c_0) on the Q limbs
@@ -230,7 +231,7 @@ function computeGiants(
     down ??= new RnsPoly(N, level + 1, undefined, true);
     ks.modDownInto(s1 as RnsPoly, level, down);
     dec = ks.decompose(down, dec);
-    ks.innerProductAdd(dec, galoisKey(ev, gs.rotation), perm, acc0, acc1);
+    ks.innerProductAdd(dec, galoisKey(ev, gs.rotation, level), perm, acc0, acc1);
     addPermutedLimbs(c0, s0 as Uint32Array, perm, mod, N, ext);
     switched++;
   }

@@ -116,7 +116,7 @@ export class LazyRotationSum {
       this.absorbSlots(ct.slots);
       return;
     }
-    const key = ev.keys.galois.get(g);
+    const key = ev.keys.galoisKeyAt(g, this.level);
     if (key === undefined) throw new MissingKeyError(op, `no Galois key for rotation by ${step} (Galois element ${g})`);
     const perm = permutationOf(ev, g);
     const dec = switcherOf(ev).decompose(ct.c[1]);

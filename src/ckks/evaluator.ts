@@ -385,9 +385,9 @@ export class Evaluator extends EvaluatorBase {
     this.checkCt(op, a, 'a');
     this.checkCt(op, out, 'out');
     if (a.degree === 1) return out === a ? out : this.copy(a, out);
-    const rlk = this.keys.relin;
-    if (rlk === undefined) throw new MissingKeyError(op, 'no relinearization key in the evaluation keys (generate one with KeyGenerator.genRelinKey)');
     const level = a.level;
+    const rlk = this.keys.relinKeyAt(level);
+    if (rlk === undefined) throw new MissingKeyError(op, 'no relinearization key in the evaluation keys (generate one with KeyGenerator.genRelinKey)');
     checkKeyLevel(op, rlk, level, 'the relinearization key');
     const N = this.params.N;
     const [u0, u1] = this.switchOutputs(level);
@@ -570,9 +570,9 @@ export class Evaluator extends EvaluatorBase {
     return p;
   }
 
-  /** The Galois key of g, usable at `level` (a key restricted below it is refused). */
+  /** The Galois key of g, usable at `level` (its lower copy if one covers the level; a key restricted below it is refused). */
   private galoisKey(op: string, g: number, what: string, level: number): SwitchingKey {
-    const key = this.keys.galois.get(g);
+    const key = this.keys.galoisKeyAt(g, level);
     if (key === undefined) {
       throw new MissingKeyError(op, `no Galois key for ${what} (Galois element ${g}); generate it with KeyGenerator.genEvaluationKeys`);
     }

@@ -107,7 +107,8 @@ function generate(params: Parameters, width: number, layout: ReturnType<typeof t
   // The owner's Ed25519 signing key: kept in secret.key, signs eval.keys (and, in encrypt, the upload).
   const signingKey = generateSigningKey();
   try {
-    const keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config });
+    // Held compact while written (seed and b_j: the seeded file is the same, and the a_j never all sit in memory).
+    const keys = owner.evaluationKeys(layout, boot === undefined ? { compact: true } : { bootstrap: boot.config, compact: true });
     const plan: KeyPlan = { keyId: randomSeed().slice(0, KEY_ID_BYTES), width, signingKey, ...(boot === undefined ? {} : { bootstrap: { config: boot.config, hammingWeight: boot.hammingWeight } }) };
     skFile = encodeSecretKeyFile(params, sk, plan);
     const evFile = encodeEvaluationKeysFile(params, keys, plan);

@@ -7,7 +7,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { Encoder, EvaluationKeys, Evaluator, type Parameters } from '../ckks/index.js';
+import { Encoder, EvaluationKeys, Evaluator, type Parameters, type SwitchingKey, compactKeysAbove } from '../ckks/index.js';
 import { rotationStepsFor } from '../encoding/index.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../ntt/index.js';
 import {
@@ -111,7 +111,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // The owner's signature of eval.keys, then of the upload against the same public key (the one
   // eval.keys carries), both checked before anything in the files is used.
   // With threads, the keys are loaded onto SharedArrayBuffers: the workers read them there, nothing is copied.
-  const loaded = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true, shared: threads > 1 });
+  // They are loaded compact (seed and b_j: the a_j are regenerated below only where they are held whole).
+  const loaded = decodeEvaluationKeysFile(keyBytes, { ...opts, requireSignature: true, shared: threads > 1, compact: true });
   const { params, plan, auth: keysAuth } = loaded;
   let keys = loaded.keys;
   const uploadBytes = readBytes(uploadFile);
@@ -151,12 +152,14 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   // With worker threads (keys loaded shared above) the pair workers get the training keys, and
   // a transform worker shares the bootstrapping's key switchings with this thread.
   const layout = trainingLayout(params, upload.shape, upload.width);
-  if (plan.bootstrap !== undefined) {
-    // The keys only the bootstrapping uses are held compact (half their memory, their a_j
-    // regenerated from the seed at each use); nothing keeps the whole ones.
-    keys = compactBootstrapKeys(params, keys, layout, Math.ceil(upload.shape.K / 2), plan.bootstrap.config);
-    loaded.keys = keys;
-  }
+  // With bootstrapping, the keys above the training level stay compact (half their memory, their
+  // a_j regenerated at each use) and those of every iteration get whole copies at the training
+  // level; without, every key is used every iteration and is held whole.
+  keys =
+    plan.bootstrap !== undefined
+      ? compactBootstrapKeys(params, keys, layout, Math.ceil(upload.shape.K / 2), plan.bootstrap.config)
+      : compactKeysAbove(params, keys, params.Q.length - 1, { lowElements: keys.galois.keys(), lowRelin: keys.relin !== undefined });
+  loaded.keys = keys;
   const poolKeys = threads > 1 ? shareKeys(params, plan.bootstrap === undefined ? keys : trainingKeysOnly(params, keys, layout)) : undefined;
   const ev = new Evaluator(params, keys);
   const transformWorkers = plan.bootstrap !== undefined && threads > 1 ? await NodeTransformWorkers.create(params, keys, { threads: threads - 1 }) : undefined;
@@ -214,5 +217,6 @@ export async function runServe(argv: readonly string[]): Promise<number> {
  */
 function trainingKeysOnly(params: Parameters, keys: EvaluationKeys, layout: ReturnType<typeof trainingLayout>): EvaluationKeys {
   const wanted = new Set([galoisElementForConjugation(params.logN), ...rotationStepsFor(layout).steps.map((s) => galoisElementForRotation(s, params.logN))]);
-  return new EvaluationKeys(params, keys.relin, new Map([...keys.galois].filter(([g]) => wanted.has(g))));
+  const only = (m: Map<number, SwitchingKey>): Map<number, SwitchingKey> => new Map([...m].filter(([g]) => wanted.has(g)));
+  return new EvaluationKeys(params, keys.relin, only(keys.galois), { relin: keys.lowRelin, galois: only(keys.lowGalois) });
 }

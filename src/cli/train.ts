@@ -253,10 +253,11 @@ async function train(o: TrainOptions): Promise<void> {
     shared: o.threads > 1,
     ...(boot === undefined ? {} : { hammingWeight: boot.hammingWeight, dataLevel: trainingDataLevel(params, boot.config) }),
   });
-  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, pairs: Math.ceil(tr.Y.cols / 2) });
-  // The keys only the bootstrapping uses are held compact: half their memory, their a_j regenerated at each use.
+  // With bootstrapping, every key is generated compact (seed and b_j: its a_j are never kept), and the
+  // trainer takes whole copies at its level of those it uses every iteration (compactBootstrapKeys).
+  let keys = owner.evaluationKeys(layout, boot === undefined ? {} : { bootstrap: boot.config, pairs: Math.ceil(tr.Y.cols / 2), compact: true });
   if (boot !== undefined) keys = compactBootstrapKeys(params, keys, layout, Math.ceil(tr.Y.cols / 2), boot.config);
-  p.done(`(${keys.galois.size} Galois keys + relinearization${boot === undefined ? '' : ', bootstrapping included, its own keys held compact'})`);
+  p.done(`(${keys.galois.size} Galois keys + relinearization${boot === undefined ? '' : `, bootstrapping included, held compact with ${keys.lowGalois.size + (keys.lowRelin === undefined ? 0 : 1)} whole copies at the training level`})`);
   p = new Progress('encryption', 1);
   p.update(0);
   const upload = owner.encryptDataset(tr.X, tr.Y);

@@ -51,7 +51,7 @@ import {
   MissingKeyError,
   type Parameters,
   type Plaintext,
-  compactGaloisKeys,
+  compactKeysAbove,
   levelModulus,
 } from '../ckks/index.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../ntt/index.js';
@@ -286,39 +286,36 @@ export function weightBootstrapKeyLevels(
 }
 
 /**
- * The evaluation keys with those only the weights' bootstrapping uses held
- * compact (`compactGaloisKeys`, src/rlwe/compact.ts: the seed and b_j, the
- * a_j regenerated from the seed at each use): the rotations of its
- * CoeffsToSlots, SlotsToCoeffs and sub-sums that are neither the training
- * circuit's steps nor the unpacking's, and the conjugation if the circuit
- * does not conjugate. Those serve once per bootstrapping, so holding them
- * compact halves their memory (the trainer's 6,714 MiB of keys of
- * `PN16QP1530_TRAIN_BOOT_H192` become 4,740: the trainer bench) for about
- * one expansion of each per bootstrapping; the circuit's keys serve every
- * iteration and stay whole.
- * The bootstrapping's results are bit for bit the same.
+ * The evaluation keys as a bootstrapping trainer holds them
+ * (`compactKeysAbove`, src/rlwe/compact.ts): every key generated above the
+ * training level (the level the bootstrapping leaves) is held compact, its
+ * seed and b_j only, the a_j regenerated from the seed when the
+ * bootstrapping takes it up; the keys the training circuit and the unpacking
+ * use (its rotations, conjugation and relinearization) also get whole copies
+ * restricted to the training level, so that an iteration never regenerates a
+ * key. At `PN16QP1530_TRAIN_BOOT_H192` the trainer's keys take 3,875 MiB
+ * instead of 6,714 whole (4,740 when only the bootstrapping's own keys were
+ * compact): the bootstrapping's keys at half their size, plus 19 copies of
+ * 24 MiB. The price is about one expansion of each bootstrapping key per use
+ * (16 ns per word: src/rlwe/compact.ts). Every result is bit for bit the same.
  * @param params the parameters
- * @param keys the trainer's evaluation keys (not modified; whole keys are shared, not copied)
+ * @param keys the trainer's evaluation keys (not modified; whole keys at or below the training level are shared, not copied)
  * @param layout the training layout
  * @param pairs pairs of classes
  * @param config the weights' bootstrapping
- * @returns the keys, the bootstrapping-only ones compact
+ * @returns the keys, held as described
  * @throws as {@link planWeightBootstrap}; CkksError (INVALID_ARGUMENT) if a key's a_j are not
- *   its seed's expansion (a full-form key file from elsewhere)
+ *   its seed's expansion (a full-form key file from elsewhere), or a key is missing
  */
 export function compactBootstrapKeys(params: Parameters, keys: EvaluationKeys, layout: MatrixLayout, pairs: number, config: WeightBootstrapConfig): EvaluationKeys {
   const plan = planWeightBootstrap(params, layout, pairs, config);
   const { steps, conjugate } = rotationStepsFor(layout);
   const logN = params.logN;
   const serving = new Set([...steps, ...plan.unpackSteps].map((s) => galoisElementForRotation(s, logN)));
-  const only = new Set<number>();
-  for (const s of Bootstrapper.rotationSteps(params, plan.options)) {
-    const g = galoisElementForRotation(s, logN);
-    if (!serving.has(g) && keys.galois.has(g)) only.add(g);
-  }
-  const conj = galoisElementForConjugation(logN);
-  if (!conjugate && keys.galois.has(conj)) only.add(conj);
-  return compactGaloisKeys(params, keys, only);
+  if (conjugate) serving.add(galoisElementForConjugation(logN));
+  serving.delete(1);
+  const level = params.levelTops[plan.bootstrapCost.residualLevels];
+  return compactKeysAbove(params, keys, level, { lowElements: [...serving].filter((g) => keys.galois.has(g)), lowRelin: keys.relin !== undefined });
 }
 
 /** Slots k*width .. k*width + width - 1 of every period of n, set to `value`, among S slots. */

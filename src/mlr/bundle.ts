@@ -463,13 +463,15 @@ export function encodeEvaluationKeysFile(params: Parameters, keys: EvaluationKey
  * secret-key file is refused (BundleError, field kind).
  * @param bytes the file
  * @param opts the insecure opt-in for test parameters; `requireSignature` or `signer` to require the owner's signature;
- *   `shared` to load the keys onto SharedArrayBuffers (for worker threads, no copy later)
+ *   `shared` to load the keys onto SharedArrayBuffers (for worker threads, no copy later); `compact` to hold them
+ *   compact (`deserializeEvaluationKeys`)
  * @returns parameters, keys, plan and the verified digest and signature (`auth.signer` is the owner's public key)
  * @throws IntegrityError / BundleError / SerializationError / InsecureParametersError (see the module documentation)
  */
-export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions & { shared?: boolean } = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan; auth: BundleAuth } {
+export function decodeEvaluationKeysFile(bytes: Uint8Array, opts: BundleLoadOptions & { shared?: boolean; compact?: boolean } = {}): { params: Parameters; keys: EvaluationKeys; plan: KeyPlan; auth: BundleAuth } {
   const shared = opts.shared === true;
-  const { params, plan, key, auth } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, (p, section) => deserializeEvaluationKeys(p, section, { shared }));
+  const compact = opts.compact === true;
+  const { params, plan, key, auth } = decodeKeyFile('decodeEvaluationKeysFile', bytes, BundleKind.EvaluationKeys, opts, (p, section) => deserializeEvaluationKeys(p, section, { shared, compact }));
   return { params, keys: key, plan, auth };
 }
 

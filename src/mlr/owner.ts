@@ -152,17 +152,20 @@ export class DataOwner implements Refresher {
    * @param layout the layout of X (its width and slot count fix the rotations)
    * @param opts `bootstrap`: the weights' bootstrapping (the secret must then be sparse, see the constructor),
    *   `pairs`: pairs of classes it serves (default 5, the paper's 10 classes; the keys do not depend on it
-   *   unless the weights need more than one bootstrapped ciphertext)
+   *   unless the weights need more than one bootstrapped ciphertext); `compact`: every key held compact
+   *   (seed and b_j, `KeyGenerator.genEvaluationKeys`): half the memory to generate and hold them, the same
+   *   file; a trainer then takes whole copies of those it uses every iteration ({@link compactBootstrapKeys})
    * @returns relinearization and Galois keys
    * @throws TrainerError / CkksError from {@link weightBootstrapKeyLevels} on a chain that cannot bootstrap
    */
-  evaluationKeys(layout: MatrixLayout, opts: { bootstrap?: WeightBootstrapConfig; pairs?: number } = {}): EvaluationKeys {
+  evaluationKeys(layout: MatrixLayout, opts: { bootstrap?: WeightBootstrapConfig; pairs?: number; compact?: boolean } = {}): EvaluationKeys {
     const { steps, conjugate } = rotationStepsFor(layout);
-    if (opts.bootstrap === undefined) return this.kg.genEvaluationKeys(this.sk, { steps, conjugate });
+    const compact = opts.compact === true;
+    if (opts.bootstrap === undefined) return this.kg.genEvaluationKeys(this.sk, { steps, conjugate, compact });
     // Every key restricted to the highest level it is used at (weightBootstrapKeyLevels).
     const levels = weightBootstrapKeyLevels(this.params, layout, opts.pairs ?? 5, opts.bootstrap, steps);
     const all = [...levels.steps.keys()].sort((a, b) => a - b);
-    return this.kg.genEvaluationKeys(this.sk, { steps: all, stepLevels: levels.steps, conjugate: true, conjugateLevel: levels.conjugation, relin: true, relinLevel: levels.relin });
+    return this.kg.genEvaluationKeys(this.sk, { steps: all, stepLevels: levels.steps, conjugate: true, conjugateLevel: levels.conjugation, relin: true, relinLevel: levels.relin, compact });
   }
 
   /**

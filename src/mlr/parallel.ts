@@ -57,6 +57,9 @@ export interface WireKeys {
   fingerprint: string;
   relin: WireSwitchingKey | null;
   galois: [number, WireSwitchingKey][];
+  /** Lower copies (EvaluationKeys.lowRelin / lowGalois); absent: none. */
+  lowRelin?: WireSwitchingKey | null;
+  lowGalois?: [number, WireSwitchingKey][];
 }
 
 /** The start-up message of a worker: everything but the jobs. */
@@ -161,6 +164,8 @@ export function keysToWire(params: Parameters, keys: EvaluationKeys): WireKeys {
     fingerprint: keys.fingerprint,
     relin: keys.relin === undefined ? null : keyToWire(keys.relin),
     galois: [...keys.galois].map(([g, k]) => [g, keyToWire(k)]),
+    lowRelin: keys.lowRelin === undefined ? null : keyToWire(keys.lowRelin),
+    lowGalois: [...keys.lowGalois].map(([g, k]) => [g, keyToWire(k)]),
   };
 }
 
@@ -198,7 +203,17 @@ export function keysFromWire(params: Parameters, w: WireKeys): EvaluationKeys {
   };
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of w.galois) galois.set(g, key(k, `Galois key ${g}`));
-  return new EvaluationKeys(params, w.relin === null ? undefined : key(w.relin, 'relinearization key'), galois);
+  const relin = w.relin === null ? undefined : key(w.relin, 'relinearization key');
+  // Lower copies: each below its key's level, and whole (they are not their seed's expansion).
+  const low = (k: WireSwitchingKey, name: string, of: SwitchingKey | undefined): SwitchingKey => {
+    const c = key(k, name);
+    if (of === undefined || c.level >= of.level || c.compact) throw new TrainerError(op, `${name}: a lower copy must be whole and below a key's level`);
+    return c;
+  };
+  const lowGalois = new Map<number, SwitchingKey>();
+  for (const [g, k] of w.lowGalois ?? []) lowGalois.set(g, low(k, `the lower copy of Galois key ${g}`, galois.get(g)));
+  const lowRelin = w.lowRelin === undefined || w.lowRelin === null ? undefined : low(w.lowRelin, 'the lower copy of the relinearization key', relin);
+  return new EvaluationKeys(params, relin, galois, { relin: lowRelin, galois: lowGalois });
 }
 
 /**
@@ -220,7 +235,12 @@ export function shareKeys(params: Parameters, keys: EvaluationKeys): EvaluationK
   const key = (k: SwitchingKey): SwitchingKey => new SwitchingKey(params, k.b.map(share), k.a.map(share), k.seed, k.level, k.aFromSeed);
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of keys.galois) galois.set(g, key(k));
-  return new EvaluationKeys(params, keys.relin === undefined ? undefined : key(keys.relin), galois);
+  const lowGalois = new Map<number, SwitchingKey>();
+  for (const [g, k] of keys.lowGalois) lowGalois.set(g, key(k));
+  return new EvaluationKeys(params, keys.relin === undefined ? undefined : key(keys.relin), galois, {
+    relin: keys.lowRelin === undefined ? undefined : key(keys.lowRelin),
+    galois: lowGalois,
+  });
 }
 
 /**

@@ -107,6 +107,43 @@ export function compactSwitchingKey(params: Parameters, key: SwitchingKey): Swit
 }
 
 /**
+ * The key restricted to a lower level, held whole: the b_j and a_j of the
+ * digits covering Q_0..Q_level, on the limbs Q_0..Q_level and P (the a_j
+ * from the key's own, or from its seed's expansion when it is compact). It
+ * switches a ciphertext at any level up to `level` bit for bit as the key
+ * does (the restriction is exact: {@link SwitchingKey}). Its a_j are not the
+ * expansion of a seed at that level, so it is held whole and never written
+ * in seeded form: it is a server's in-memory copy ({@link EvaluationKeys.lowGalois}).
+ * @param params the parameters the key was made under
+ * @param key the key
+ * @param level the copy's level, in [0, key.level]
+ * @param shared allocate the copy on SharedArrayBuffers (default false)
+ * @returns a new whole key at `level` (the key itself when `level` is its own and it is whole)
+ * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, key.level] or a key of other parameters
+ */
+export function restrictSwitchingKey(params: Parameters, key: SwitchingKey, level: number, shared = false): SwitchingKey {
+  const op = 'restrictSwitchingKey';
+  if (key.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the key was made under other parameters');
+  if (!Number.isInteger(level) || level < 0 || level > key.level) throw new CkksError('INVALID_ARGUMENT', op, `level must be an integer in [0, ${key.level}] (the key's level), got ${String(level)}`);
+  if (level === key.level && !key.compact) return key;
+  const N = params.N;
+  const K = params.P.length;
+  const { digits } = switchingKeyShape(params, level);
+  const from = key.level + 1; // the key's P limbs start here
+  const aFull = key.compact ? expandSwitchingKeyA(params, key, undefined, digits) : key.a.slice(0, digits).map((p) => p.data);
+  const cut = (src: Uint32Array): RnsPoly => {
+    const p = RnsPoly.alloc(N, level + 1 + K, shared);
+    p.data.set(src.subarray(0, (level + 1) * N));
+    p.data.set(src.subarray(from * N, (from + K) * N), (level + 1) * N);
+    p.isNtt = true;
+    return p;
+  };
+  const b = key.b.slice(0, digits).map((p) => cut(p.data));
+  const a = aFull.map(cut);
+  return new SwitchingKey(params, b, a, key.seed, level, level === key.level && key.aFromSeed);
+}
+
+/**
  * Evaluation keys with some Galois keys held compact (the others, and the
  * relinearization key, are the same objects). Use it for keys that serve
  * rarely: a bootstrapping's CoeffsToSlots and SlotsToCoeffs keys.
@@ -125,5 +162,62 @@ export function compactGaloisKeys(params: Parameters, keys: EvaluationKeys, elem
     if (k === undefined) throw new CkksError('INVALID_ARGUMENT', op, `there is no Galois key for element ${String(g)}`);
     galois.set(g, compactSwitchingKey(params, k));
   }
-  return new EvaluationKeys(params, keys.relin, galois);
+  return new EvaluationKeys(params, keys.relin, galois, { relin: keys.lowRelin, galois: keys.lowGalois });
+}
+
+/** Options of {@link compactKeysAbove}. */
+export interface CompactKeysAboveOptions {
+  /** Galois elements used at or below the level: their keys get whole copies there. */
+  lowElements?: Iterable<number>;
+  /** Keep a whole copy of the relinearization key at the level too (default false). */
+  lowRelin?: boolean;
+}
+
+/**
+ * Evaluation keys held compact above a level, with whole copies at that level
+ * of the keys a circuit uses there ({@link EvaluationKeys.lowGalois}): every
+ * key generated for a higher level is held compact (its seed and b_j), and the
+ * listed ones also restricted to `level` and held whole
+ * ({@link restrictSwitchingKey}). A circuit that runs at or below `level`
+ * (a trainer between bootstrappings) then never expands a key, while the
+ * keys serving above it (the bootstrapping's) take half their memory. Keys
+ * at or below `level` stay as they are (made whole if compact and listed),
+ * and so do existing copies. The results of
+ * every key switching are bit for bit the same. Copies are allocated on
+ * SharedArrayBuffers when the keys' own b_j are.
+ * @param params the parameters
+ * @param keys the keys (not modified; whole keys kept are shared, not copied)
+ * @param level the level of the copies
+ * @param opts the elements (and whether the relinearization key) to copy at `level`
+ * @returns new EvaluationKeys
+ * @throws CkksError (INVALID_ARGUMENT) on a level outside the chain, an element without a key,
+ *   or as {@link compactSwitchingKey} (a key whose a_j are not its seed's expansion)
+ */
+export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level: number, opts: CompactKeysAboveOptions = {}): EvaluationKeys {
+  const op = 'compactKeysAbove';
+  if (keys.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the keys were made under other parameters');
+  if (!Number.isInteger(level) || level < 0 || level > params.Q.length - 1) throw new CkksError('INVALID_ARGUMENT', op, `level must be an integer in [0, ${params.Q.length - 1}], got ${String(level)}`);
+  const isShared = (k: SwitchingKey): boolean => typeof SharedArrayBuffer !== 'undefined' && k.b[0]?.data.buffer instanceof SharedArrayBuffer;
+  const lowGalois = new Map(keys.lowGalois);
+  let lowRelin = keys.lowRelin;
+  const copy = (k: SwitchingKey): SwitchingKey => restrictSwitchingKey(params, k, level, isShared(k));
+  for (const g of opts.lowElements ?? []) {
+    const k = keys.galois.get(g);
+    if (k === undefined) throw new CkksError('INVALID_ARGUMENT', op, `there is no Galois key for element ${String(g)}`);
+    if (k.level > level && !lowGalois.has(g)) lowGalois.set(g, copy(k));
+  }
+  if (opts.lowRelin === true) {
+    const k = keys.relin;
+    if (k === undefined) throw new CkksError('INVALID_ARGUMENT', op, 'there is no relinearization key');
+    if (k.level > level && lowRelin === undefined) lowRelin = copy(k);
+  }
+  // Above the level: compact. At or below it: as they are, but whole if used there.
+  const listed = new Set(opts.lowElements ?? []);
+  const held = (k: SwitchingKey, used: boolean): SwitchingKey => {
+    if (k.level > level) return compactSwitchingKey(params, k);
+    return used && k.compact ? restrictSwitchingKey(params, k, k.level, isShared(k)) : k;
+  };
+  const galois = new Map<number, SwitchingKey>();
+  for (const [g, k] of keys.galois) galois.set(g, held(k, listed.has(g)));
+  return new EvaluationKeys(params, keys.relin === undefined ? undefined : held(keys.relin, opts.lowRelin === true), galois, { relin: lowRelin, galois: lowGalois });
 }

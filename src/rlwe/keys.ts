@@ -192,18 +192,64 @@ export function checkKeyLevel(op: string, key: SwitchingKey, level: number, what
   }
 }
 
-/** The keys a server needs to evaluate: relinearization and Galois keys by Galois element. */
+/**
+ * The keys a server needs to evaluate: relinearization and Galois keys by
+ * Galois element.
+ *
+ * Besides the keys themselves, a server may hold lower copies of some of them
+ * ({@link lowGalois}, {@link lowRelin}): the same key restricted to a lower
+ * level (`restrictSwitchingKey`, src/rlwe/compact.ts), held whole while the
+ * key itself is held compact. Key switching below a copy's level takes the
+ * copy ({@link galoisKeyAt}, {@link relinKeyAt}): bit for bit the same result
+ * (the restriction is exact, see {@link SwitchingKey}), without regenerating
+ * the key's a_j. A bootstrapping trainer holds its bootstrapping keys compact
+ * this way and copies at its training level whole. Copies are server-side
+ * memory only: serialization writes the keys, not the copies.
+ */
 export class EvaluationKeys {
   readonly fingerprint: string;
   /** Relinearization key (s^2 -> s), if generated. */
   relin: SwitchingKey | undefined;
   /** Galois keys (sigma_g(s) -> s) by Galois element g. */
   readonly galois: Map<number, SwitchingKey>;
-  /** @param params parameters */
-  constructor(params: Parameters, relin?: SwitchingKey, galois?: Map<number, SwitchingKey>) {
+  /** Lower copies of some Galois keys, by Galois element (each at a level below its key's). */
+  readonly lowGalois: Map<number, SwitchingKey>;
+  /** A lower copy of the relinearization key, if any. */
+  lowRelin: SwitchingKey | undefined;
+  /**
+   * @param params parameters
+   * @param relin the relinearization key
+   * @param galois the Galois keys by element
+   * @param low lower copies of some keys (see the class comment)
+   */
+  constructor(params: Parameters, relin?: SwitchingKey, galois?: Map<number, SwitchingKey>, low?: { relin?: SwitchingKey; galois?: Map<number, SwitchingKey> }) {
     this.fingerprint = params.fingerprint;
     this.relin = relin;
     this.galois = galois ?? new Map();
+    this.lowRelin = low?.relin;
+    this.lowGalois = low?.galois ?? new Map();
+  }
+
+  /**
+   * The key of Galois element g to switch a ciphertext at `level`: its lower
+   * copy if there is one covering that level, else the key.
+   * @param g the Galois element
+   * @param level the ciphertext's level
+   * @returns the key, or undefined if there is none for g
+   */
+  galoisKeyAt(g: number, level: number): SwitchingKey | undefined {
+    const low = this.lowGalois.get(g);
+    return low !== undefined && level <= low.level ? low : this.galois.get(g);
+  }
+
+  /**
+   * The relinearization key for a ciphertext at `level`: its lower copy if it covers that level, else the key.
+   * @param level the ciphertext's level
+   * @returns the key, or undefined if there is none
+   */
+  relinKeyAt(level: number): SwitchingKey | undefined {
+    const low = this.lowRelin;
+    return low !== undefined && level <= low.level ? low : this.relin;
   }
 }
 
@@ -321,7 +367,7 @@ export class KeyGenerator {
    * @param sk the target secret key
    * @param level highest level covered
    */
-  private genSwitchingKey(sPrime: RnsPoly, sk: SecretKey, level: number): SwitchingKey {
+  private genSwitchingKey(sPrime: RnsPoly, sk: SecretKey, level: number, compact = false): SwitchingKey {
     const prm = this.params;
     const { digits, basis } = switchingKeyShape(prm, level);
     const total = basis.moduli.length;
@@ -334,15 +380,17 @@ export class KeyGenerator {
     const xof = new XofSource(seed, XOF_LABEL_SWITCHING_KEY);
     const bs: RnsPoly[] = [];
     const as: RnsPoly[] = [];
+    // A compact key's a_j pass through one scratch polynomial and are not kept.
+    const scratch = compact ? RnsPoly.alloc(prm.N, total) : undefined;
     for (let j = 0; j < digits; j++) {
-      const a = this.alloc(total);
+      const a = scratch ?? this.alloc(total);
       sampleUniform(xof, a, moduli);
       a.isNtt = true;
       const b = this.alloc(total);
       encryptZeroInto(this.source, s, a, b, basis);
       addGadgetInto(prm, b, sp, j, level + 1);
       bs.push(b);
-      as.push(a);
+      if (scratch === undefined) as.push(a);
     }
     xof.destroy();
     if (restricted) wipe(s.data, sp.data);
@@ -361,17 +409,18 @@ export class KeyGenerator {
    * @param sk the secret key
    * @param level highest ciphertext level it will relinearize at (default: the top; a lower
    *   level gives a smaller key, see {@link SwitchingKey})
+   * @param compact hold the key compact (`SwitchingKey.compact`: its a_j are not kept; default false)
    * @returns the key
    * @throws CkksError on a wiped or foreign secret key, or a level outside [0, |Q| - 1]
    */
-  genRelinKey(sk: SecretKey, level?: number): SwitchingKey {
+  genRelinKey(sk: SecretKey, level?: number, compact = false): SwitchingKey {
     const op = 'KeyGenerator.genRelinKey';
     checkSecret(op, this.params, sk);
     const l = this.keyLevel(op, level);
     const prm = this.params;
     const s2 = this.alloc(prm.basisQP.moduli.length);
     squareInto(sk.poly, s2, prm.basisQP);
-    const key = this.genSwitchingKey(s2, sk, l);
+    const key = this.genSwitchingKey(s2, sk, l, compact);
     wipe(s2.data);
     return key;
   }
@@ -381,10 +430,11 @@ export class KeyGenerator {
    * @param sk the secret key
    * @param g odd Galois element in [1, 2N)
    * @param level highest ciphertext level it will be used at (default: the top)
+   * @param compact hold the key compact (`SwitchingKey.compact`: its a_j are not kept; default false)
    * @returns the key
    * @throws CkksError on a wiped or foreign secret key, or a level outside [0, |Q| - 1]
    */
-  genGaloisKey(sk: SecretKey, g: number, level?: number): SwitchingKey {
+  genGaloisKey(sk: SecretKey, g: number, level?: number, compact = false): SwitchingKey {
     const op = 'KeyGenerator.genGaloisKey';
     checkSecret(op, this.params, sk);
     const l = this.keyLevel(op, level);
@@ -396,7 +446,7 @@ export class KeyGenerator {
     for (let i = 0; i < prm.basisQP.moduli.length; i++) {
       automorphismNtt(sk.poly.data.subarray(i * N, (i + 1) * N), sg.data.subarray(i * N, (i + 1) * N), perm);
     }
-    const key = this.genSwitchingKey(sg, sk, l);
+    const key = this.genSwitchingKey(sg, sk, l, compact);
     wipe(sg.data);
     return key;
   }
@@ -410,7 +460,9 @@ export class KeyGenerator {
    *   conjugate; `level`: the highest level of every key (default: the top);
    *   `relinLevel`, `conjugateLevel`: override `level` for those keys; `stepLevels`: the
    *   highest level per rotation step (overrides `level`; steps sharing a Galois element
-   *   get the highest of their levels; a step present only here is generated too)
+   *   get the highest of their levels; a step present only here is generated too); `compact`:
+   *   hold every key compact (`SwitchingKey.compact`: seed and b_j only, half the memory; the
+   *   a_j are never kept, so generating them needs half the memory too)
    * @returns evaluation keys; steps mapping to the same Galois element share one key, step 0 needs none
    * @throws CkksError (INVALID_ARGUMENT) on a step that is not a safe integer or a level outside [0, |Q| - 1]
    */
@@ -424,6 +476,7 @@ export class KeyGenerator {
       relinLevel?: number;
       conjugateLevel?: number;
       stepLevels?: ReadonlyMap<number, number>;
+      compact?: boolean;
     } = {},
   ): EvaluationKeys {
     const op = 'KeyGenerator.genEvaluationKeys';
@@ -446,8 +499,9 @@ export class KeyGenerator {
       for (const g of galoisElementsFor(this.params, [k])) need(g, l === undefined ? level : this.keyLevel(op, l));
     }
     if (opts.conjugate ?? false) need(galoisElementForConjugation(this.params.logN), conjLevel);
-    const keys = new EvaluationKeys(this.params, opts.relin === false ? undefined : this.genRelinKey(sk, relinLevel));
-    for (const g of [...levels.keys()].sort((x, y) => x - y)) keys.galois.set(g, this.genGaloisKey(sk, g, levels.get(g)));
+    const compact = opts.compact === true;
+    const keys = new EvaluationKeys(this.params, opts.relin === false ? undefined : this.genRelinKey(sk, relinLevel, compact));
+    for (const g of [...levels.keys()].sort((x, y) => x - y)) keys.galois.set(g, this.genGaloisKey(sk, g, levels.get(g), compact));
     return keys;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Ciphertext, Encoder, EvaluationKeys, Evaluator, MissingKeyError, SecretKey, createParameters, type Parameters } from '../../src/ckks/index.js';
+import { type Ciphertext, Encoder, EvaluationKeys, Evaluator, MissingKeyError, SecretKey, type SwitchingKey, createParameters, type Parameters } from '../../src/ckks/index.js';
 import { rotationStepsFor } from '../../src/encoding/index.js';
 import { PN11_TRAIN_BOOT_INSECURE, PN12QP180_INSECURE } from '../../src/ckks/presets.js';
 import { galoisElementForConjugation, galoisElementForRotation } from '../../src/ntt/index.js';
@@ -171,25 +171,37 @@ describe('EncryptedTrainer with BootstrapRefresher (logN 11, 16 samples, 61 colu
     expect(ev.counters.rotations).toBe(refresher.plan.bootstraps * refresher.plan.bootstrapCost.rotations + refresher.plan.unpackRotations);
   }, 120_000);
 
-  it('the bootstrapping-only keys held compact refresh word for word as whole keys, and only they are compact', () => {
+  it('keys held compact above the training level, with whole copies there of the trainer\'s, refresh word for word as whole keys', () => {
     const layout = trainingLayout(params, { n: 16, d: 61, K: 10 }, 64);
     const compact = compactBootstrapKeys(params, keys, layout, 5, BOOT.config);
     const logN = params.logN;
-    // The training circuit's and the unpacking's keys stay whole (they serve every iteration); the others are compact.
+    const level = params.levelTops[refresher.plan.bootstrapCost.residualLevels];
+    // Every key above the training level is compact; the training circuit's and the unpacking's
+    // keys have whole copies at that level (or are themselves at it, and whole).
     const { steps, conjugate } = rotationStepsFor(layout);
     const serving = new Set([...steps, ...refresher.plan.unpackSteps].map((s) => galoisElementForRotation(s, logN)));
     if (conjugate) serving.add(galoisElementForConjugation(logN));
     let compacted = 0;
     for (const [g, k] of compact.galois) {
-      if (serving.has(g)) expect(k, `element ${g}`).toBe(keys.galois.get(g));
-      else {
+      const whole = keys.galois.get(g) as SwitchingKey;
+      if (whole.level > level) {
         expect(k.compact, `element ${g}`).toBe(true);
         compacted++;
-      }
+      } else expect(k, `element ${g}`).toBe(whole);
+      const copy = compact.lowGalois.get(g);
+      if (serving.has(g) && whole.level > level) {
+        expect(copy?.compact, `element ${g}`).toBe(false);
+        expect(copy?.level).toBe(level);
+        expect(compact.galoisKeyAt(g, level)).toBe(copy);
+        expect(compact.galoisKeyAt(g, level + 1)).toBe(k);
+      } else expect(copy, `element ${g}`).toBeUndefined();
     }
     expect(compacted).toBeGreaterThan(10);
-    expect(compact.relin).toBe(keys.relin);
-    const bytes = (ks: EvaluationKeys): number => [...ks.galois.values()].reduce((t, k) => t + k.byteLength, 0);
+    expect(compact.lowGalois.size).toBeGreaterThan(0);
+    expect((keys.relin as SwitchingKey).level).toBeGreaterThan(level);
+    expect(compact.relin?.compact).toBe(true);
+    expect(compact.relinKeyAt(level)).toBe(compact.lowRelin);
+    const bytes = (ks: EvaluationKeys): number => [...ks.galois.values(), ...ks.lowGalois.values()].reduce((t, k) => t + k.byteLength, 0);
     expect(bytes(compact)).toBeLessThan(bytes(keys));
     const evC = new Evaluator(params, compact);
     const other = new BootstrapRefresher(evC, new Encoder(params), layout, 5, BOOT.config);

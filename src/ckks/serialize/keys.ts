@@ -44,6 +44,7 @@ import {
   XOF_LABEL_SWITCHING_KEY,
   XofSource,
   checkFingerprint,
+  compactSwitchingKey,
   expandSwitchingKeyA,
   sampleUniform,
 } from '../../rlwe/index.js';
@@ -172,7 +173,7 @@ function writeSwitchingKey(w: Writer, op: string, params: Parameters, key: Switc
 }
 
 /** Read one switching-key body of a key restricted to `level` (the length has been checked); field prefixes the field names. */
-function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean, level: number = params.Q.length - 1, shared = false): SwitchingKey {
+function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: boolean, level: number = params.Q.length - 1, shared = false, compact = false): SwitchingKey {
   const { digits, basis } = switchingKeyShape(params, level);
   const moduli = basis.moduli;
   const seed = r.take(SEED_BYTES, `${field}seed`);
@@ -191,9 +192,17 @@ function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: 
       return p;
     });
   const bs = read('b', undefined);
+  // Held compact: a seeded key needs nothing more; a full one's a_j are read and checked against the seed.
+  if (compact && seeded) return new SwitchingKey(params, bs, [], seed, level, true);
   const as = read('a', xof);
   xof?.destroy();
-  return new SwitchingKey(params, bs, as, seed, level, seeded);
+  const key = new SwitchingKey(params, bs, as, seed, level, seeded);
+  if (!compact) return key;
+  try {
+    return compactSwitchingKey(params, key);
+  } catch (e) {
+    return r.fail(`${field}a`, `the a_j are not the expansion of the key's seed, so the key cannot be held compact (${(e as Error).message})`);
+  }
 }
 
 /** Read a key level u16 and check it against the chain. */
@@ -307,6 +316,14 @@ export interface LoadKeysOptions {
    * (as the KeyGenerator option `shared`); default false.
    */
   shared?: boolean;
+  /**
+   * Hold every key compact (`SwitchingKey.compact`: seed and b_j, half the
+   * memory, the a_j regenerated from the seed at each use; `compactKeysAbove`
+   * then makes whole copies of those used often). A seeded file's a_j are then
+   * never expanded; a full file's are checked against the seed (a key whose
+   * a_j are not its seed's expansion is refused). Default false.
+   */
+  compact?: boolean;
 }
 
 /**
@@ -314,12 +331,13 @@ export interface LoadKeysOptions {
  * input whose length no evaluation-keys object has before reading its fields.
  * @param params the parameters they were made under
  * @param bytes output of {@link serializeEvaluationKeys}
- * @param opts `shared`: keys on SharedArrayBuffers
+ * @param opts `shared`: keys on SharedArrayBuffers; `compact`: keys held compact
  * @returns the keys
  * @throws SerializationError / ParametersMismatchError (see the module documentation of src/ckks/serialize/index.ts)
  */
 export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array, opts: LoadKeysOptions = {}): EvaluationKeys {
   const shared = opts.shared === true;
+  const compact = opts.compact === true;
   const op = 'deserializeEvaluationKeys';
   const { r, seeded, keyLevels } = openObject(op, bytes, SerializedType.EvaluationKeys, params);
   const form = `${seeded ? 'seeded' : 'full'}`;
@@ -357,9 +375,9 @@ export function deserializeEvaluationKeys(params: Parameters, bytes: Uint8Array,
   } else {
     for (let i = 0; i < hasRelin + count; i++) levels.push(top);
   }
-  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded, levels[0], shared) : undefined;
+  const relin = hasRelin ? readSwitchingKey(r, params, 'relinearization key ', seeded, levels[0], shared, compact) : undefined;
   const galois = new Map<number, SwitchingKey>();
-  elements.forEach((g, i) => galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded, levels[hasRelin + i], shared)));
+  elements.forEach((g, i) => galois.set(g, readSwitchingKey(r, params, `Galois key ${g} `, seeded, levels[hasRelin + i], shared, compact)));
   return new EvaluationKeys(params, relin, galois);
 }
 
