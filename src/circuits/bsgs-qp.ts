@@ -39,14 +39,18 @@
 
 import { Ciphertext, CkksError, type Decomposition, type Evaluator, type KeySwitcher, type SwitchingKey } from '../ckks/index.js';
 import { RnsPoly, addLimbs, addPermutedLimbs, galoisElementForRotation, mulAddLimbs, mulAddLimbsRepeated, mulScalarLimbs, reduceFrom4q } from '../ntt/index.js';
-import type { CompactPlaintext } from './kernels.js';
+import { type CoefficientPlaintext, type CompactPlaintext, diagonalWords } from './kernels.js';
 import { settlePostedJobs } from './posted.js';
 import type { GiantStep } from './lintrans.js';
 import type { CircuitWorkers } from './workers.js';
 import { permutationOf, switcherOf } from './rotsum.js';
 
-/** Diagonals as a worker receives them: per giant step, words and run length. */
-export type WireDiagonals = readonly (readonly { readonly data: Uint32Array; readonly repeat: number }[])[];
+/**
+ * Diagonals as a worker receives them: per giant step, run length and either
+ * the compact NTT words or the coefficients (./kernels.ts, CoefficientPlaintext:
+ * brought to NTT form by whichever part uses the diagonal).
+ */
+export type WireDiagonals = readonly (readonly { readonly data?: Uint32Array; readonly coeffs?: Float64Array; readonly repeat: number }[])[];
 
 /**
  * One part of a double-hoisted transform for a worker thread: all arrays on
@@ -222,6 +226,7 @@ function computeGiants(
   let s1: RnsPoly | undefined;
   let down: RnsPoly | undefined;
   let dec: Decomposition | undefined;
+  let words: Uint32Array | undefined; // a diagonal held as coefficients, in NTT form for its products
   let switched = 0;
   for (const gi of indices) {
     const gs = giants[gi];
@@ -237,12 +242,16 @@ function computeGiants(
     gs.diagonals.forEach((_, t) => {
       const d = diagonals[gi][t];
       const [b0, b1] = babies.get(gs.babies[t]) as readonly [Uint32Array, Uint32Array];
+      const w =
+        d.coeffs !== undefined
+          ? (words = diagonalWords(prm, { coeffs: d.coeffs, repeat: d.repeat, level, scale: 1, slots: N / (2 * d.repeat), extended: true }, words))
+          : (d.data as Uint32Array);
       if (d.repeat === 1) {
-        mulAddLimbs(t0, b0, d.data, t0, mod, N, ext);
-        mulAddLimbs(t1, b1, d.data, t1, mod, N, ext);
+        mulAddLimbs(t0, b0, w, t0, mod, N, ext);
+        mulAddLimbs(t1, b1, w, t1, mod, N, ext);
       } else {
-        mulAddLimbsRepeated(t0, b0, d.data, t0, mod, N, ext, d.repeat);
-        mulAddLimbsRepeated(t1, b1, d.data, t1, mod, N, ext, d.repeat);
+        mulAddLimbsRepeated(t0, b0, w, t0, mod, N, ext, d.repeat);
+        mulAddLimbsRepeated(t1, b1, w, t1, mod, N, ext, d.repeat);
       }
     });
     if (zero) continue;
@@ -280,6 +289,10 @@ export function runBsgsJob(ev: Evaluator, job: BsgsJob): void {
   if (job.phase === 'babies' ? !(sized(job.px0) && Array.isArray(job.digits) && job.digits.every(sized)) : !(Array.isArray(job.out) && job.out.length === 4 && job.out.every(sized))) {
     throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: the ${job.phase} job's arrays do not match level ${job.level}`);
   }
+  const diagonalOk = (d: WireDiagonals[number][number]): boolean =>
+    Number.isInteger(d?.repeat) && d.repeat >= 1 && prm.N % d.repeat === 0 &&
+    (d.coeffs !== undefined ? d.coeffs instanceof Float64Array && d.repeat >= 2 && d.coeffs.length === prm.N / d.repeat : d.data instanceof Uint32Array && d.data.length === (ext * prm.N) / d.repeat);
+  if (!job.diagonals.every((g) => Array.isArray(g) && g.every(diagonalOk))) throw new CkksError('INVALID_ARGUMENT', op, `transform ${job.transform}: a diagonal is neither ${ext}-limb words nor coefficients of its run length`);
   const babies = new Map(job.babies.map(([s, b0, b1]) => [s, [b0, b1] as const]));
   const ks = switcherOf(ev);
   if (job.phase === 'babies') {
@@ -305,7 +318,7 @@ function deal<T>(items: readonly T[], parts: number): T[][] {
  * @param id the transform's id (for workers)
  * @param giants the plan's giant steps
  * @param babySteps the plan's baby steps
- * @param encoded per giant step, the diagonals of its inner sum, compact and extended
+ * @param encoded per giant step, the diagonals of its inner sum, compact and extended, or as coefficients
  *   (on SharedArrayBuffers when workers are given)
  * @param scale the output's scale (x.scale times the diagonals' scale)
  * @param slots the output's slot count
@@ -315,7 +328,7 @@ function deal<T>(items: readonly T[], parts: number): T[][] {
  */
 export function bsgsDoubleHoisted(
   ev: Evaluator, x: Ciphertext, id: number, giants: readonly GiantStep[], babySteps: readonly number[],
-  encoded: readonly (readonly CompactPlaintext[])[], scale: number, slots: number, workers?: CircuitWorkers,
+  encoded: readonly (readonly (CompactPlaintext | CoefficientPlaintext)[])[], scale: number, slots: number, workers?: CircuitWorkers,
 ): Ciphertext {
   const shared = workers !== undefined && workers.threads > 0;
   const scratch = new Scratch(shared ? workers : undefined);
@@ -332,7 +345,7 @@ export function bsgsDoubleHoisted(
 
 /** The body of {@link bsgsDoubleHoisted}, its arrays from `scratch`. */
 function evaluateParts(
-  ev: Evaluator, x: Ciphertext, giants: readonly GiantStep[], babySteps: readonly number[], encoded: readonly (readonly CompactPlaintext[])[],
+  ev: Evaluator, x: Ciphertext, giants: readonly GiantStep[], babySteps: readonly number[], encoded: readonly (readonly (CompactPlaintext | CoefficientPlaintext)[])[],
   scale: number, slots: number, workers: CircuitWorkers | undefined, id: number, scratch: Scratch,
 ): Ciphertext {
   const prm = ev.params;
@@ -353,7 +366,7 @@ function evaluateParts(
   for (const s of babySteps) babies.set(s, [scratch.words(ext * N, true), scratch.words(ext * N, true)]); // zeroed by computeBabies
   const wireBabies = [...babies].map(([s, [b0, b1]]) => [s, b0, b1] as const);
   const outs = Array.from({ length: parts }, (_, k) => [0, 1, 2, 3].map(() => (k === 0 ? new Uint32Array(ext * N) : scratch.words(ext * N))) as unknown as readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array]);
-  const wireEncoded: WireDiagonals = encoded.map((g) => g.map((d) => ({ data: d.data, repeat: d.repeat })));
+  const wireEncoded: WireDiagonals = encoded.map((g) => g.map((d) => ('coeffs' in d ? { coeffs: d.coeffs, repeat: d.repeat } : { data: d.data, repeat: d.repeat })));
   const post = (k: number, job: Omit<BsgsJob, 'type' | 'transform' | 'level' | 'giants' | 'diagonals'>): void => {
     (workers as CircuitWorkers).post(k - 1, { type: 'bsgs', transform: id, level, giants, diagonals: wireEncoded, ...job });
   };

@@ -14,7 +14,7 @@ export * from './poly_eval.js';
 export * from './precision.js';
 export * from './lintrans.js';
 export * from './rotsum.js';
-export { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
+export { type CoefficientPlaintext, type CompactPlaintext, compactExtended, compactPlaintext, diagonalWords, mulCompactPlainThenAdd, mulIntThenAdd, mulPlainThenAdd, residueMod, zeroCiphertext } from './kernels.js';
 export * from './bootstrap/index.js';
 export { type BsgsJob, type WireDiagonals } from './bsgs-qp.js';
 export { type CircuitJob, CircuitJobRunner, type CircuitWorkers } from './workers.js';

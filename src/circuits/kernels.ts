@@ -18,7 +18,7 @@
  */
 
 import { Ciphertext, CkksError, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
-import { type RnsPoly, mulAddLimbs, mulAddLimbsRepeated, mulScalarAddLimbs } from '../ntt/index.js';
+import { type NttTables, type RnsPoly, addMod, bitReverse, createNttTables, forwardNtt, mulAddLimbs, mulAddLimbsRepeated, mulMod, mulScalarAddLimbs, powMod } from '../ntt/index.js';
 
 /**
  * The residue in [0, q) of an integer-valued float64 of any magnitude (`%` is exact on doubles).
@@ -191,6 +191,115 @@ export function compactExtended(params: Parameters, poly: RnsPoly, level: number
   if (poly.limbs !== limbs || !poly.isNtt || poly.N !== params.N) throw new CkksError('INVALID_ARGUMENT', op, `need ${limbs} limbs in NTT form (Q_${level} then P), got ${poly.limbs}${poly.isNtt ? '' : ' (not NTT form)'}`);
   const data = compactWords(op, params.N, poly.data, limbs, slots, shared);
   return { data, repeat: params.N / (2 * slots), level, scale, slots, extended: true };
+}
+
+/**
+ * A sparse-slot plaintext held as the 2n coefficients of p, where the
+ * encoding is p(X^r), r = N/2n (`Encoder.encodeRounded`): 8 bytes per
+ * coefficient, against 4 per run and limb for its {@link CompactPlaintext}
+ * (27 limbs: 13.5 times less). It is brought to the compact NTT form at each
+ * use ({@link diagonalWords}): one NTT of N/r points per limb. A linear
+ * transform whose diagonals are used once per evaluation trades that time for
+ * memory (the bootstrapping's SlotsToCoeffs, `BootstrapOptions.diagonalForm`).
+ */
+export interface CoefficientPlaintext {
+  /** p's 2n = N / repeat coefficients (integer-valued doubles, below Q_level / 2 in magnitude). */
+  readonly coeffs: Float64Array;
+  /** Run length r = N / (2 slots), at least 2. */
+  readonly repeat: number;
+  readonly level: number;
+  readonly scale: number;
+  readonly slots: number;
+  /** Whether it is used over Q_level ∪ P. */
+  readonly extended: boolean;
+}
+
+const TWO_52 = 2 ** 52;
+
+/** The smallest NTT the tables support (createNttTables: logN >= 4). */
+const MIN_NTT_POINTS = 16;
+
+/** a (M < 16 residues) replaced by its evaluations at root^(2 brv(j) + 1), j < M (the NTT's order), by Horner's rule. */
+function evaluateDirectly(a: Uint32Array, root: number, q: number): void {
+  const M = a.length;
+  const qInv = 1 / q;
+  const p = Array.from(a);
+  for (let j = 0; j < M; j++) {
+    const z = powMod(root, 2 * bitReverse(j, Math.log2(M)) + 1, q);
+    let acc = 0;
+    for (let i = M - 1; i >= 0; i--) acc = addMod(mulMod(acc, z, q, qInv), p[i], q);
+    a[j] = acc;
+  }
+}
+
+/** NTT tables of N/r points for the primes of Q ∪ P with the root psi^r (psi that of N points), per parameter set. */
+const runTables = new WeakMap<object, Map<string, NttTables>>();
+
+function tablesOfRuns(params: Parameters, k: number, repeat: number): NttTables {
+  let m = runTables.get(params);
+  if (m === undefined) {
+    m = new Map();
+    runTables.set(params, m);
+  }
+  const key = `${k}:${repeat}`;
+  let t = m.get(key);
+  if (t === undefined) {
+    const full = params.basisQP.tables[k];
+    const q = params.basisQP.moduli[k];
+    t = createNttTables(q, params.logN - Math.log2(repeat), powMod(full.psi, repeat, q));
+    m.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * The compact NTT words ({@link CompactPlaintext}) of a plaintext held as
+ * coefficients, limb after limb (Q_0..Q_level, then P if extended). Each run
+ * value is an evaluation of p: output j of the N-point NTT of p(X^r) is the
+ * evaluation at zeta = psi^(2 brv_N(j) + 1), and for j = t r, brv_N(t r) =
+ * brv_(N/r)(t), so zeta^r = (psi^r)^(2 brv_(N/r)(t) + 1): the N/r-point NTT
+ * of p with the root psi^r gives the run values in order, the same words as
+ * encoding in NTT form and keeping one word per run.
+ * @param params the parameters
+ * @param pt the plaintext
+ * @param out destination of (limbs) x N/r words (default: a new array)
+ * @returns out
+ * @throws CkksError (INVALID_ARGUMENT) on a coefficient count other than N/r, or out too short
+ */
+export function diagonalWords(params: Parameters, pt: CoefficientPlaintext, out?: Uint32Array): Uint32Array {
+  const op = 'circuits.diagonalWords';
+  const N = params.N;
+  const M = N / pt.repeat;
+  if (!(pt.repeat >= 2) || pt.coeffs.length !== M) throw new CkksError('INVALID_ARGUMENT', op, `need ${M} coefficients for runs of ${pt.repeat}, got ${pt.coeffs.length}`);
+  const nQ = params.Q.length;
+  const limbs = pt.level + 1 + (pt.extended ? params.P.length : 0);
+  const dst = out ?? new Uint32Array(limbs * M);
+  if (dst.length < limbs * M) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${limbs * M} words, got ${dst.length}`);
+  const x = pt.coeffs;
+  for (let l = 0; l < limbs; l++) {
+    const k = l <= pt.level ? l : nQ + (l - pt.level - 1); // index in Q ∪ P
+    const q = params.basisQP.moduli[k];
+    const qInv = 1 / q;
+    const limb = dst.subarray(l * M, (l + 1) * M);
+    // x mod q, exact: for |x| < 2^52, floor(x / q) is off by at most one, t q < 2^52 + 2^30 is exact,
+    // x - t q in [-q, 2q); larger integer-valued doubles by % (exact, slower), as the encoder does.
+    for (let i = 0; i < M; i++) {
+      const v = x[i];
+      let a: number;
+      if (v < TWO_52 && v > -TWO_52) {
+        a = v - Math.floor(v * qInv) * q;
+        if (a < 0) a += q;
+        else if (a >= q) a -= q;
+      } else {
+        a = v % q;
+        if (a < 0) a += q;
+      }
+      limb[i] = a;
+    }
+    if (M >= MIN_NTT_POINTS) forwardNtt(limb, tablesOfRuns(params, k, pt.repeat));
+    else evaluateDirectly(limb, powMod(params.basisQP.tables[k].psi, pt.repeat, q), q);
+  }
+  return dst;
 }
 
 /**

@@ -60,7 +60,7 @@ import {
 import { galoisElementForRotation } from '../ntt/index.js';
 import { bsgsDoubleHoisted } from './bsgs-qp.js';
 import type { CircuitWorkers } from './workers.js';
-import { type CompactPlaintext, compactExtended, compactPlaintext, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
+import { type CoefficientPlaintext, type CompactPlaintext, compactExtended, compactPlaintext, diagonalWords, mulCompactPlainThenAdd, zeroCiphertext } from './kernels.js';
 import { LazyRotationSum } from './rotsum.js';
 
 /** A diagonal: n reals or {re, im}. */
@@ -311,6 +311,15 @@ export interface LinearTransformOptions extends LinearTransformPlanOptions {
    * diagonals are then kept on SharedArrayBuffers.
    */
   workers?: CircuitWorkers;
+  /**
+   * How the diagonals are held: 'ntt' (default), ready to multiply, one word
+   * per run and limb ({@link CompactPlaintext}); 'coefficients', as the 2n
+   * rounded coefficients of each (`Encoder.encodeRounded`, 8 bytes each: 13.5
+   * times less at 27 limbs), brought to NTT form at each use (one NTT of
+   * N/(2n) points per limb and diagonal, ./kernels.ts `diagonalWords`). Needs
+   * n < N/2.
+   */
+  diagonalForm?: 'ntt' | 'coefficients';
 }
 
 let transformIds = 0;
@@ -343,8 +352,10 @@ export class LinearTransform {
   /** A number unique to this transform in this thread (it names the transform in worker jobs and their errors). */
   readonly id = ++transformIds;
   private readonly workers: CircuitWorkers | undefined;
-  /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts). */
-  private readonly encoded: CompactPlaintext[][];
+  /** How the diagonals are held ({@link LinearTransformOptions.diagonalForm}). */
+  readonly diagonalForm: 'ntt' | 'coefficients';
+  /** Encoded diagonals per giant step, in the plan's order, compact (one word per run of N/(2n), see ./kernels.ts) or as coefficients. */
+  private readonly encoded: (CompactPlaintext | CoefficientPlaintext)[][];
 
   /**
    * Encode the diagonals (Halevi-Shoup 2018, section 4.2: pre-rotated by the giant step).
@@ -379,10 +390,19 @@ export class LinearTransform {
     this.workers = this.doubleHoisting && opts.workers !== undefined && opts.workers.threads > 0 ? opts.workers : undefined;
     // For worker threads the diagonals are written on SharedArrayBuffers directly (no copy).
     const shared = this.workers !== undefined;
-    const encode = (v: ArrayLike<number> | ComplexArrayLike): CompactPlaintext =>
-      this.doubleHoisting
+    const form = opts.diagonalForm ?? 'ntt';
+    if (form !== 'ntt' && form !== 'coefficients') throw new CkksError('INVALID_ARGUMENT', op, `diagonalForm must be 'ntt' or 'coefficients', got ${String(form)}`);
+    if (form === 'coefficients' && n >= params.maxSlots) throw new CkksError('INVALID_ARGUMENT', op, `diagonals held as coefficients need n < N/2 = ${params.maxSlots} (sparse slots), got ${n}`);
+    this.diagonalForm = form;
+    const encode = (v: ArrayLike<number> | ComplexArrayLike): CompactPlaintext | CoefficientPlaintext => {
+      if (form === 'coefficients') {
+        const coeffs = encoder.encodeRounded(v, level, this.scale, n, shared);
+        return { coeffs, repeat: params.N / (2 * n), level, scale: this.scale, slots: n, extended: this.doubleHoisting };
+      }
+      return this.doubleHoisting
         ? compactExtended(params, encoder.encodeExtended(v, level, this.scale, n, shared && n === params.maxSlots), level, this.scale, n, shared)
         : compactPlaintext(params, encoder.encode(v, level, this.scale, n));
+    };
     this.encoded = this.plan.giants.map((g) =>
       g.diagonals.map((k) => {
         const d = byIndex.get(k) as Diagonal;
@@ -404,7 +424,7 @@ export class LinearTransform {
    */
   get byteLength(): number {
     let bytes = 0;
-    for (const g of this.encoded) for (const d of g) bytes += d.data.byteLength;
+    for (const g of this.encoded) for (const d of g) bytes += 'coeffs' in d ? d.coeffs.byteLength : d.data.byteLength;
     return bytes;
   }
 
@@ -452,9 +472,14 @@ export class LinearTransform {
     const scale = x.scale * this.scale;
     const lazy = this.lazyGiants ? new LazyRotationSum(ev, this.level, scale, slots) : undefined;
     let acc: Ciphertext | undefined;
+    let words: Uint32Array | undefined; // a diagonal held as coefficients, in NTT form for its product
     plan.giants.forEach((g, gi) => {
       const inner = zeroCiphertext(ev.params, this.level, scale, slots);
-      g.diagonals.forEach((_, t) => mulCompactPlainThenAdd(ev, inner, babies.get(g.babies[t]) as Ciphertext, this.encoded[gi][t]));
+      g.diagonals.forEach((_, t) => {
+        const d = this.encoded[gi][t];
+        const pt = 'coeffs' in d ? { ...d, data: (words = diagonalWords(ev.params, d, words)) } : d;
+        mulCompactPlainThenAdd(ev, inner, babies.get(g.babies[t]) as Ciphertext, pt);
+      });
       if (lazy !== undefined && g.rotation !== 0) {
         lazy.add(inner, g.rotation);
         return;

@@ -260,6 +260,33 @@ export class Encoder {
     return poly;
   }
 
+  /**
+   * The integer polynomial of an n-slot encoding before any reduction: with
+   * r = N / 2n it is p(X^r), and this returns p's 2n coefficients, the
+   * rounded real parts then the rounded imaginary parts of
+   * round(scale * sigma^-1(pi^-1(z))) (as {@link encode} places them at X^(i r)
+   * and X^(N/2 + i r)). A plaintext kept this way takes 8 bytes per
+   * coefficient instead of 4 per coefficient and limb, and is brought to NTT
+   * form on use (src/circuits/kernels.ts, `diagonalWords`).
+   * @param values the slot values, as for {@link encode}
+   * @param level the level the plaintext is for (the range check is against Q_level / 2)
+   * @param scale encoding scale (default params.defaultScale)
+   * @param slots number of slots, a power of two in [1, N/2] (default params.slots)
+   * @param shared allocate the result on a SharedArrayBuffer (for worker threads)
+   * @returns 2n integer-valued doubles (the very integers {@link encode} reduces modulo each prime)
+   * @throws as {@link encode}
+   */
+  encodeRounded(values: ArrayLike<number> | ComplexArrayLike, level: number, scale?: number, slots?: number, shared = false): Float64Array {
+    const op = 'Encoder.encodeRounded';
+    const { sc, n } = this.encodingArgs(op, level, scale, slots);
+    this.embed(op, values, level, sc, n);
+    const [re, im] = this.scratch();
+    const out = shared ? new Float64Array(new SharedArrayBuffer(16 * n)) : new Float64Array(2 * n);
+    out.set(re.subarray(0, n));
+    out.set(im.subarray(0, n), n);
+    return out;
+  }
+
   /** The encoders' level, scale and slot count, defaulted and checked (see {@link encode}'s throws). */
   private encodingArgs(op: string, level: number, scale: number | undefined, slots: number | undefined): { sc: number; n: number } {
     const params = this.params;

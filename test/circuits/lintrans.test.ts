@@ -19,7 +19,8 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CkksError, LevelMismatchError, MissingKeyError } from '../../src/ckks/index.js';
-import { LazyRotationSum, LinearTransform, butterflyDiagonals, centredIndex, compactPlaintext, diagonalsOf, linearTransformSteps, mulCompactPlainThenAdd, mulPlainThenAdd, planLinearTransform, zeroCiphertext } from '../../src/circuits/index.js';
+import { forwardNtt } from '../../src/ntt/index.js';
+import { LazyRotationSum, LinearTransform, butterflyDiagonals, centredIndex, compactExtended, compactPlaintext, diagonalWords, diagonalsOf, linearTransformSteps, mulCompactPlainThenAdd, mulPlainThenAdd, planLinearTransform, zeroCiphertext } from '../../src/circuits/index.js';
 import { type Ctx, SHALLOW11, decrypt, encrypt, expectBits, makeCtx, uniformVec } from './helpers.js';
 import { inverseNtt } from '../../src/ntt/index.js';
 
@@ -191,6 +192,51 @@ describe('encrypted transforms (logN 11)', () => {
     const dh = new LinearTransform(ctx.encoder, diagonalsOf(denseM, DENSE_N), DENSE_N, 2);
     expect(dh.doubleHoisting).toBe(true);
     expect(dh.byteLength).toBe(DENSE_N * (3 + ctx.params.P.length) * 4 * DENSE_N * 2);
+  });
+
+  it('diagonals held as coefficients: the compact NTT words by an NTT of N/r points, the same transforms bit for bit, 13.5 times less at 27 limbs', () => {
+    const N = ctx.params.N;
+    const K = ctx.params.P.length;
+    for (const n of [1, 4, DENSE_N, 256, N / 4]) {
+      const v = { re: uniformVec(n, 40 + n), im: uniformVec(n, 50 + n) };
+      const repeat = N / (2 * n);
+      const coeffs = ctx.encoder.encodeRounded(v, 2, 2 ** 30, n);
+      expect(coeffs.length).toBe(2 * n);
+      for (const extended of [false, true]) {
+        const want = extended ? compactExtended(ctx.params, ctx.encoder.encodeExtended(v, 2, 2 ** 30, n), 2, 2 ** 30, n) : compactPlaintext(ctx.params, ctx.encoder.encode(v, 2, 2 ** 30, n));
+        const got = diagonalWords(ctx.params, { coeffs, repeat, level: 2, scale: 2 ** 30, slots: n, extended });
+        expect(got.length).toBe(((3 + (extended ? K : 0)) * N) / repeat);
+        expect(got).toEqual(want.data);
+      }
+    }
+    // The edges of the range: coefficients 0, +-1, +-(2^52 - 1) and +-2^60 + 2^9 (above 2^52: by %) reduce exactly.
+    const edgeValues = [0, 1, -1, 2 ** 52 - 1, -(2 ** 52 - 1), 2 ** 60 + 512, -(2 ** 60 + 512)];
+    const edge = new Float64Array(N / 2);
+    edge.set(edgeValues);
+    const w = diagonalWords(ctx.params, { coeffs: edge, repeat: 2, level: 0, scale: 1, slots: N / 4, extended: false });
+    const q = ctx.params.Q[0];
+    const direct = new Uint32Array(N);
+    edgeValues.forEach((v, i) => (direct[2 * i] = Number(((BigInt(v) % BigInt(q)) + BigInt(q)) % BigInt(q))));
+    forwardNtt(direct, ctx.params.basisQP.tables[0]);
+    expect(w).toEqual(direct.filter((_, i) => i % 2 === 0));
+    // Transforms with either form give the same words, with both hoistings.
+    const diags = diagonalsOf(denseM, DENSE_N);
+    const x = encrypt(ctx, uniformVec(DENSE_N, 41), { slots: DENSE_N });
+    for (const hoisting of ['single', 'double'] as const) {
+      const ntt = new LinearTransform(ctx.encoder, diags, DENSE_N, x.level, { hoisting });
+      const co = new LinearTransform(ctx.encoder, diags, DENSE_N, x.level, { hoisting, diagonalForm: 'coefficients' });
+      expect(co.diagonalForm).toBe('coefficients');
+      expect(co.byteLength).toBe(DENSE_N * 2 * DENSE_N * 8);
+      const a = check(co, x);
+      const b = ntt.evaluate(ctx.ev, x);
+      expect(a.c[0].data).toEqual(b.c[0].data);
+      expect(a.c[1].data).toEqual(b.c[1].data);
+    }
+    // Refused: full slots (no runs), an unknown form, coefficients from 2^52 up.
+    expect(() => new LinearTransform(ctx.encoder, new Map([[0, uniformVec(N / 2, 43)]]), N / 2, 2, { diagonalForm: 'coefficients' })).toThrow(/n < N\/2/);
+    expect(() => new LinearTransform(ctx.encoder, diags, DENSE_N, 2, { diagonalForm: 'eval' as 'ntt' })).toThrow(/diagonalForm/);
+    expect(() => ctx.encoder.encodeRounded([1], 2, 2 ** 200, 1)).toThrow(CkksError);
+    expect(() => diagonalWords(ctx.params, { coeffs: new Float64Array(3), repeat: 2, level: 0, scale: 1, slots: 4, extended: false })).toThrow(/coefficients/);
   });
 
   it('random banded 256 x 256 (5 diagonals), one level below the top', () => {

@@ -142,13 +142,19 @@ describe('NodeTransformWorkers (logN 11)', () => {
         expect(y.c[0].data).toEqual(x.c[0].data);
         expect(y.c[1].data).toEqual(x.c[1].data);
         if (name === 'sparse') {
-          // Every Galois key held compact (a_j regenerated from the seed on each thread): the same words again.
+          // Every Galois key held compact (a_j regenerated from the seed on each thread): the same words again;
+          // and with the diagonals held as coefficients (brought to NTT form by the part that uses each).
           const compact = compactGaloisKeys(b.params, b.keys, [...b.keys.galois.keys()]);
           const cpool = await NodeTransformWorkers.create(b.params, compact, { threads: 1 });
           try {
             const z = new Bootstrapper(new Evaluator(b.params, compact), b.encoder, { ...opts, workers: cpool }).bootstrap(ct);
             expect(z.c[0].data).toEqual(x.c[0].data);
             expect(z.c[1].data).toEqual(x.c[1].data);
+            const coeffs = new Bootstrapper(b.ev, b.encoder, { ...opts, workers: cpool, diagonalForm: { cts: 'coefficients', stc: 'coefficients' } });
+            const w = coeffs.bootstrap(ct);
+            expect(w.c[0].data).toEqual(x.c[0].data);
+            expect(w.c[1].data).toEqual(x.c[1].data);
+            expect(coeffs.diagonalBytes).toBeLessThan(many.diagonalBytes / 4);
           } finally {
             await cpool.close();
           }

@@ -84,6 +84,16 @@ export interface BootstrapOptions extends EvalModOptions {
    */
   giantCost?: number;
   /**
+   * How CoeffsToSlots and SlotsToCoeffs hold their diagonals
+   * (LinearTransformOptions.diagonalForm; sparse slots only): 'ntt' (the
+   * default) ready to multiply; 'coefficients' as their 2n rounded
+   * coefficients, brought to NTT form at each use. At N = 2^16 with 2^13
+   * slots, SlotsToCoeffs' diagonals take 2,134 MiB in NTT form and 80 MiB as
+   * coefficients, for one NTT of 2^15 points per limb of each of its 637
+   * diagonals per bootstrapping.
+   */
+  diagonalForm?: { cts?: 'ntt' | 'coefficients'; stc?: 'ntt' | 'coefficients' };
+  /**
    * Worker threads sharing the transforms' key switchings (double hoisting
    * only) and, with full slots, reducing the imaginary part while the caller
    * reduces the real part (the Node adapter's `NodeTransformWorkers`, built
@@ -232,6 +242,7 @@ export class Bootstrapper {
   private readonly stcTransforms: LinearTransform[];
   private readonly stcLast = new Map<number, LinearTransform>();
   private readonly hoisting: { hoisting?: 'double' | 'single'; giantCost?: number; workers?: CircuitWorkers };
+  private readonly stcForm: { diagonalForm?: 'ntt' | 'coefficients' };
   private readonly workers: CircuitWorkers | undefined;
 
   /**
@@ -332,6 +343,9 @@ export class Bootstrapper {
       ...(opts.workers === undefined ? {} : { workers: opts.workers }),
     };
     this.hoisting = hoisting;
+    const form = (f: 'ntt' | 'coefficients' | undefined): { diagonalForm?: 'ntt' | 'coefficients' } => (f === undefined ? {} : { diagonalForm: f });
+    const ctsForm = form(opts.diagonalForm?.cts);
+    this.stcForm = form(opts.diagonalForm?.stc);
     this.workers = opts.workers !== undefined && opts.workers.threads > 0 ? opts.workers : undefined;
     this.ctsTransforms = lay.cts.map((m, i) => {
       const level = params.levelTops[top - i];
@@ -341,10 +355,10 @@ export class Bootstrapper {
         const qE = levelModulus(params, params.levelTops[top - i - 1]);
         scale = (levelModulus(params, level) * qE) / lay.evalMod.K / q0;
       }
-      return new LinearTransform(encoder, centred(m, lay.size), lay.size, level, { ...hoisting, ...(scale === undefined ? {} : { scale }) });
+      return new LinearTransform(encoder, centred(m, lay.size), lay.size, level, { ...hoisting, ...ctsForm, ...(scale === undefined ? {} : { scale }) });
     });
     const stcTop = top - lay.cost.ctsLevels - lay.cost.evalModLevels;
-    this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i], hoisting));
+    this.stcTransforms = lay.stc.slice(0, -1).map((m, i) => new LinearTransform(encoder, centred(m, lay.size), lay.size, params.levelTops[stcTop - i], { ...hoisting, ...this.stcForm }));
   }
 
   /**
@@ -476,7 +490,7 @@ export class Bootstrapper {
     let last = this.stcLast.get(diagScale);
     if (last === undefined) {
       if (this.stcLast.size >= 4) this.stcLast.clear();
-      last = new LinearTransform(this.encoder, centred(lay.stc[lay.stc.length - 1], lay.size), lay.size, level, { ...this.hoisting, scale: diagScale });
+      last = new LinearTransform(this.encoder, centred(lay.stc[lay.stc.length - 1], lay.size), lay.size, level, { ...this.hoisting, ...this.stcForm, scale: diagScale });
       this.stcLast.set(diagScale, last);
     }
     const out = last.evaluate(ev, y);
