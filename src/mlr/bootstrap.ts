@@ -99,6 +99,18 @@ export const DEFAULT_WEIGHT_BOUND = 4;
 export const TRAINING_MESSAGE_RATIO = 6;
 
 /**
+ * How a {@link BootstrapRefresher} holds its transforms' diagonals when it
+ * bootstraps at most N/8 slots (its transforms then act on 2n < N/2 values)
+ * and its config does not say
+ * (`BootstrapOptions.diagonalForm`): both CoeffsToSlots and SlotsToCoeffs as
+ * coefficients, brought to NTT form at each use. At `PN16QP1530_TRAIN_BOOT_H192`
+ * their diagonals take 95 MiB instead of 2,908 (docs/CIRCUIT.md,
+ * "Memory"), for one NTT of 2^15 points per limb of each of the 762
+ * diagonals per bootstrapping. A server choice: key files do not carry it.
+ */
+export const TRAINING_DIAGONAL_FORM: Readonly<{ cts: 'coefficients'; stc: 'coefficients' }> = Object.freeze({ cts: 'coefficients', stc: 'coefficients' });
+
+/**
  * How the trainer's weights are bootstrapped: the bootstrapper's options and the bound.
  * `slots` (the bootstrapped slot count n) defaults to the smallest power of two
  * holding all blocks; fix it when the keys are made before the class count is
@@ -361,7 +373,10 @@ export class BootstrapRefresher implements Refresher {
     if (this.plan.bootstrapCost.residualLevels < this.plan.levels + 1) {
       throw new CkksError('INVALID_PARAMETERS', op, `bootstrapping leaves ${this.plan.bootstrapCost.residualLevels} levels; packing and unpacking the weights need ${this.plan.levels} and the trainer at least 1 more`);
     }
-    this.bootstrapper = new Bootstrapper(ev, encoder, this.plan.options);
+    // Transforms on fewer than N/2 values (2n of them for n sparse slots): their diagonals held as
+    // coefficients unless the config says otherwise.
+    const sparse = this.plan.options.slots !== undefined && 2 * this.plan.options.slots < ev.params.maxSlots;
+    this.bootstrapper = new Bootstrapper(ev, encoder, { ...(sparse ? { diagonalForm: TRAINING_DIAGONAL_FORM } : {}), ...this.plan.options });
     this.workers = config.workers;
     this.ev = ev;
     this.encoder = encoder;

@@ -85,7 +85,8 @@ export interface BootstrapOptions extends EvalModOptions {
   giantCost?: number;
   /**
    * How CoeffsToSlots and SlotsToCoeffs hold their diagonals
-   * (LinearTransformOptions.diagonalForm; sparse slots only): 'ntt' (the
+   * (LinearTransformOptions.diagonalForm; 'coefficients' needs at most N/8
+   * slots, so that the transforms act on 2n < N/2 values): 'ntt' (the
    * default) ready to multiply; 'coefficients' as their 2n rounded
    * coefficients, brought to NTT form at each use. At N = 2^16 with 2^13
    * slots, SlotsToCoeffs' diagonals take 2,134 MiB in NTT form and 80 MiB as
