@@ -102,6 +102,7 @@ export async function run(): Promise<object> {
   };
   const trainer = new EncryptedTrainer(ev, upload, refresher, { maxIterations: iterations, ...(bootstrapper === undefined ? {} : { minLevel: bootstrapper.minWeightLevel }) });
   const pool = threads > 0 ? await NodePairPool.create(trainer.context(), keys, { threads }) : undefined;
+  const rssAfterSetup = process.memoryUsage().rss / 2 ** 20;
   const mirror = new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 });
   const rows: { iteration: number; seconds: number; rotations: number; level: number; refreshed: boolean; maxAbsDiffVsPlain: number }[] = [];
   try {
@@ -149,6 +150,8 @@ export async function run(): Promise<object> {
     evaluationKeyMiB: round(keyBytes / 2 ** 20),
     evaluationKeyMiBWhole: round(wholeKeyBytes / 2 ** 20),
     compactKeys,
+    diagonalMiB: bootstrapper === undefined ? 0 : round(bootstrapper.diagonalBytes / 2 ** 20),
+    rssAfterSetupMiB: round(rssAfterSetup),
     iterations: rows,
     bar:
       mode === 'bootstrap'

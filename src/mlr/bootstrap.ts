@@ -357,6 +357,11 @@ export class BootstrapRefresher implements Refresher {
   /** The bootstrapping's worker threads, which also replicate some of the unpacked blocks. */
   private readonly workers: CircuitWorkers | undefined;
 
+  /** Bytes held by the bootstrapping's transform diagonals (`Bootstrapper.diagonalBytes`). */
+  get diagonalBytes(): number {
+    return this.bootstrapper.diagonalBytes;
+  }
+
   /**
    * @param ev an evaluator holding the bootstrapper's keys (see {@link weightBootstrapKeyLevels}) and the trainer's
    * @param encoder an encoder for the same parameters

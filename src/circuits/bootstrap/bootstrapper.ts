@@ -400,7 +400,8 @@ export class Bootstrapper {
    * Bytes held by the encoded diagonals of CoeffsToSlots and SlotsToCoeffs
    * (the last SlotsToCoeffs transform counted once per input scale it was
    * encoded for); sparse slots keep one word per run of N/2n
-   * (src/circuits/kernels.ts, CompactPlaintext).
+   * (src/circuits/kernels.ts, CompactPlaintext), or 8 bytes per coefficient
+   * with `diagonalForm` 'coefficients' (CoefficientPlaintext).
    * @returns the size in bytes
    */
   get diagonalBytes(): number {
