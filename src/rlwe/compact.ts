@@ -201,7 +201,8 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
   const lowGalois = new Map(keys.lowGalois);
   let lowRelin = keys.lowRelin;
   const copy = (k: SwitchingKey): SwitchingKey => restrictSwitchingKey(params, k, level, isShared(k));
-  for (const g of opts.lowElements ?? []) {
+  const listed = new Set(opts.lowElements ?? []); // read once: it may be an iterator
+  for (const g of listed) {
     const k = keys.galois.get(g);
     if (k === undefined) throw new CkksError('INVALID_ARGUMENT', op, `there is no Galois key for element ${String(g)}`);
     if (k.level > level && !lowGalois.has(g)) lowGalois.set(g, copy(k));
@@ -212,7 +213,6 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
     if (k.level > level && lowRelin === undefined) lowRelin = copy(k);
   }
   // Above the level: compact. At or below it: as they are, but whole if used there.
-  const listed = new Set(opts.lowElements ?? []);
   const held = (k: SwitchingKey, used: boolean): SwitchingKey => {
     if (k.level > level) return compactSwitchingKey(params, k);
     return used && k.compact ? restrictSwitchingKey(params, k, k.level, isShared(k)) : k;

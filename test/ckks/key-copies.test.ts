@@ -154,6 +154,10 @@ describe('compact keys with whole lower copies', () => {
     expect(held.galois.get(el(ctx, 9))?.compact).toBe(false);
     expect(held.galois.get(el(ctx, 11))).toBe(unlisted);
     expect(held.lowGalois.size).toBe(0);
+    // The elements may come as an iterator (read once): every compact key at the top made whole.
+    const loaded = deserializeEvaluationKeys(ctx.params, serializeEvaluationKeys(ctx.params, keys), { compact: true });
+    const whole = compactKeysAbove(ctx.params, loaded, ctx.params.Q.length - 1, { lowElements: loaded.galois.keys(), lowRelin: true });
+    expect([...whole.galois.values(), whole.relin as SwitchingKey].every((k) => !k.compact)).toBe(true);
     // Shared keys get shared copies.
     const k3 = keys.galois.get(el(ctx, 3)) as SwitchingKey;
     const onShared = k3.b.map((p) => {
