@@ -193,7 +193,10 @@ function readSwitchingKey(r: Reader, params: Parameters, field: string, seeded: 
     });
   const bs = read('b', undefined);
   // Held compact: a seeded key needs nothing more; a full one's a_j are read and checked against the seed.
-  if (compact && seeded) return new SwitchingKey(params, bs, [], seed, level, true);
+  if (compact && seeded) {
+    xof?.destroy();
+    return new SwitchingKey(params, bs, [], seed, level, true);
+  }
   const as = read('a', xof);
   xof?.destroy();
   const key = new SwitchingKey(params, bs, as, seed, level, seeded);
