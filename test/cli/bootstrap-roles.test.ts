@@ -109,5 +109,16 @@ describe('hecnn with bootstrapping keys: the owner stays offline', () => {
     expect(b.code).toBe(2);
     expect(existsSync(f('bad/secret.key'))).toBe(false);
     expect(EXIT_NEEDS_REFRESH).toBe(3);
-}, 180_000);
+  }, 180_000);
+
+  it('in-process train on two threads: the encrypted prediction after the last iteration bootstraps on the workers first', async () => {
+    const t = await hecnn(['train', '--preset', 'PN11_TRAIN_BOOT_INSECURE', insecure, '--data', csv, '--train-rows', '1:16', '--test-rows', '17:32', '--iterations', '2', '--threads', '2', '--json', f('inproc.json')]);
+    expect(t.stderr).not.toMatch(/hecnn:/); // (progress bars go to stderr)
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/bootstrapped before the encrypted prediction/);
+    const report = JSON.parse(readFileSync(f('inproc.json'), 'utf8'));
+    expect(report.ownerRoundTrips).toBe(0);
+    expect(report.bootstraps).toBeGreaterThan(0);
+    expect(report.encryptedPrediction.agreesWithDecryptedModel).toBe(1);
+  }, 180_000);
 });
