@@ -118,10 +118,11 @@ export function compactSwitchingKey(params: Parameters, key: SwitchingKey): Swit
  * @param key the key
  * @param level the copy's level, in [0, key.level]
  * @param shared allocate the copy on SharedArrayBuffers (default false)
+ * @param scratch where to expand a compact key's a_j (default: a new array; see {@link switchingKeyAWords})
  * @returns a new whole key at `level` (the key itself when `level` is its own and it is whole)
- * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, key.level] or a key of other parameters
+ * @throws CkksError (INVALID_ARGUMENT) on a level outside [0, key.level], a key of other parameters, or a scratch too short
  */
-export function restrictSwitchingKey(params: Parameters, key: SwitchingKey, level: number, shared = false): SwitchingKey {
+export function restrictSwitchingKey(params: Parameters, key: SwitchingKey, level: number, shared = false, scratch?: Uint32Array): SwitchingKey {
   const op = 'restrictSwitchingKey';
   if (key.fingerprint !== params.fingerprint) throw new CkksError('INVALID_ARGUMENT', op, 'the key was made under other parameters');
   if (!Number.isInteger(level) || level < 0 || level > key.level) throw new CkksError('INVALID_ARGUMENT', op, `level must be an integer in [0, ${key.level}] (the key's level), got ${String(level)}`);
@@ -130,7 +131,7 @@ export function restrictSwitchingKey(params: Parameters, key: SwitchingKey, leve
   const K = params.P.length;
   const { digits } = switchingKeyShape(params, level);
   const from = key.level + 1; // the key's P limbs start here
-  const aFull = key.compact ? expandSwitchingKeyA(params, key, undefined, digits) : key.a.slice(0, digits).map((p) => p.data);
+  const aFull = key.compact ? expandSwitchingKeyA(params, key, scratch, digits) : key.a.slice(0, digits).map((p) => p.data);
   const cut = (src: Uint32Array): RnsPoly => {
     const p = RnsPoly.alloc(N, level + 1 + K, shared);
     p.data.set(src.subarray(0, (level + 1) * N));
@@ -200,7 +201,15 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
   const isShared = (k: SwitchingKey): boolean => typeof SharedArrayBuffer !== 'undefined' && k.b[0]?.data.buffer instanceof SharedArrayBuffer;
   const lowGalois = new Map(keys.lowGalois);
   let lowRelin = keys.lowRelin;
-  const copy = (k: SwitchingKey): SwitchingKey => restrictSwitchingKey(params, k, level, isShared(k));
+  // One expansion buffer for every compact key copied (its first digits, sized for the largest).
+  let scratch: Uint32Array | undefined;
+  const expandInto = (k: SwitchingKey, digits: number): Uint32Array | undefined => {
+    if (!k.compact) return undefined;
+    const words = switchingKeyAWords(params, k, digits);
+    if (scratch === undefined || scratch.length < words) scratch = new Uint32Array(words);
+    return scratch;
+  };
+  const copy = (k: SwitchingKey): SwitchingKey => restrictSwitchingKey(params, k, level, isShared(k), expandInto(k, switchingKeyShape(params, level).digits));
   const listed = new Set(opts.lowElements ?? []); // read once: it may be an iterator
   for (const g of listed) {
     const k = keys.galois.get(g);
@@ -215,7 +224,7 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
   // Above the level: compact. At or below it: as they are, but whole if used there.
   const held = (k: SwitchingKey, used: boolean): SwitchingKey => {
     if (k.level > level) return compactSwitchingKey(params, k);
-    return used && k.compact ? restrictSwitchingKey(params, k, k.level, isShared(k)) : k;
+    return used && k.compact ? restrictSwitchingKey(params, k, k.level, isShared(k), expandInto(k, switchingKeyShape(params, k.level).digits)) : k;
   };
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of keys.galois) galois.set(g, held(k, listed.has(g)));

@@ -319,6 +319,20 @@ export class KeyGenerator {
     return p;
   }
 
+  /** Scratch polynomials reused from key to key (never shared; secret-derived ones are wiped after each use). */
+  private readonly scratchBufs = new Map<string, Uint32Array>();
+
+  /** A scratch polynomial of `limbs` limbs for the role `name`, on one buffer kept for the largest size asked. */
+  private scratch(name: string, limbs: number): RnsPoly {
+    const words = limbs * this.params.N;
+    let buf = this.scratchBufs.get(name);
+    if (buf === undefined || buf.length < words) {
+      buf = new Uint32Array(this.params.basisQP.moduli.length * this.params.N);
+      this.scratchBufs.set(name, buf);
+    }
+    return new RnsPoly(this.params.N, limbs, buf.subarray(0, words));
+  }
+
   /** Small signed coefficients to NTT form over all QP primes. */
   private smallToQP(coeffs: ArrayLike<number>): RnsPoly {
     const prm = this.params;
@@ -374,14 +388,14 @@ export class KeyGenerator {
     const moduli = basis.moduli;
     const restricted = total !== prm.basisQP.moduli.length;
     // The secrets on the key's limbs (the full polynomials when the key is full).
-    const s = restricted ? restrictToKeyLimbs(prm, sk.poly, level) : sk.poly;
-    const sp = restricted ? restrictToKeyLimbs(prm, sPrime, level) : sPrime;
+    const s = restricted ? restrictToKeyLimbs(prm, sk.poly, level, this.scratch('s', total)) : sk.poly;
+    const sp = restricted ? restrictToKeyLimbs(prm, sPrime, level, this.scratch('sPrime', total)) : sPrime;
     const seed = randomSeed();
     const xof = new XofSource(seed, XOF_LABEL_SWITCHING_KEY);
     const bs: RnsPoly[] = [];
     const as: RnsPoly[] = [];
     // A compact key's a_j pass through one scratch polynomial and are not kept.
-    const scratch = compact ? RnsPoly.alloc(prm.N, total) : undefined;
+    const scratch = compact ? this.scratch('a', total) : undefined;
     for (let j = 0; j < digits; j++) {
       const a = scratch ?? this.alloc(total);
       sampleUniform(xof, a, moduli);
@@ -418,7 +432,7 @@ export class KeyGenerator {
     checkSecret(op, this.params, sk);
     const l = this.keyLevel(op, level);
     const prm = this.params;
-    const s2 = this.alloc(prm.basisQP.moduli.length);
+    const s2 = this.scratch('sPrimeFull', prm.basisQP.moduli.length);
     squareInto(sk.poly, s2, prm.basisQP);
     const key = this.genSwitchingKey(s2, sk, l, compact);
     wipe(s2.data);
@@ -440,7 +454,7 @@ export class KeyGenerator {
     const l = this.keyLevel(op, level);
     const prm = this.params;
     const perm = automorphismNttIndex(prm.logN, g);
-    const sg = this.alloc(prm.basisQP.moduli.length);
+    const sg = this.scratch('sPrimeFull', prm.basisQP.moduli.length);
     sg.isNtt = true;
     const N = prm.N;
     for (let i = 0; i < prm.basisQP.moduli.length; i++) {
@@ -507,17 +521,17 @@ export class KeyGenerator {
 }
 
 /**
- * The limbs Q_0..Q_level and P of a polynomial over Q ∪ P, copied into a new polynomial.
+ * The limbs Q_0..Q_level and P of a polynomial over Q ∪ P, copied into out.
  * @param params parameters
  * @param p a polynomial over Q ∪ P
  * @param level the last Q limb kept
- * @returns a polynomial of level + 1 + |P| limbs
+ * @param out a polynomial of level + 1 + |P| limbs (overwritten)
+ * @returns out
  */
-function restrictToKeyLimbs(params: Parameters, p: RnsPoly, level: number): RnsPoly {
+function restrictToKeyLimbs(params: Parameters, p: RnsPoly, level: number, out: RnsPoly): RnsPoly {
   const N = params.N;
   const nQ = params.Q.length;
   const K = params.P.length;
-  const out = RnsPoly.alloc(N, level + 1 + K);
   out.data.set(p.data.subarray(0, (level + 1) * N));
   out.data.set(p.data.subarray(nQ * N, (nQ + K) * N), (level + 1) * N);
   out.isNtt = p.isNtt;
