@@ -104,9 +104,10 @@ export const TRAINING_MESSAGE_RATIO = 6;
  * and its config does not say
  * (`BootstrapOptions.diagonalForm`): both CoeffsToSlots and SlotsToCoeffs as
  * coefficients, brought to NTT form at each use. At `PN16QP1530_TRAIN_BOOT_H192`
- * their diagonals take 95 MiB instead of 2,908 (docs/CIRCUIT.md,
- * "Memory"), for one NTT of 2^15 points per limb of each of the 762
- * diagonals per bootstrapping. A server choice: key files do not carry it.
+ * their diagonals take 190 MiB instead of 2,908 (the trainer bench's
+ * `diagonalMiB`; docs/CIRCUIT.md, "Memory"), for one NTT of 2^15 points per
+ * limb of each of the 762 diagonals per bootstrapping (0.6 ms a limb). A
+ * server choice: key files do not carry it.
  */
 export const TRAINING_DIAGONAL_FORM: Readonly<{ cts: 'coefficients'; stc: 'coefficients' }> = Object.freeze({ cts: 'coefficients', stc: 'coefficients' });
 
@@ -305,11 +306,12 @@ export function weightBootstrapKeyLevels(
  * bootstrapping takes it up; the keys the training circuit and the unpacking
  * use (its rotations, conjugation and relinearization) also get whole copies
  * restricted to the training level, so that an iteration never regenerates a
- * key. At `PN16QP1530_TRAIN_BOOT_H192` the trainer's keys take 3,875 MiB
+ * key. At `PN16QP1530_TRAIN_BOOT_H192` the trainer's keys take 3,921 MiB
  * instead of 6,714 whole (4,740 when only the bootstrapping's own keys were
- * compact): the bootstrapping's keys at half their size, plus 19 copies of
- * 24 MiB. The price is about one expansion of each bootstrapping key per use
- * (16 ns per word: src/rlwe/compact.ts). Every result is bit for bit the same.
+ * compact; the trainer bench): the bootstrapping's keys at half their size,
+ * plus 22 whole copies at the training level. The price is about one
+ * expansion of each bootstrapping key per use (16 ns per word:
+ * src/rlwe/compact.ts). Every result is bit for bit the same.
  * @param params the parameters
  * @param keys the trainer's evaluation keys (not modified; whole keys at or below the training level are shared, not copied)
  * @param layout the training layout

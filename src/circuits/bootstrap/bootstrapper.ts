@@ -89,7 +89,7 @@ export interface BootstrapOptions extends EvalModOptions {
    * slots, so that the transforms act on 2n < N/2 values): 'ntt' (the
    * default) ready to multiply; 'coefficients' as their 2n rounded
    * coefficients, brought to NTT form at each use. At N = 2^16 with 2^13
-   * slots, SlotsToCoeffs' diagonals take 2,134 MiB in NTT form and 80 MiB as
+   * slots, SlotsToCoeffs' diagonals take 2,134 MiB in NTT form and 159 MiB as
    * coefficients, for one NTT of 2^15 points per limb of each of its 637
    * diagonals per bootstrapping.
    */
