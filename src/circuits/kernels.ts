@@ -18,7 +18,7 @@
  */
 
 import { Ciphertext, CkksError, type Evaluator, type Parameters, type Plaintext } from '../ckks/index.js';
-import { type NttTables, type RnsPoly, addMod, bitReverse, createNttTables, forwardNtt, mulAddLimbs, mulAddLimbsRepeated, mulMod, mulScalarAddLimbs, powMod } from '../ntt/index.js';
+import { type NttTables, type RnsPoly, addMod, bitReverse, createNttTables, forwardNtt, mulAddLimbs, mulAddLimbsRepeated, mulMod, mulScalarAddLimbs, powMod, residuesOfSmallIntegers } from '../ntt/index.js';
 
 /**
  * The residue in [0, q) of an integer-valued float64 of any magnitude (`%` is exact on doubles).
@@ -276,26 +276,16 @@ export function diagonalWords(params: Parameters, pt: CoefficientPlaintext, out?
   const dst = out ?? new Uint32Array(limbs * M);
   if (dst.length < limbs * M) throw new CkksError('INVALID_ARGUMENT', op, `out must hold ${limbs * M} words, got ${dst.length}`);
   const x = pt.coeffs;
+  // Below 2^52 the fast exact reduction applies; else % (exact on doubles, slower), as the encoder does.
+  let maxAbs = 0;
+  for (let i = 0; i < M; i++) maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+  const small = maxAbs < TWO_52;
   for (let l = 0; l < limbs; l++) {
     const k = l <= pt.level ? l : nQ + (l - pt.level - 1); // index in Q ∪ P
     const q = params.basisQP.moduli[k];
-    const qInv = 1 / q;
     const limb = dst.subarray(l * M, (l + 1) * M);
-    // x mod q, exact: for |x| < 2^52, floor(x / q) is off by at most one, t q < 2^52 + 2^30 is exact,
-    // x - t q in [-q, 2q); larger integer-valued doubles by % (exact, slower), as the encoder does.
-    for (let i = 0; i < M; i++) {
-      const v = x[i];
-      let a: number;
-      if (v < TWO_52 && v > -TWO_52) {
-        a = v - Math.floor(v * qInv) * q;
-        if (a < 0) a += q;
-        else if (a >= q) a -= q;
-      } else {
-        a = v % q;
-        if (a < 0) a += q;
-      }
-      limb[i] = a;
-    }
+    if (small) residuesOfSmallIntegers(x, M, limb, 0, 1, q, 1 / q);
+    else for (let i = 0; i < M; i++) limb[i] = residueMod(x[i], q);
     if (M >= MIN_NTT_POINTS) forwardNtt(limb, tablesOfRuns(params, k, pt.repeat));
     else evaluateDirectly(limb, powMod(params.basisQP.tables[k].psi, pt.repeat, q), q);
   }

@@ -31,7 +31,7 @@
  * @module
  */
 
-import { RnsPoly, forwardNtt, invMod, polyForwardNtt, polyInverseNtt, shoupConstant } from '../ntt/index.js';
+import { RnsPoly, forwardNtt, invMod, polyForwardNtt, polyInverseNtt, residuesOfSmallIntegers, shoupConstant } from '../ntt/index.js';
 import { CkksError } from '../rlwe/index.js';
 import { SpecialFft } from './fft.js';
 import type { Parameters } from './params.js';
@@ -75,32 +75,6 @@ function describe(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
-}
-
-/**
- * dst[base + i gap] = x[i] mod q in [0, q) for i < n, for integer-valued
- * doubles |x[i]| < 2^52: t = floor(x qInv) is floor(x / q) +- 1, t q is below
- * 2^52 + 2^30 and exact, so x - t q is exact in [-q, 2q); one correction each
- * way. One loop for the real and the imaginary halves (about 4 ns per value
- * at N = 2^16, a seventh of an encoding's time; the NTTs take half).
- * @param x integer-valued doubles, |x[i]| < 2^52
- * @param n how many
- * @param dst destination limb data
- * @param base offset of the first value
- * @param gap stride between values
- * @param q the limb's prime
- * @param qInv 1 / q
- */
-function residuesOfSmallIntegers(x: Float64Array, n: number, dst: Uint32Array, base: number, gap: number, q: number, qInv: number): void {
-  n |= 0;
-  gap |= 0;
-  for (let i = 0, p = base | 0; i < n; i++, p += gap) {
-    const v = x[i];
-    let a = v - Math.floor(v * qInv) * q; // [-q, 2q), exact
-    if (a < 0) a += q;
-    else if (a >= q) a -= q;
-    dst[p] = a;
-  }
 }
 
 /**

@@ -232,6 +232,46 @@ function printTable(rows: readonly Row[], test: boolean): void {
  * The training run itself (owner and server in this process).
  * @param o the checked options
  */
+/** The encrypted prediction's figures in the report. */
+interface EncryptedPrediction {
+  samples: number;
+  accuracy: number;
+  agreesWithDecryptedModel: number;
+  seconds: number;
+}
+
+/**
+ * Encrypted prediction: the owner encrypts the test features, the server
+ * computes the class scores with the encrypted model (refreshing it first if
+ * its level leaves the scores too little room: after an iteration that ended
+ * at the lowest level), the owner decrypts them.
+ * @param owner the data owner
+ * @param trainer the trained model's trainer
+ * @param te the test rows
+ * @param refresh the refresh mode, for the message
+ * @returns accuracy, agreement with the decrypted model, seconds
+ */
+function predictEncrypted(owner: DataOwner, trainer: EncryptedTrainer, te: ReturnType<typeof buildDesign>, refresh: string): EncryptedPrediction {
+  const t0 = performance.now();
+  const q = owner.encryptFeatures(te.X);
+  const refreshesBefore = trainer.refreshes;
+  const scores = owner.decryptScores(trainer.predictScores(q.shape, q.width, q.X), q.shape, q.width);
+  if (trainer.refreshes > refreshesBefore) console.log(`\n(the model was at its lowest level: ${refresh === 'bootstrap' ? 'bootstrapped' : 'refreshed by the owner'} before the encrypted prediction)`);
+  const seconds = (performance.now() - t0) / 1000;
+  const W = owner.decryptWeights(trainer.weights.W);
+  const plainPred = predict(te.X, W.data);
+  let correct = 0;
+  let agree = 0;
+  for (let r = 0; r < te.X.rows; r++) {
+    let best = 0;
+    for (let c = 1; c < scores.cols; c++) if (scores.data[r * scores.cols + c] > scores.data[r * scores.cols + best]) best = c;
+    if (best === te.labels[r]) correct++;
+    if (best === plainPred[r]) agree++;
+  }
+  console.log(`\nencrypted prediction on the ${te.X.rows} test samples (encrypted features x encrypted model, ${seconds.toFixed(1)} s): accuracy ${((correct / te.X.rows) * 100).toFixed(2)}%, same class as the decrypted model for ${agree} of ${te.X.rows}`);
+  return { samples: te.X.rows, accuracy: correct / te.X.rows, agreesWithDecryptedModel: agree / te.X.rows, seconds };
+}
+
 async function train(o: TrainOptions): Promise<void> {
   const { tr, te } = designs(o);
   const params = createParameters(PRESETS[o.preset]);
@@ -283,7 +323,7 @@ async function train(o: TrainOptions): Promise<void> {
   const mirror = o.mirror ? new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 }) : undefined;
   const rows: Row[] = [];
   let boundWarned = false;
-  let encryptedPrediction: { samples: number; accuracy: number; agreesWithDecryptedModel: number; seconds: number } | null = null;
+  let encryptedPrediction: EncryptedPrediction | null = null;
   let training = { seconds: 0, bootstraps: 0 };
   const prog = new Progress('training', o.iterations);
   prog.update(0);
@@ -322,30 +362,7 @@ async function train(o: TrainOptions): Promise<void> {
     // The training's bootstrappings (the encrypted prediction below may add one).
     if (refresher instanceof BootstrapRefresher) training = { seconds: refresher.seconds, bootstraps: refresher.bootstraps };
     printTable(rows, te !== undefined);
-    // Encrypted prediction: the owner encrypts the test features, the server computes the class
-    // scores with the encrypted model, the owner decrypts them.
-    if (te !== undefined) {
-      const t0 = performance.now();
-      const q = owner.encryptFeatures(te.X);
-      // The trainer refreshes the model first when its level leaves the scores too little room
-      // (after an iteration that ended at the lowest level, e.g. every 3rd on the default preset).
-      const refreshesBefore = trainer.refreshes;
-      const scores = owner.decryptScores(trainer.predictScores(q.shape, q.width, q.X), q.shape, q.width);
-      if (trainer.refreshes > refreshesBefore) console.log(`\n(the model was at its lowest level: ${o.refresh === 'bootstrap' ? 'bootstrapped' : 'refreshed by the owner'} before the encrypted prediction)`);
-      const seconds = (performance.now() - t0) / 1000;
-      const W = owner.decryptWeights(trainer.weights.W);
-      const plainPred = predict(te.X, W.data);
-      let correct = 0;
-      let agree = 0;
-      for (let r = 0; r < te.X.rows; r++) {
-        let best = 0;
-        for (let c = 1; c < scores.cols; c++) if (scores.data[r * scores.cols + c] > scores.data[r * scores.cols + best]) best = c;
-        if (best === te.labels[r]) correct++;
-        if (best === plainPred[r]) agree++;
-      }
-      encryptedPrediction = { samples: te.X.rows, accuracy: correct / te.X.rows, agreesWithDecryptedModel: agree / te.X.rows, seconds };
-      console.log(`\nencrypted prediction on the ${te.X.rows} test samples (encrypted features x encrypted model, ${seconds.toFixed(1)} s): accuracy ${(encryptedPrediction.accuracy * 100).toFixed(2)}%, same class as the decrypted model for ${agree} of ${te.X.rows}`);
-    }
+    if (te !== undefined) encryptedPrediction = predictEncrypted(owner, trainer, te, o.refresh);
   } finally {
     // After the encrypted prediction, which may bootstrap the model first (on the workers); the
     // threads would keep the process alive after an error.

@@ -201,15 +201,16 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
   const isShared = (k: SwitchingKey): boolean => typeof SharedArrayBuffer !== 'undefined' && k.b[0]?.data.buffer instanceof SharedArrayBuffer;
   const lowGalois = new Map(keys.lowGalois);
   let lowRelin = keys.lowRelin;
-  // One expansion buffer for every compact key copied (its first digits, sized for the largest).
+  // k restricted to level l and held whole; one expansion buffer serves every compact key (sized for the largest).
   let scratch: Uint32Array | undefined;
-  const expandInto = (k: SwitchingKey, digits: number): Uint32Array | undefined => {
-    if (!k.compact) return undefined;
-    const words = switchingKeyAWords(params, k, digits);
-    if (scratch === undefined || scratch.length < words) scratch = new Uint32Array(words);
-    return scratch;
+  const whole = (k: SwitchingKey, l: number): SwitchingKey => {
+    if (k.compact) {
+      const words = switchingKeyAWords(params, k, switchingKeyShape(params, l).digits);
+      if (scratch === undefined || scratch.length < words) scratch = new Uint32Array(words);
+    }
+    return restrictSwitchingKey(params, k, l, isShared(k), k.compact ? scratch : undefined);
   };
-  const copy = (k: SwitchingKey): SwitchingKey => restrictSwitchingKey(params, k, level, isShared(k), expandInto(k, switchingKeyShape(params, level).digits));
+  const copy = (k: SwitchingKey): SwitchingKey => whole(k, level);
   const listed = new Set(opts.lowElements ?? []); // read once: it may be an iterator
   for (const g of listed) {
     const k = keys.galois.get(g);
@@ -224,7 +225,7 @@ export function compactKeysAbove(params: Parameters, keys: EvaluationKeys, level
   // Above the level: compact. At or below it: as they are, but whole if used there.
   const held = (k: SwitchingKey, used: boolean): SwitchingKey => {
     if (k.level > level) return compactSwitchingKey(params, k);
-    return used && k.compact ? restrictSwitchingKey(params, k, k.level, isShared(k), expandInto(k, switchingKeyShape(params, k.level).digits)) : k;
+    return used && k.compact ? whole(k, k.level) : k;
   };
   const galois = new Map<number, SwitchingKey>();
   for (const [g, k] of keys.galois) galois.set(g, held(k, listed.has(g)));

@@ -322,15 +322,15 @@ export class KeyGenerator {
   /** Scratch polynomials reused from key to key (never shared; secret-derived ones are wiped after each use). */
   private readonly scratchBufs = new Map<string, Uint32Array>();
 
-  /** A scratch polynomial of `limbs` limbs for the role `name`, on one buffer kept for the largest size asked. */
+  /** A scratch polynomial of `limbs` limbs (at most |Q| + |P|) for the role `name`, on one buffer of |Q| + |P| limbs per role. */
   private scratch(name: string, limbs: number): RnsPoly {
-    const words = limbs * this.params.N;
+    const N = this.params.N;
     let buf = this.scratchBufs.get(name);
-    if (buf === undefined || buf.length < words) {
-      buf = new Uint32Array(this.params.basisQP.moduli.length * this.params.N);
+    if (buf === undefined) {
+      buf = new Uint32Array(this.params.basisQP.moduli.length * N);
       this.scratchBufs.set(name, buf);
     }
-    return new RnsPoly(this.params.N, limbs, buf.subarray(0, words));
+    return new RnsPoly(N, limbs, buf.subarray(0, limbs * N));
   }
 
   /** Small signed coefficients to NTT form over all QP primes. */

@@ -17,6 +17,7 @@ import {
   mulScalarAddLimbs,
   mulScalarLimbs,
   negateLimbs,
+  residuesOfSmallIntegers,
   tensorLimbs,
 } from '../../src/ntt/index.js';
 import { residue } from './helpers.js';
@@ -115,6 +116,20 @@ describe('pointwise kernels against BigInt', () => {
       const p = u.slice();
       addPermutedLimbs(p, x, undefined, MODULI, N, L);
       expect(Array.from(p)).toEqual(ref((q, i, c) => modadd(at(u, i, c), at(x, i, c), q)));
+    }));
+  });
+
+  it('residuesOfSmallIntegers: x mod q in [0, q) for integer-valued doubles below 2^52, at a stride', () => {
+    const LIM = 2 ** 52 - 1;
+    const edge = fc.constantFrom(0, 1, -1, LIM, -LIM, 2 ** 31, -(2 ** 31));
+    const val = fc.oneof(edge, fc.integer({ min: -LIM, max: LIM }), fc.integer({ min: -(2 ** 33), max: 2 ** 33 }));
+    fc.assert(fc.property(fc.array(val, { minLength: 1, maxLength: 16 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(...MODULI), (xs, gap, q) => {
+      const x = Float64Array.from(xs);
+      const dst = new Uint32Array(xs.length * gap + 1).fill(0xffffffff);
+      residuesOfSmallIntegers(x, xs.length, dst, 1, gap, q, 1 / q);
+      const Q = BigInt(q);
+      xs.forEach((v, i) => expect(BigInt(dst[1 + i * gap])).toBe(((BigInt(v) % Q) + Q) % Q));
+      expect(dst[0]).toBe(0xffffffff); // nothing written before base
     }));
   });
 });
