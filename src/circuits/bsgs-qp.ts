@@ -119,6 +119,18 @@ const SLAB_ARRAYS = 8;
 
 const sharedScratch = new WeakMap<CircuitWorkers, { cap: number; free: SharedArrayBuffer[] }>();
 
+/**
+ * Drop a worker set's pooled slabs: the next evaluation allocates new ones.
+ * A bootstrapping calls this when it ends, so that the slabs of its largest
+ * transform (0.5 GiB at N = 2^16 on the training chain) are not held through
+ * the iterations between two bootstrappings; the memory returns once the
+ * threads that saw the slabs have collected their handles.
+ * @param workers the worker set
+ */
+export function releaseSharedScratch(workers: CircuitWorkers): void {
+  sharedScratch.delete(workers);
+}
+
 /** Scratch arrays of one evaluation: fresh ones, or views carved from shared slabs of the worker set's pool (and given back). */
 class Scratch {
   private readonly pool: { cap: number; free: SharedArrayBuffer[] } | undefined;

@@ -149,20 +149,40 @@ export abstract class EvaluatorBase {
     return [new RnsPoly(N, level + 1, this.switchScratch[0].subarray(0, len), true), new RnsPoly(N, level + 1, this.switchScratch[1].subarray(0, len), true)];
   }
 
-  /** The last decomposition's buffers, by level (reused by the next key switching at that level). */
+  /**
+   * Digit buffers shared by the decompositions of every level, each as large as the
+   * largest decomposition so far (|digits| x (level + 1 + |P|) limbs): a bootstrapping
+   * key-switches at tens of levels, and one set of buffers per level held them all
+   * (430 MiB at N = 2^16 on the training chain).
+   */
+  private decompBuffers: Uint32Array[] = [];
+  /** Views of {@link decompBuffers} per level (the Decomposition objects only). */
   private readonly decompositions = new Map<number, Decomposition>();
 
   /**
    * ModUp of d into this evaluator's reused digit buffers (valid until its
-   * next key switching at the same level): a key switching allocates nothing.
+   * next key switching, at any level): a key switching allocates nothing.
    * @param d the polynomial to decompose (NTT form)
    * @returns its decomposition
    */
   protected decomposeReusing(d: RnsPoly): Decomposition {
     const level = d.limbs - 1;
-    const dec = this.ks.decompose(d, this.decompositions.get(level));
-    this.decompositions.set(level, dec);
-    return dec;
+    let dec = this.decompositions.get(level);
+    if (dec === undefined) {
+      const N = this.params.N;
+      const words = (level + 1 + this.params.P.length) * N;
+      const digits = this.ks.digitsAt(level);
+      if (this.decompBuffers.length > 0 && this.decompBuffers[0].length < words) {
+        // Larger buffers from now on: the views of the smaller ones go.
+        this.decompBuffers = [];
+        this.decompositions.clear();
+      }
+      const size = Math.max(words, this.decompBuffers[0]?.length ?? 0);
+      while (this.decompBuffers.length < digits) this.decompBuffers.push(new Uint32Array(size));
+      dec = { level, digits: this.decompBuffers.slice(0, digits).map((b) => new RnsPoly(N, level + 1 + this.params.P.length, b.subarray(0, words), true)) };
+      this.decompositions.set(level, dec);
+    }
+    return this.ks.decompose(d, dec);
   }
 
   protected newOut(like: { scale: number; slots: number }, degree: number, level: number): Ciphertext {

@@ -463,6 +463,22 @@ describe('hybrid key switching with several digits (PN13QP210_SEC128 with digits
     }
   });
 
+  it('one evaluator key-switching at levels in any order gives the words of a fresh one (digit buffers shared by all levels)', () => {
+    // Low first (small buffers), then the top (they grow and the low views go), then low again.
+    const ev = new Evaluator(ctx.params, ctx.keys);
+    for (const level of [1, 4, 0, 2, 4, 1, 3]) {
+      const cx = encryptVec(ctx, x, { level });
+      const cy = encryptVec(ctx, y, { level });
+      const fresh = new Evaluator(ctx.params, ctx.keys);
+      expectSameCiphertext(ev.rotateNew(cx, -3), fresh.rotateNew(cx, -3), `level ${level}: rotate -3`);
+      expectSameCiphertext(ev.conjugateNew(cx), fresh.conjugateNew(cx), `level ${level}: conjugate`);
+      expectSameCiphertext(ev.relinearizeNew(ev.mulNew(cx, cy)), fresh.relinearizeNew(fresh.mulNew(cx, cy)), `level ${level}: relinearize`);
+      const hs = ev.rotateHoistedNew(cx, [1, -3]);
+      expectSameCiphertext(hs[0], fresh.rotateNew(cx, 1), `level ${level}: hoisted 1`);
+      expectSameCiphertext(hs[1], fresh.rotateNew(cx, -3), `level ${level}: hoisted -3`);
+    }
+  });
+
   it('after rescaling: rotations and relinearizations at levels 3 (full digits) and 2 (a partial digit)', () => {
     let c = encryptVec(ctx, x);
     let ref: Float64Array = Float64Array.from(x);

@@ -46,6 +46,7 @@ import {
 import { galoisElementForConjugation, galoisElementForRotation } from '../../ntt/index.js';
 import type { CircuitWorkers } from '../workers.js';
 import { LinearTransform, centredIndex, planLinearTransform } from '../lintrans.js';
+import { releaseSharedScratch } from '../bsgs-qp.js';
 import { logicalLevel } from '../poly_eval.js';
 import { type DiagonalMatrix, coeffsToSlotsMatrices, slotsToCoeffsMatrices } from './dft.js';
 import { EVALMOD_COUNTERS, EvalMod, type EvalModJob, type EvalModOptions } from './evalmod.js';
@@ -237,7 +238,10 @@ export class Bootstrapper {
   readonly logMessageRatio: number;
   private readonly ev: Evaluator;
   private readonly encoder: Encoder;
-  private readonly lay: Layout;
+  /** The layout without its matrices (encoded by the constructor, then dropped). */
+  private readonly lay: Omit<Layout, 'cts' | 'stc'>;
+  /** The last SlotsToCoeffs matrix (centred), encoded again for each new diagonal scale. */
+  private readonly stcLastMatrix: Map<number, { re: Float64Array; im: Float64Array }>;
   private readonly ctsTransforms: LinearTransform[];
   /** StC transforms but the last, and the last one per diagonal scale. */
   private readonly stcTransforms: LinearTransform[];
@@ -336,7 +340,9 @@ export class Bootstrapper {
     this.logMessageRatio = lay.ratio;
     this.ev = ev;
     this.encoder = encoder;
-    this.lay = lay;
+    const { cts: _cts, stc: _stc, ...kept } = lay;
+    this.lay = kept;
+    this.stcLastMatrix = centred(lay.stc[lay.stc.length - 1], lay.size);
     const top = params.depth;
     const hoisting = {
       ...(opts.hoisting === undefined ? {} : { hoisting: opts.hoisting }),
@@ -410,7 +416,7 @@ export class Bootstrapper {
     return bytes;
   }
 
-  private static checkKeys(ev: Evaluator, lay: Layout, op: string): void {
+  private static checkKeys(ev: Evaluator, lay: Omit<Layout, 'cts' | 'stc'>, op: string): void {
     const logN = ev.params.logN;
     const steps = lay.steps;
     const rlk = ev.keys.relin;
@@ -492,13 +498,14 @@ export class Bootstrapper {
     let last = this.stcLast.get(diagScale);
     if (last === undefined) {
       if (this.stcLast.size >= 4) this.stcLast.clear();
-      last = new LinearTransform(this.encoder, centred(lay.stc[lay.stc.length - 1], lay.size), lay.size, level, { ...this.hoisting, ...this.stcForm, scale: diagScale });
+      last = new LinearTransform(this.encoder, this.stcLastMatrix, lay.size, level, { ...this.hoisting, ...this.stcForm, scale: diagScale });
       this.stcLast.set(diagScale, last);
     }
     const out = last.evaluate(ev, y);
     if (!(Math.abs(out.scale / target - 1) < 2 ** -30)) throw new CkksError('OUT_OF_RANGE', op, `internal: output scale ${out.scale} differs from the target ${target}`);
     out.scale = target;
     out.slots = this.slots;
+    if (this.workers !== undefined) releaseSharedScratch(this.workers);
     return out;
   }
 
