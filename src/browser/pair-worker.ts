@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PairWorker, type WorkerFailure, type WorkerInit, type WorkerJob, type WorkerResult } from '../mlr/parallel.js';
+import { PairWorker, type WorkerFailure, type WorkerInit, type WorkerJob, type WorkerResult, resultTransferList } from '../mlr/parallel.js';
 
 /** The worker's global scope, as far as this entry uses it. */
 interface Scope {
@@ -28,7 +28,7 @@ scope.onmessage = (ev) => {
     }
     if (worker === undefined) throw new Error('pair-worker: job before init');
     const r: WorkerResult = worker.handle(msg);
-    const transfer = [...r.W, ...r.V].flatMap((c) => c.c.map((a) => a.buffer as ArrayBuffer));
+    const transfer = resultTransferList(r);
     scope.postMessage(r, transfer);
   } catch (e) {
     const f: WorkerFailure = { type: 'error', id, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };

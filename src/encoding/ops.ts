@@ -77,6 +77,17 @@ export function stepsSumWithinRows(width: number): number[] {
   return s;
 }
 
+/**
+ * The ciphertexts of column part p of a matrix, one per team member.
+ * @param layout the matrix's layout
+ * @param X its ciphertexts (or plaintexts), in layout order
+ * @param p the part
+ * @returns X[layout.index(p, t)] for t = 0..teams-1
+ */
+export function partOf<T>(layout: MatrixLayout, X: readonly T[], p: number): T[] {
+  return Array.from({ length: layout.teams }, (_, t) => X[layout.index(p, t)]);
+}
+
 /** Rotation steps used by {@link MatrixOps.replicateColumn0} on rows of `width`. */
 export function stepsReplicateColumn0(width: number): number[] {
   return stepsSumWithinRows(width).map((t) => -t);
@@ -247,28 +258,57 @@ export class MatrixOps {
    * @returns one ciphertext per column part, one level lower
    */
   productAtB(layout: MatrixLayout, E: readonly Ciphertext[], X: readonly (Ciphertext | Plaintext)[]): Ciphertext[] {
-    if (E.length !== layout.teams) {
-      throw new LayoutError('MatrixOps.productAtB', `E has ${E.length} ciphertext(s), X's layout has ${layout.teams} per part`);
-    }
     if (X.length !== layout.ciphertexts) {
       throw new LayoutError('MatrixOps.productAtB', `X has ${X.length} ciphertext(s), its layout (${layout}) has ${layout.ciphertexts}`);
     }
-    this.checkSlots('MatrixOps.productAtB', layout, 'E', E);
     this.checkSlots('MatrixOps.productAtB', layout, 'X', X);
-    const ev = this.ev;
-    const rows = E.map((e) => this.replicateColumn0(e, layout.width));
+    const rows = this.replicatedColumns(layout, E);
     const out: Ciphertext[] = [];
-    for (let p = 0; p < layout.parts; p++) {
-      let acc: Ciphertext | undefined;
-      for (let t = 0; t < layout.teams; t++) {
-        const term = this.mulAny(rows[t], X[layout.index(p, t)]);
-        acc = acc === undefined ? term : ev.addNew(acc, term);
-      }
-      // Lazy rescaling, as in productABt: sum over rows before the rescale.
-      const lin = ev.relinearizeNew(acc as Ciphertext);
-      out.push(ev.rescaleNew(this.sumOverRows(lin, layout.width, layout.slots)));
-    }
+    for (let p = 0; p < layout.parts; p++) out.push(this.productAtBPart(layout, rows, partOf(layout, X, p)));
     return out;
+  }
+
+  /**
+   * The first half of {@link productAtB}, shared by its column parts: each team
+   * member's column of E spread over its rows ({@link replicateColumn0}).
+   * Splitting the product here lets the parts run on different threads
+   * (the trainer's pair jobs), with the same result.
+   * @param layout X's layout
+   * @param E per team member, the column of E at column 0 of each row (zeros elsewhere)
+   * @returns per team member, the column replicated (log2(width) rotations each, no level)
+   * @throws LayoutError on a team count or slot count other than the layout's
+   */
+  replicatedColumns(layout: MatrixLayout, E: readonly Ciphertext[]): Ciphertext[] {
+    if (E.length !== layout.teams) {
+      throw new LayoutError('MatrixOps.productAtB', `E has ${E.length} ciphertext(s), X's layout has ${layout.teams} per part`);
+    }
+    this.checkSlots('MatrixOps.productAtB', layout, 'E', E);
+    return E.map((e) => this.replicateColumn0(e, layout.width));
+  }
+
+  /**
+   * The second half of {@link productAtB} for one column part p: sum over the
+   * team of rows[t] (.) X[p, t], relinearized, summed over the rows, rescaled.
+   * @param layout X's layout
+   * @param rows {@link replicatedColumns} of E
+   * @param Xp X's ciphertexts (or plaintexts) of part p, one per team member (X[layout.index(p, t)])
+   * @returns the part's ciphertext, one level lower
+   * @throws LayoutError on counts or slot counts other than the layout's
+   */
+  productAtBPart(layout: MatrixLayout, rows: readonly Ciphertext[], Xp: readonly (Ciphertext | Plaintext)[]): Ciphertext {
+    if (rows.length !== layout.teams || Xp.length !== layout.teams) {
+      throw new LayoutError('MatrixOps.productAtB', `a part takes ${layout.teams} row(s) of E and of X, got ${rows.length} and ${Xp.length}`);
+    }
+    this.checkSlots('MatrixOps.productAtB', layout, "the part's X", Xp);
+    const ev = this.ev;
+    let acc: Ciphertext | undefined;
+    for (let t = 0; t < layout.teams; t++) {
+      const term = this.mulAny(rows[t], Xp[t]);
+      acc = acc === undefined ? term : ev.addNew(acc, term);
+    }
+    // Lazy rescaling, as in productABt: sum over rows before the rescale.
+    const lin = ev.relinearizeNew(acc as Ciphertext);
+    return ev.rescaleNew(this.sumOverRows(lin, layout.width, layout.slots));
   }
 
   /** The cost of {@link productAtB} for `columnsOfE` columns (or pairs) of E, ciphertext X. */

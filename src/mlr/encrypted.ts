@@ -28,7 +28,7 @@
  */
 
 import { Ciphertext, Encoder, type Evaluator, type Parameters, type Plaintext, levelModulus } from '../ckks/index.js';
-import { MatrixLayout, MatrixOps, columnMask, tileRow } from '../encoding/index.js';
+import { MatrixLayout, MatrixOps, columnMask, partOf, tileRow } from '../encoding/index.js';
 import { TrainerError } from './errors.js';
 import { LEVELS_PER_ITERATION, PREDICTION_ROOM_BITS, TRAINING_SCALES, iterationLevels, levelBelow, predictionRoomBits } from './levels.js';
 import { SIGMOID3_C1, SIGMOID3_C3, nagSchedule } from './plain.js';
@@ -394,6 +394,23 @@ export interface PairResult {
   counters: { rotations: number; ctMultiplications: number; keySwitches: number };
 }
 
+/** Diagnostics of {@link PairKernel.run}: the intermediate ciphertexts, for a key owner to decrypt in tests. */
+export type PairProbe = (stage: 'Z' | 'E' | 'G', index: number, ct: Ciphertext) => void;
+
+/** The first stage of a pair's iteration ({@link PairKernel.runErrors}). */
+export interface PairErrors {
+  /** E_u's columns replicated over their rows, per team member. */
+  rows: Ciphertext[];
+  counters: PairResult['counters'];
+}
+
+/** One column part's second stage ({@link PairKernel.runPart}). */
+export interface PairPartResult {
+  W: Ciphertext;
+  V: Ciphertext;
+  counters: PairResult['counters'];
+}
+
 /** Everything but the keys that a thread needs to run {@link PairJob}s (see {@link EncryptedTrainer.context}). */
 export interface PairContext {
   params: Parameters;
@@ -454,24 +471,48 @@ export class PairKernel {
   }
 
   /**
-   * One pair's iteration. The evaluator's counters are reset and reported.
+   * One pair's iteration: {@link runErrors}, then {@link runPart} for each column part.
    * @param job the pair's weights and the iteration's constants
    * @param Ym the pair's label columns, per team member
    * @param probe diagnostics: called with the intermediate ciphertexts (Z per team, packed;
    *   E per team, packed; G per column part, packed), for a key owner to decrypt in tests
    * @returns the new W_u and V_u (W one level below V) and the operation counts
    */
-  run(job: PairJob, Ym: readonly Ciphertext[], probe?: (stage: 'Z' | 'E' | 'G', index: number, ct: Ciphertext) => void): PairResult {
+  run(job: PairJob, Ym: readonly Ciphertext[], probe?: PairProbe): PairResult {
+    const first = this.runErrors(job, Ym, probe);
+    const counters = { ...first.counters };
+    const W: Ciphertext[] = [];
+    const V: Ciphertext[] = [];
+    for (let p = 0; p < this.layout.parts; p++) {
+      const r = this.runPart(job.W[p], job.V[p], job.constants, first.rows, p, probe);
+      W.push(r.W);
+      V.push(r.V);
+      counters.rotations += r.counters.rotations;
+      counters.ctMultiplications += r.counters.ctMultiplications;
+      counters.keySwitches += r.counters.keySwitches;
+    }
+    return { W, V, counters };
+  }
+
+  /**
+   * The first stage of {@link run}, shared by the column parts: Z = X V_u^T,
+   * the sigmoid terms, E_u, and E_u's columns replicated over their rows (the
+   * first half of productAtB). The evaluator's counters are reset and reported.
+   * @param job the pair's weights (V is read) and the iteration's constants
+   * @param Ym the pair's label columns, per team member
+   * @param probe diagnostics (stages Z and E)
+   * @returns the replicated rows, per team member, and the stage's operation counts
+   * @throws TrainerError if Z lands at a scale the sigmoid was not planned for; CkksError from the evaluator
+   */
+  runErrors(job: PairJob, Ym: readonly Ciphertext[], probe?: PairProbe): PairErrors {
     const ev = this.ev;
     ev.resetCounters();
-    const { eta, g1 } = job.constants;
+    const { g1 } = job.constants;
     const L = this.layout;
-    const W = job.W;
     const V = job.V;
     const u = job.pair;
     const l = V[0].level;
     const classes = Math.min(2, this.shape.K - 2 * u);
-
     // Z_u = X V_u^T, split into the two classes of the pair.
     const Xl = this.X.map((c) => ev.dropLevelNew(c, c.level - l));
     const Zp = this.ops.productABt(L, Xl, [V])[0]; // per team, packed pair
@@ -501,30 +542,44 @@ export class PairKernel {
     }
     if (probe !== undefined) E.forEach((e, t) => probe('E', t, e));
 
-    // G_u = E_u^T X~ per column part, tiled.
-    const eLevel = E[0].level;
-    const Xtl = this.Xt.map((c) => ev.dropLevelNew(c, c.level - eLevel));
-    const G = this.ops.productAtB(L, E, Xtl);
-    if (probe !== undefined) G.forEach((g, p) => probe('G', p, g));
-
-    // NAG: V' = W + G; W' = (1 - eta) V' + eta V.
-    const newW: Ciphertext[] = [];
-    const newV: Ciphertext[] = [];
-    for (let p = 0; p < L.parts; p++) {
-      const g = G[p];
-      const w = W[p];
-      const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * levelModulus(this.params, w.level)) / w.scale));
-      ev.dropLevel(wAligned, wAligned.level - g.level, wAligned);
-      const vNew = ev.addNew(wAligned, g);
-      const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
-      const v = V[p];
-      const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * levelModulus(this.params, v.level)) / v.scale));
-      ev.dropLevel(a2, a2.level - a1.level, a2);
-      newW.push(ev.addNew(a1, a2));
-      newV.push(vNew);
-    }
+    const rows = this.ops.replicatedColumns(L, E);
     const c = ev.counters;
-    return { W: newW, V: newV, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
+    return { rows, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
+  }
+
+  /**
+   * The second stage of {@link run} for column part p: G_u,p = E_u^T X~_p (the
+   * second half of productAtB) and the NAG update of the part. The parts are
+   * independent, so a pool may run them on different threads.
+   * @param w W_u,p
+   * @param v V_u,p
+   * @param constants the iteration's constants
+   * @param rows {@link runErrors}' rows
+   * @param p the column part
+   * @param probe diagnostics (stage G)
+   * @returns the part's new W (one level below V) and V, and the stage's operation counts
+   * @throws TrainerError on a part outside the layout; CkksError from the evaluator
+   */
+  runPart(w: Ciphertext, v: Ciphertext, constants: IterationConstants, rows: readonly Ciphertext[], p: number, probe?: PairProbe): PairPartResult {
+    const ev = this.ev;
+    const L = this.layout;
+    if (!Number.isInteger(p) || p < 0 || p >= L.parts) throw new TrainerError('PairKernel.runPart', `part ${String(p)} is outside 0..${L.parts - 1}`);
+    ev.resetCounters();
+    const { eta } = constants;
+    // G_u,p = E_u^T X~_p, tiled.
+    const eLevel = rows[0].level;
+    const Xtl = partOf(L, this.Xt, p).map((c) => ev.dropLevelNew(c, c.level - eLevel));
+    const g = this.ops.productAtBPart(L, rows, Xtl);
+    if (probe !== undefined) probe('G', p, g);
+    // NAG: V' = W + G; W' = (1 - eta) V' + eta V.
+    const wAligned = ev.rescaleNew(ev.mulConstNew(w, 1, (g.scale * levelModulus(this.params, w.level)) / w.scale));
+    ev.dropLevel(wAligned, wAligned.level - g.level, wAligned);
+    const vNew = ev.addNew(wAligned, g);
+    const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
+    const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * levelModulus(this.params, v.level)) / v.scale));
+    ev.dropLevel(a2, a2.level - a1.level, a2);
+    const c = ev.counters;
+    return { W: ev.addNew(a1, a2), V: vNew, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
   }
 
   /**

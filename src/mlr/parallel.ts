@@ -74,22 +74,35 @@ export interface WorkerInit {
   Ym: WireCiphertext[][];
 }
 
-/** A job message. */
+/**
+ * A job message: a pair's whole iteration (no `stage`), or one of its stages
+ * (PairKernel.runErrors, then PairKernel.runPart per column part).
+ */
 export interface WorkerJob {
   type: 'job';
   id: number;
   pair: number;
+  /** Absent: the whole iteration; 'errors': its first stage (V is read); 'part': the second stage of column part `part`. */
+  stage?: 'errors' | 'part';
+  /** W_u per column part (the part's only, for a 'part' job; empty for 'errors'). */
   W: WireCiphertext[];
+  /** V_u per column part (the part's only, for a 'part' job). */
   V: WireCiphertext[];
   constants: IterationConstants;
+  /** For a 'part' job: the column part and the rows its 'errors' job returned. */
+  part?: number;
+  rows?: WireCiphertext[];
 }
 
 /** A worker's answer to a job. */
 export interface WorkerResult {
   type: 'result';
   id: number;
+  /** The new W_u (one per part; the part's only for a 'part' job; empty for 'errors'). */
   W: WireCiphertext[];
   V: WireCiphertext[];
+  /** An 'errors' job's replicated rows. */
+  rows?: WireCiphertext[];
   counters: PairResult['counters'];
 }
 
@@ -262,6 +275,18 @@ export function workerInit(context: PairContext, keys: EvaluationKeys): WorkerIn
   };
 }
 
+/**
+ * The buffers a worker transfers (not copies) with its answer: every array of
+ * the answer's ciphertexts, which the worker does not use again.
+ * @param r the answer
+ * @returns the distinct ArrayBuffers of W, V and rows
+ */
+export function resultTransferList(r: WorkerResult): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const c of [...r.W, ...r.V, ...(r.rows ?? [])]) for (const a of c.c) out.add(a.buffer as ArrayBuffer);
+  return [...out];
+}
+
 /** The job message for a {@link PairJob}. */
 export function jobToWire(id: number, job: PairJob): WorkerJob {
   return { type: 'job', id, pair: job.pair, W: job.W.map((c) => ciphertextToWire(c)), V: job.V.map((c) => ciphertextToWire(c)), constants: job.constants };
@@ -310,9 +335,30 @@ export class PairWorker {
       throw new TrainerError('PairWorker.handle', `pair ${msg.pair} is outside 0..${this.Ym.length - 1}`);
     }
     const ct = (w: WireCiphertext): Ciphertext => ciphertextFromWire(this.params, w);
-    const job: PairJob = { pair: msg.pair, W: msg.W.map(ct), V: msg.V.map(ct), constants: msg.constants };
+    const wire = (c: Ciphertext): WireCiphertext => ciphertextToWire(c);
+    const list = (x: unknown, what: string): WireCiphertext[] => {
+      if (!Array.isArray(x)) throw new TrainerError('PairWorker.handle', `${what} must be an array of ciphertexts`);
+      return x as WireCiphertext[];
+    };
+    if (msg.stage === 'part') {
+      const parts = this.kernel.layout.parts;
+      if (!Number.isInteger(msg.part) || (msg.part as number) < 0 || (msg.part as number) >= parts) throw new TrainerError('PairWorker.handle', `part ${String(msg.part)} is outside 0..${parts - 1}`);
+      const W = list(msg.W, 'W');
+      const V = list(msg.V, 'V');
+      if (W.length !== 1 || V.length !== 1) throw new TrainerError('PairWorker.handle', `a part job takes one W and one V, got ${W.length} and ${V.length}`);
+      const rows = list(msg.rows, 'rows').map(ct);
+      if (rows.length !== this.kernel.layout.teams) throw new TrainerError('PairWorker.handle', `a part job takes ${this.kernel.layout.teams} row(s), got ${rows.length}`);
+      const r = this.kernel.runPart(ct(W[0]), ct(V[0]), msg.constants, rows, msg.part as number);
+      return { type: 'result', id: msg.id, W: [wire(r.W)], V: [wire(r.V)], counters: r.counters };
+    }
+    const job: PairJob = { pair: msg.pair, W: list(msg.W, 'W').map(ct), V: list(msg.V, 'V').map(ct), constants: msg.constants };
+    if (msg.stage === 'errors') {
+      const r = this.kernel.runErrors(job, this.Ym[msg.pair]);
+      return { type: 'result', id: msg.id, W: [], V: [], rows: r.rows.map(wire), counters: r.counters };
+    }
+    if (msg.stage !== undefined) throw new TrainerError('PairWorker.handle', `unknown stage ${String(msg.stage)}`);
     const r = this.kernel.run(job, this.Ym[msg.pair]);
-    return { type: 'result', id: msg.id, W: r.W.map((c) => ciphertextToWire(c)), V: r.V.map((c) => ciphertextToWire(c)), counters: r.counters };
+    return { type: 'result', id: msg.id, W: r.W.map(wire), V: r.V.map(wire), counters: r.counters };
   }
 }
 
@@ -367,26 +413,79 @@ export class PairDispatcher {
   }
 
   /**
-   * Run the jobs, at most one per worker at a time, each on the next free worker.
+   * Run the jobs, at most one per worker at a time, each on the next free
+   * worker. Every pair runs in stages: its errors job (PairKernel.runErrors),
+   * then one job per column part (PairKernel.runPart) once its rows are in. A
+   * free worker takes the next errors job, else the next part: with 5 pairs
+   * of 2 parts on 2 workers the workers finish within one part of each other,
+   * not one whole pair (3 + 2). The results equal PairKernel.run's bit for bit.
    * @param jobs one per pair
    * @returns the results in job order
    * @throws TrainerError if a worker fails
    */
-  async run(jobs: readonly PairJob[]): Promise<PairResult[]> {
-    const results: PairResult[] = new Array(jobs.length);
-    let next = 0;
-    const lane = async (w: JobPort): Promise<void> => {
-      while (next < jobs.length) {
-        const i = next++;
-        const id = this.nextId++;
-        const answer = await new Promise<WorkerResult>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          w.postMessage(jobToWire(id, jobs[i]));
-        });
-        results[i] = resultFromWire(this.params, answer);
-      }
+  run(jobs: readonly PairJob[]): Promise<PairResult[]> {
+    type Task = { job: number; part?: number; rows?: WireCiphertext[] };
+    const results: PairResult[] = jobs.map((j) => ({ W: new Array<Ciphertext>(j.W.length), V: new Array<Ciphertext>(j.V.length), counters: { rotations: 0, ctMultiplications: 0, keySwitches: 0 } }));
+    let left = jobs.reduce((s, j) => s + 1 + j.W.length, 0);
+    if (left === 0) return Promise.resolve(results);
+    const queue: Task[] = jobs.map((_, job) => ({ job }));
+    const idle = [...this.workers];
+    const add = (into: PairResult['counters'], c: PairResult['counters']): void => {
+      into.rotations += c.rotations;
+      into.ctMultiplications += c.ctMultiplications;
+      into.keySwitches += c.keySwitches;
     };
-    await Promise.all(this.workers.map(lane));
-    return results;
+    return new Promise<PairResult[]>((resolve, reject) => {
+      let failed = false;
+      const done = (w: JobPort, t: Task, answer: WorkerResult): void => {
+        const r = results[t.job];
+        add(r.counters, answer.counters);
+        if (t.part === undefined) {
+          if (!Array.isArray(answer.rows)) throw new TrainerError(this.name, `pair ${jobs[t.job].pair}: the errors job returned no rows`);
+          for (let p = 0; p < jobs[t.job].W.length; p++) queue.push({ job: t.job, part: p, rows: answer.rows });
+        } else {
+          if (answer.W.length !== 1 || answer.V.length !== 1) throw new TrainerError(this.name, `pair ${jobs[t.job].pair}: a part job returned ${answer.W.length} W and ${answer.V.length} V`);
+          r.W[t.part] = ciphertextFromWire(this.params, answer.W[0]);
+          r.V[t.part] = ciphertextFromWire(this.params, answer.V[0]);
+        }
+        left--;
+        idle.push(w);
+      };
+      const pump = (): void => {
+        while (!failed && idle.length > 0 && queue.length > 0) {
+          const w = idle.shift() as JobPort;
+          const t = queue.shift() as Task;
+          const job = jobs[t.job];
+          const id = this.nextId++;
+          const msg: WorkerJob =
+            t.part === undefined
+              ? { type: 'job', id, pair: job.pair, stage: 'errors', W: [], V: job.V.map((c) => ciphertextToWire(c)), constants: job.constants }
+              : { type: 'job', id, pair: job.pair, stage: 'part', part: t.part, rows: t.rows, W: [ciphertextToWire(job.W[t.part])], V: [ciphertextToWire(job.V[t.part])], constants: job.constants };
+          new Promise<WorkerResult>((res, rej) => {
+            this.pending.set(id, { resolve: res, reject: rej });
+            w.postMessage(msg);
+          }).then(
+            (answer) => {
+              if (failed) return;
+              try {
+                done(w, t, answer);
+              } catch (e) {
+                failed = true;
+                reject(e);
+                return;
+              }
+              if (left === 0) resolve(results);
+              else pump();
+            },
+            (e: unknown) => {
+              if (failed) return;
+              failed = true;
+              reject(e);
+            },
+          );
+        }
+      };
+      pump();
+    });
   }
 }

@@ -7,7 +7,7 @@
  */
 
 import { parentPort } from 'node:worker_threads';
-import { PairWorker, type WorkerFailure, type WorkerInit, type WorkerJob, type WorkerResult } from '../mlr/parallel.js';
+import { PairWorker, type WorkerFailure, type WorkerInit, type WorkerJob, type WorkerResult, resultTransferList } from '../mlr/parallel.js';
 
 if (parentPort === null) throw new Error('pair-worker: must run as a worker thread');
 const port = parentPort;
@@ -23,7 +23,7 @@ port.on('message', (msg: WorkerInit | WorkerJob) => {
     }
     if (worker === undefined) throw new Error('pair-worker: job before init');
     const r: WorkerResult = worker.handle(msg);
-    const transfer = [...r.W, ...r.V].flatMap((c) => c.c.map((a) => a.buffer as ArrayBuffer));
+    const transfer = resultTransferList(r);
     port.postMessage(r, transfer);
   } catch (e) {
     const f: WorkerFailure = { type: 'error', id, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
