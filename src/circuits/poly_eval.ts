@@ -79,12 +79,17 @@ export function logicalLevel(params: Parameters, level: number, op = 'logicalLev
 export class PolynomialEvaluator {
   /** The evaluator used (and whose counters are bumped). */
   readonly ev: Evaluator;
+  private readonly relinearize: (ct: Ciphertext) => void;
 
   /**
    * @param ev an evaluator with a relinearization key (needed from degree 2 on)
+   * @param opts `relinearize`: relinearizes a degree-2 ciphertext in place, counting as
+   *   Evaluator.relinearize does (default: ev.relinearize; the bootstrapping passes one
+   *   that shares the work with its worker threads, ./relin-split.ts)
    */
-  constructor(ev: Evaluator) {
+  constructor(ev: Evaluator, opts: { relinearize?: (ct: Ciphertext) => void } = {}) {
     this.ev = ev;
+    this.relinearize = opts.relinearize ?? ((ct) => ev.relinearize(ct, ct));
   }
 
   /**
@@ -152,7 +157,7 @@ export class PolynomialEvaluator {
     let t1 = ct;
     if (plan.changeOfVariable) t1 = this.changeOfVariable(ct, polys[0]);
     else if (polys[0].needsChangeOfVariable && maxDeg > 0) t1 = this.freeChangeOfVariable(ct, polys[0]);
-    const run = new PolyRun(ev, plan, t1);
+    const run = new PolyRun(ev, plan, t1, this.relinearize);
     return plan.trees.map((tree, i) => run.root(tree, plan.depths[i], target));
   }
 
@@ -202,8 +207,11 @@ class PolyRun {
   private readonly powers = new Map<number, Ciphertext>();
   private readonly dropped = new Map<string, Ciphertext>();
 
-  constructor(ev: Evaluator, plan: PolynomialPlan, t1: Ciphertext) {
+  private readonly relin: (ct: Ciphertext) => void;
+
+  constructor(ev: Evaluator, plan: PolynomialPlan, t1: Ciphertext, relin: (ct: Ciphertext) => void) {
     this.ev = ev;
+    this.relin = relin;
     this.plan = plan;
     this.tops = ev.params.levelTops;
     this.top = logicalLevel(ev.params, t1.level, 'PolynomialEvaluator.evaluate');
@@ -235,7 +243,7 @@ class PolyRun {
     const ev = this.ev;
     const level = Math.min(this.power(a).level, this.power(b).level);
     const prod = ev.mulNew(this.powerAt(a, level), this.powerAt(b, level));
-    ev.relinearize(prod, prod);
+    this.relin(prod);
     if (this.plan.basis === 'chebyshev') {
       ev.add(prod, prod, prod);
       if (c === 0) {
@@ -257,7 +265,7 @@ class PolyRun {
     }
     const level = this.top - depth + 1;
     const res = this.node(tree, level, target * ev.levelModulus(this.tops[level]));
-    if (res.degree === 2) ev.relinearize(res, res);
+    if (res.degree === 2) this.relin(res);
     ev.rescale(res, res);
     res.scale = target;
     return res;
@@ -288,7 +296,7 @@ class PolyRun {
     }
     const qLevel = level + 1;
     const q = this.node(node.quotient, qLevel, (scale * ev.levelModulus(this.tops[qLevel])) / xp.scale);
-    if (q.degree === 2) ev.relinearize(q, q);
+    if (q.degree === 2) this.relin(q);
     ev.rescale(q, q);
     const prod = ev.mulNew(q, this.powerAt(node.power, at));
     if (node.remainder.kind === 'const' && node.remainder.value === 0) return prod;

@@ -1,7 +1,7 @@
 /**
  * Worker threads for circuits: the interface a platform adapter implements
  * (the Node adapter's `NodeTransformWorkers`) and the worker's side that runs
- * the jobs. Three kinds of job, all on SharedArrayBuffers and synchronous for
+ * the jobs. Four kinds of job, all on SharedArrayBuffers and synchronous for
  * the caller, who posts them, does its own part and blocks in {@link
  * CircuitWorkers.wait}:
  *
@@ -10,7 +10,9 @@
  * - an EvalMod (./bootstrap/evalmod.ts): the full-slot bootstrapping's
  *   imaginary part while the caller reduces the real part;
  * - a rotate-and-add replication of one ciphertext (./replicate.ts): some of
- *   the independent ones the caller has (the trainer's unpacking).
+ *   the independent ones the caller has (the trainer's unpacking);
+ * - a phase of a relinearization split between threads (./relin-split.ts):
+ *   the sparse bootstrapping's EvalMod.
  *
  * Results are bit-identical to one thread.
  *
@@ -20,10 +22,11 @@
 import { CkksError, type Evaluator } from '../ckks/index.js';
 import { type EvalModJob, runEvalModJob } from './bootstrap/evalmod.js';
 import { type BsgsJob, runBsgsJob } from './bsgs-qp.js';
+import { type RelinJob, runRelinJob } from './relin-split.js';
 import { type ReplicateJob, runReplicateJob } from './replicate.js';
 
 /** A job for a worker thread. */
-export type CircuitJob = BsgsJob | EvalModJob | ReplicateJob;
+export type CircuitJob = BsgsJob | EvalModJob | ReplicateJob | RelinJob;
 
 /**
  * Worker threads that run {@link CircuitJob}s synchronously (the caller
@@ -67,6 +70,7 @@ export class CircuitJobRunner {
     if (job?.type === 'bsgs') runBsgsJob(this.ev, job);
     else if (job?.type === 'evalmod') runEvalModJob(this.ev, job);
     else if (job?.type === 'replicate') runReplicateJob(this.ev, job);
-    else throw new CkksError('INVALID_ARGUMENT', 'CircuitJobRunner.run', `expected a bsgs, evalmod or replicate job, got ${String((job as { type?: unknown })?.type)}`);
+    else if (job?.type === 'relin') runRelinJob(this.ev, job);
+    else throw new CkksError('INVALID_ARGUMENT', 'CircuitJobRunner.run', `expected a bsgs, evalmod, replicate or relin job, got ${String((job as { type?: unknown })?.type)}`);
   }
 }

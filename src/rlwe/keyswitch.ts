@@ -29,6 +29,7 @@ import {
   mulMod,
   shoupConstant,
 } from '../ntt/index.js';
+import { CkksError } from './errors.js';
 import { expandSwitchingKeyA, switchingKeyAWords } from './compact.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
 import { macLimb, modDownLimb } from './ks-kernels.js';
@@ -185,17 +186,48 @@ export class KeySwitcher {
     const prm = this.params;
     const N = prm.N;
     const level = d.limbs - 1;
+    const ext = level + 1 + prm.P.length;
+    const beta = this.digitsAt(level);
+    const digits = out !== undefined && out.level === level ? out.digits : [];
+    while (digits.length < beta) digits.push(new RnsPoly(N, ext, undefined, true));
+    this.decomposeDigits(d, digits, 0, beta);
+    return { level, digits: digits.slice(0, beta) };
+  }
+
+  /**
+   * ModUp of digits [from, to) of d only: the part of {@link decompose} one
+   * thread does when a key switching is split between threads (each digit is
+   * independent of the others). The result is decompose's, digit for digit.
+   * Cost: the inverse NTTs of those digits' limbs and, per digit,
+   * (level + 1 - |D_j| + |P|) forward NTTs.
+   * @param d the polynomial to decompose (NTT form, level + 1 limbs; not modified)
+   * @param digits destinations, digits[j] for j in [from, to) with level + 1 + |P| limbs (overwritten)
+   * @param from first digit
+   * @param to one past the last digit, at most {@link digitsAt}(level)
+   * @throws CkksError (INVALID_ARGUMENT) on a digit range or destination of another shape
+   */
+  decomposeDigits(d: RnsPoly, digits: readonly RnsPoly[], from: number, to: number): void {
+    const prm = this.params;
+    const N = prm.N;
+    const level = d.limbs - 1;
     const nL = level + 1;
     const K = prm.P.length;
     const ext = nL + K;
     const beta = this.digitsAt(level);
-    const digits = out !== undefined && out.level === level ? out.digits : [];
-    while (digits.length < beta) digits.push(new RnsPoly(N, ext, undefined, true));
-    // Coefficient form of d.
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > beta || from > to) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.decomposeDigits', `digits [${from}, ${to}) are not within [0, ${beta})`);
+    }
+    for (let j = from; j < to; j++) {
+      if (digits[j]?.limbs !== ext) throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.decomposeDigits', `digit ${j} must have ${ext} limbs`);
+    }
+    if (from === to) return;
+    // Coefficient form of the digits' limbs of d.
+    const first = from * prm.digitSize;
+    const last = Math.min(nL, to * prm.digitSize);
     const coeff = this.scratch(nL * N, 'coeff');
-    coeff.set(d.data.subarray(0, nL * N));
-    for (let i = 0; i < nL; i++) inverseNttLazyInput(coeff.subarray(i * N, (i + 1) * N), prm.basisQ.tables[i]);
-    for (let j = 0; j < beta; j++) {
+    coeff.set(d.data.subarray(first * N, last * N), first * N);
+    for (let i = first; i < last; i++) inverseNttLazyInput(coeff.subarray(i * N, (i + 1) * N), prm.basisQ.tables[i]);
+    for (let j = from; j < to; j++) {
       const lo = j * prm.digitSize;
       const hi = Math.min(nL, lo + prm.digitSize);
       const conv = this.modUpConverter(level, j);
@@ -217,7 +249,6 @@ export class KeySwitcher {
       }
       digits[j].isNtt = true;
     }
-    return { level, digits: digits.slice(0, beta) };
   }
 
   /**
@@ -241,17 +272,45 @@ export class KeySwitcher {
     const ext = nL + K;
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
+    this.innerProductLimbs(dec, key, perm, acc0, acc1, 0, ext);
+    this.modDownInto(acc0, level, u0);
+    this.modDownInto(acc1, level, u1);
+  }
+
+  /**
+   * Limbs [from, to) of the inner product of {@link innerProductModDown},
+   * before its ModDown: acc0 = sum_j sigma(d~_j) b_j and acc1 = sum_j
+   * sigma(d~_j) a_j there (overwritten), over Q_0..Q_level then P. Limbs are
+   * independent, so threads can split them.
+   * @param dec the decomposition of d (every digit)
+   * @param key the switching key (s' -> s)
+   * @param perm optional NTT slot permutation of an automorphism sigma
+   * @param acc0 level + 1 + |P| limbs; limbs [from, to) get values in [0, 2q)
+   * @param acc1 like acc0
+   * @param from first limb (of Q_0..Q_level, P_0..P_{K-1})
+   * @param to one past the last limb
+   * @throws LevelMismatchError if the key is restricted below dec.level; CkksError (INVALID_ARGUMENT) on a limb range outside the accumulators
+   */
+  innerProductLimbs(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly, from: number, to: number): void {
+    checkKeyLevel('KeySwitcher.innerProductLimbs', key, dec.level);
+    const prm = this.params;
+    const N = prm.N;
+    const nL = dec.level + 1;
+    const nQ = prm.Q.length;
+    const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
+    const ext = nL + prm.P.length;
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > ext || from > to || acc0.limbs < ext || acc1.limbs < ext) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.innerProductLimbs', `limbs [${from}, ${to}) must lie within [0, ${ext}) of accumulators with ${ext} limbs`);
+    }
     const beta = dec.digits.length;
     const a = this.keyA(key, beta);
-    for (let i = 0; i < ext; i++) {
+    for (let i = from; i < to; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < beta; j++) {
         macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
       }
     }
-    this.modDownInto(acc0, level, u0);
-    this.modDownInto(acc1, level, u1);
   }
 
   /**

@@ -6,10 +6,11 @@
  * compact keys (a_j regenerated from the seed on each thread) change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CkksError, Evaluator, compactGaloisKeys } from '../../src/ckks/index.js';
+import { CkksError, EvaluationKeys, Evaluator, MissingKeyError, compactGaloisKeys } from '../../src/ckks/index.js';
 import { Bootstrapper, type CircuitJob, LinearTransform, diagonalsOf, linearTransformSteps, replicateAll } from '../../src/circuits/index.js';
 import { NodeTransformWorkers } from '../../src/node/index.js';
 import { bsgsDoubleHoisted } from '../../src/circuits/bsgs-qp.js';
+import { relinearizeOnWorkers } from '../../src/circuits/relin-split.js';
 import { galoisElementForRotation } from '../../src/ntt/index.js';
 import { bootLiteral, makeBootCtx } from '../circuits/bootstrap_helpers.js';
 import { type Ctx, SHALLOW11, encrypt, makeCtx, uniformVec } from '../circuits/helpers.js';
@@ -50,6 +51,30 @@ describe('NodeTransformWorkers (logN 11)', () => {
         expect(b.c[1].data).toEqual(a.c[1].data);
       }
     }
+  });
+
+  it('relinearizeOnWorkers: the words and counters of Evaluator.relinearize at every level (digits, limbs and ModDown split over 3 threads)', () => {
+    const x = uniformVec(N1, 51);
+    const y = uniformVec(N1, 52);
+    for (let level = ctx.params.maxLevel; level >= 0; level--) {
+      const cx = encrypt(ctx, x, { level });
+      const cy = encrypt(ctx, y, { level });
+      const want = ctx.ev.relinearizeNew(ctx.ev.mulNew(cx, cy));
+      const d2 = ctx.ev.mulNew(cx, cy);
+      ctx.ev.resetCounters();
+      const got = relinearizeOnWorkers(ctx.ev, d2, workers);
+      expect(got).toBe(d2);
+      expect(got.degree).toBe(1);
+      expect({ ...ctx.ev.counters }).toMatchObject({ keySwitches: 1, decompositions: 1 });
+      expect(got.c[0].data).toEqual(want.c[0].data);
+      expect(got.c[1].data).toEqual(want.c[1].data);
+      expect([got.level, got.scale, got.slots]).toEqual([want.level, want.scale, want.slots]);
+    }
+    // A degree-1 input is left as it is; no relinearization key: MissingKeyError before any job.
+    const one = encrypt(ctx, x);
+    expect(relinearizeOnWorkers(ctx.ev, one, workers)).toBe(one);
+    const bare = new Evaluator(ctx.params, new EvaluationKeys(ctx.params));
+    expect(() => relinearizeOnWorkers(bare, bare.mulNew(one, one), workers)).toThrow(MissingKeyError);
   });
 
   it('a failing job is reported as a CkksError, and the pool keeps working', () => {

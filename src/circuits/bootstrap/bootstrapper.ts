@@ -46,7 +46,8 @@ import {
 import { galoisElementForConjugation, galoisElementForRotation } from '../../ntt/index.js';
 import type { CircuitWorkers } from '../workers.js';
 import { LinearTransform, centredIndex, planLinearTransform } from '../lintrans.js';
-import { releaseSharedScratch } from '../bsgs-qp.js';
+import { releaseSharedScratch } from '../scratch.js';
+import { relinearizeOnWorkers } from '../relin-split.js';
 import { logicalLevel } from '../poly_eval.js';
 import { type DiagonalMatrix, coeffsToSlotsMatrices, slotsToCoeffsMatrices } from './dft.js';
 import { EVALMOD_COUNTERS, EvalMod, type EvalModJob, type EvalModOptions } from './evalmod.js';
@@ -479,7 +480,9 @@ export class Bootstrapper {
     if (lay.sparse) {
       ev.add(x, conj, x);
       x.slots = lay.size;
-      y = this.evalMod.evaluate(ev, x);
+      // One ciphertext to reduce: its relinearizations are shared with the workers (../relin-split.ts).
+      const workers = this.workers;
+      y = this.evalMod.evaluate(ev, x, workers === undefined ? undefined : (ct) => relinearizeOnWorkers(ev, ct, workers));
     } else {
       const re = ev.addNew(x, conj);
       const im = ev.mulByI(ev.sub(conj, x, conj), conj);

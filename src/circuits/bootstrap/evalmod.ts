@@ -120,18 +120,22 @@ export class EvalMod {
    * caller's scale): the cosine interpolant, then r double angles.
    * @param ev an evaluator with a relinearization key
    * @param x a ciphertext of x at scale about q_level / K
+   * @param relinearize relinearizes a degree-2 ciphertext in place, counting as Evaluator.relinearize
+   *   (default: ev.relinearize; the sparse bootstrapping shares it with its workers, ../relin-split.ts)
    * @returns a new ciphertext {@link levels} levels lower
    * @throws as PolynomialEvaluator.evaluate (levels, keys, the scale of the free change of variable)
    */
-  evaluate(ev: Evaluator, x: Ciphertext): Ciphertext {
+  evaluate(ev: Evaluator, x: Ciphertext, relinearize?: (ct: Ciphertext) => void): Ciphertext {
     const params = ev.params;
     const plan = planPolynomials([this.polynomial], { changeOfVariable: 'free' });
     const outLogical = logicalLevel(params, x.level, 'EvalMod.evaluate') - plan.cost.levels;
     const outLevel = params.levelTops[Math.max(0, outLogical)];
-    const pe = new PolynomialEvaluator(ev);
+    const pe = new PolynomialEvaluator(ev, relinearize === undefined ? {} : { relinearize });
     let c = pe.evaluate(x, this.polynomial, { changeOfVariable: 'free', targetScale: levelModulus(params, outLevel) });
     for (let k = 0; k < this.doubleAngles; k++) {
-      const sq = ev.mulRelinNew(c, c);
+      const sq = ev.mulNew(c, c);
+      if (relinearize === undefined) ev.relinearize(sq, sq);
+      else relinearize(sq);
       ev.rescale(sq, sq);
       ev.add(sq, sq, sq);
       c = ev.addConst(sq, -1, sq);
