@@ -109,13 +109,11 @@ export async function run(): Promise<object> {
   const trainer = new EncryptedTrainer(ev, upload, refresher, { maxIterations: iterations, ...(bootstrapper === undefined ? {} : { minLevel: bootstrapper.minWeightLevel }) });
   const pool = threads > 0 ? await NodePairPool.create(trainer.context(), keys, { threads }) : undefined;
   const rssAfterSetup = process.memoryUsage().rss / 2 ** 20;
-  (globalThis as any).__memlog?.('setup');
   const mirror = new PlainTrainerState(tr.X, tr.Y, { method: 'SigmoidNAGQG', sigmoid: 'poly3', w0: 0.0128 });
   const rows: { iteration: number; seconds: number; rotations: number; level: number; refreshed: boolean; maxAbsDiffVsPlain: number }[] = [];
   try {
     for (let i = 0; i < iterations; i++) {
       const st = pool === undefined ? trainer.step() : await trainer.stepWith(pool);
-      (globalThis as any).__memlog?.('iter');
       const m = mirror.step();
       const W = owner.decryptWeights(trainer.weights.W);
       let diff = 0;
@@ -123,7 +121,6 @@ export async function run(): Promise<object> {
       rows.push({ iteration: st.iteration, seconds: round(st.seconds), rotations: st.rotations, level: st.level, refreshed: st.refreshed, maxAbsDiffVsPlain: round(diff) });
       console.log(`iteration ${st.iteration}${st.refreshed ? ' (after a refresh)' : ''}: ${st.seconds.toFixed(1)} s, ${st.rotations} rotations, ${st.keySwitches} key switchings, V at level ${st.level}, max |W - mirror| ${diff.toExponential(2)}`);
     }
-    (globalThis as any).__walk?.({ keys, bootstrapper, ev, trainer, upload, owner, pool, transformWorkers });
   } finally {
     await pool?.close();
     await transformWorkers?.close();

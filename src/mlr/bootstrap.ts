@@ -438,7 +438,6 @@ export class BootstrapRefresher implements Refresher {
     const scale = TRAINING_SCALES.weights;
     const { blocksPerCiphertext: per, bootstraps, slots: n, bound } = this.plan;
     const out: Ciphertext[] = new Array<Ciphertext>(blocks.length);
-    (globalThis as any).__memlog?.('refresh');
     for (let b = 0; b < bootstraps; b++) {
       // Pack: sum of mask_k (.) block_k, at scale `scale` after the rescale.
       let packed: Ciphertext | undefined;
@@ -468,12 +467,10 @@ export class BootstrapRefresher implements Refresher {
         x.slots = params.slots;
         masked.push(x);
       }
-      (globalThis as any).__memlog?.('masked');
       replicateAll(ev, masked, this.plan.unpackSteps, this.workers).forEach((x, k) => {
         out[b * per + k] = x;
       });
     }
-    (globalThis as any).__memlog?.('unpacked');
     const half = this.pairs * parts;
     const regroup = (from: number): Ciphertext[][] => Array.from({ length: this.pairs }, (_, u) => out.slice(from + u * parts, from + (u + 1) * parts));
     this.seconds += (performance.now() - t0) / 1000;

@@ -467,13 +467,11 @@ export class Bootstrapper {
     const c = Math.max(1, Math.round(q0 / 2 ** this.logMessageRatio / ct.scale));
     const scaled = ev.mulConstNew(ct, c, 1);
     // 1. ModRaise
-    (globalThis as any).__memlog?.('start');
     let x = modRaise(params, scaled);
-    (globalThis as any).__memlog?.('modraise');
     // 2. SubSum
     for (const s of lay.subSumSteps) ev.add(x, ev.rotateNew(x, s), x);
     // 3. CoeffsToSlots
-    for (const t of this.ctsTransforms) { x = t.evaluate(ev, x); (globalThis as any).__memlog?.('cts'); }
+    for (const t of this.ctsTransforms) x = t.evaluate(ev, x);
     // 4. EvalMod on the real and imaginary parts
     let y: Ciphertext;
     const conj = ev.conjugateNew(x);
@@ -494,9 +492,8 @@ export class Bootstrapper {
     }
     // values: sin(2 pi (I + c m / q0)) ~ 2 pi c m / q0; read them as m / Delta
     y.scale = (y.scale * 2 * Math.PI * c * ct.scale) / q0;
-    (globalThis as any).__memlog?.('evalmod');
     // 5. SlotsToCoeffs
-    for (const t of this.stcTransforms) { y = t.evaluate(ev, y); (globalThis as any).__memlog?.('stc'); }
+    for (const t of this.stcTransforms) y = t.evaluate(ev, y);
     const level = y.level;
     const diagScale = (levelModulus(params, level) * target) / y.scale;
     // The last transform's diagonals depend on the input's scale (through c): encoded on first
@@ -508,7 +505,6 @@ export class Bootstrapper {
       this.stcLast.set(diagScale, last);
     }
     const out = last.evaluate(ev, y);
-    (globalThis as any).__memlog?.('stclast');
     if (!(Math.abs(out.scale / target - 1) < 2 ** -30)) throw new CkksError('OUT_OF_RANGE', op, `internal: output scale ${out.scale} differs from the target ${target}`);
     out.scale = target;
     out.slots = this.slots;
