@@ -262,17 +262,11 @@ export class KeySwitcher {
    */
   innerProductModDown(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, u0: RnsPoly, u1: RnsPoly): void {
     checkKeyLevel('KeySwitcher.innerProductModDown', key, dec.level);
-    const prm = this.params;
-    const N = prm.N;
     const level = dec.level;
-    const nL = level + 1;
-    const nQ = prm.Q.length;
-    const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
-    const K = prm.P.length;
-    const ext = nL + K;
+    const ext = level + 1 + this.params.P.length;
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
-    this.innerProductLimbs(dec, key, perm, acc0, acc1, 0, ext);
+    this.macLimbs(dec, key, perm, acc0, acc1, 0, ext, true);
     this.modDownInto(acc0, level, u0);
     this.modDownInto(acc1, level, u1);
   }
@@ -293,22 +287,27 @@ export class KeySwitcher {
    */
   innerProductLimbs(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly, from: number, to: number): void {
     checkKeyLevel('KeySwitcher.innerProductLimbs', key, dec.level);
+    const ext = dec.level + 1 + this.params.P.length;
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > ext || from > to || acc0.limbs < ext || acc1.limbs < ext) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.innerProductLimbs', `limbs [${from}, ${to}) must lie within [0, ${ext}) of accumulators with ${ext} limbs`);
+    }
+    this.macLimbs(dec, key, perm, acc0, acc1, from, to, true);
+  }
+
+  /** Limbs [from, to) of sum_j sigma(d~_j) (b_j, a_j) into (acc0, acc1): overwritten, or added (values in [0, 2q) either way). */
+  private macLimbs(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly, from: number, to: number, overwrite: boolean): void {
     const prm = this.params;
     const N = prm.N;
     const nL = dec.level + 1;
     const nQ = prm.Q.length;
     const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
-    const ext = nL + prm.P.length;
-    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > ext || from > to || acc0.limbs < ext || acc1.limbs < ext) {
-      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.innerProductLimbs', `limbs [${from}, ${to}) must lie within [0, ${ext}) of accumulators with ${ext} limbs`);
-    }
     const beta = dec.digits.length;
     const a = this.keyA(key, beta);
     for (let i = from; i < to; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
       for (let j = 0; j < beta; j++) {
-        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, j === 0);
+        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, overwrite && j === 0);
       }
     }
   }
@@ -330,20 +329,7 @@ export class KeySwitcher {
    */
   innerProductAdd(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly): void {
     checkKeyLevel('KeySwitcher.innerProductAdd', key, dec.level);
-    const prm = this.params;
-    const N = prm.N;
-    const nL = dec.level + 1;
-    const nQ = prm.Q.length;
-    const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
-    const ext = nL + prm.P.length;
-    const a = this.keyA(key, dec.digits.length);
-    for (let i = 0; i < ext; i++) {
-      const keyLimb = i < nL ? i : kQ + (i - nL);
-      const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
-      for (let j = 0; j < dec.digits.length; j++) {
-        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, false);
-      }
-    }
+    this.macLimbs(dec, key, perm, acc0, acc1, 0, dec.level + 1 + this.params.P.length, false);
   }
 
   /**
