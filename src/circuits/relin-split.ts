@@ -153,10 +153,10 @@ export function relinearizeOnWorkers(ev: Evaluator, a: Ciphertext, workers: Circ
     ks.innerProductLimbs({ level, digits }, rlk, undefined, p0, p1, l0, l1);
     workers.wait();
     posted = false;
-    // 3. ModDown: acc1 on a worker, acc0 here (into a fresh array: the result outlives the scratch).
+    // 3. ModDown: acc1 on a worker, acc0 here.
     workers.post(0, job('moddown', [0, 0]));
     posted = true;
-    const u0 = new RnsPoly(N, nL, undefined, true);
+    const u0 = new RnsPoly(N, nL, scratch.words(nL * N, true), true); // every limb written
     ks.modDownInto(p0, level, u0);
     workers.wait();
     posted = false;

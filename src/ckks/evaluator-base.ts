@@ -170,7 +170,8 @@ export abstract class EvaluatorBase {
     let dec = this.decompositions.get(level);
     if (dec === undefined) {
       const N = this.params.N;
-      const words = (level + 1 + this.params.P.length) * N;
+      const ext = level + 1 + this.params.P.length;
+      const words = ext * N;
       const digits = this.ks.digitsAt(level);
       if (this.decompBuffers.length > 0 && this.decompBuffers[0].length < words) {
         // Larger buffers from now on: the views of the smaller ones go.
@@ -179,7 +180,7 @@ export abstract class EvaluatorBase {
       }
       const size = Math.max(words, this.decompBuffers[0]?.length ?? 0);
       while (this.decompBuffers.length < digits) this.decompBuffers.push(new Uint32Array(size));
-      dec = { level, digits: this.decompBuffers.slice(0, digits).map((b) => new RnsPoly(N, level + 1 + this.params.P.length, b.subarray(0, words), true)) };
+      dec = { level, digits: this.decompBuffers.slice(0, digits).map((b) => new RnsPoly(N, ext, b.subarray(0, words), true)) };
       this.decompositions.set(level, dec);
     }
     return this.ks.decompose(d, dec);

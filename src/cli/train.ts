@@ -228,10 +228,6 @@ function printTable(rows: readonly Row[], test: boolean): void {
   }
 }
 
-/**
- * The training run itself (owner and server in this process).
- * @param o the checked options
- */
 /** The encrypted prediction's figures in the report. */
 interface EncryptedPrediction {
   samples: number;
@@ -272,6 +268,10 @@ function predictEncrypted(owner: DataOwner, trainer: EncryptedTrainer, te: Retur
   return { samples: te.X.rows, accuracy: correct / te.X.rows, agreesWithDecryptedModel: agree / te.X.rows, seconds };
 }
 
+/**
+ * The training run itself (owner and server in this process).
+ * @param o the checked options
+ */
 async function train(o: TrainOptions): Promise<void> {
   const { tr, te } = designs(o);
   const params = createParameters(PRESETS[o.preset]);

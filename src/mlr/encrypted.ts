@@ -394,6 +394,24 @@ export interface PairResult {
   counters: { rotations: number; ctMultiplications: number; keySwitches: number };
 }
 
+/**
+ * Add one stage's operation counts to a pair's (the stages of {@link PairKernel.run}
+ * sum to the whole pair's).
+ * @param into the running counts (modified)
+ * @param c the stage's counts
+ */
+export function addPairCounters(into: PairResult['counters'], c: PairResult['counters']): void {
+  into.rotations += c.rotations;
+  into.ctMultiplications += c.ctMultiplications;
+  into.keySwitches += c.keySwitches;
+}
+
+/** The counts a stage reports: a copy of the evaluator's (reset when the stage began). */
+function stageCounters(ev: Evaluator): PairResult['counters'] {
+  const c = ev.counters;
+  return { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches };
+}
+
 /** Diagnostics of {@link PairKernel.run}: the intermediate ciphertexts, for a key owner to decrypt in tests. */
 export type PairProbe = (stage: 'Z' | 'E' | 'G', index: number, ct: Ciphertext) => void;
 
@@ -487,9 +505,7 @@ export class PairKernel {
       const r = this.runPart(job.W[p], job.V[p], job.constants, first.rows, p, probe);
       W.push(r.W);
       V.push(r.V);
-      counters.rotations += r.counters.rotations;
-      counters.ctMultiplications += r.counters.ctMultiplications;
-      counters.keySwitches += r.counters.keySwitches;
+      addPairCounters(counters, r.counters);
     }
     return { W, V, counters };
   }
@@ -543,8 +559,7 @@ export class PairKernel {
     if (probe !== undefined) E.forEach((e, t) => probe('E', t, e));
 
     const rows = this.ops.replicatedColumns(L, E);
-    const c = ev.counters;
-    return { rows, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
+    return { rows, counters: stageCounters(ev) };
   }
 
   /**
@@ -578,8 +593,7 @@ export class PairKernel {
     const a1 = ev.rescaleNew(ev.mulConstNew(vNew, 1 - eta));
     const a2 = ev.rescaleNew(ev.mulConstNew(v, eta, (a1.scale * levelModulus(this.params, v.level)) / v.scale));
     ev.dropLevel(a2, a2.level - a1.level, a2);
-    const c = ev.counters;
-    return { W: ev.addNew(a1, a2), V: vNew, counters: { rotations: c.rotations, ctMultiplications: c.ctMultiplications, keySwitches: c.keySwitches } };
+    return { W: ev.addNew(a1, a2), V: vNew, counters: stageCounters(ev) };
   }
 
   /**

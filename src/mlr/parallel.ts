@@ -28,7 +28,7 @@ import {
   createParameters,
 } from '../ckks/index.js';
 import { RnsPoly } from '../ntt/index.js';
-import { type IterationConstants, type PairContext, type PairJob, PairKernel, type PairResult, type ProblemShape, TrainerError } from './encrypted.js';
+import { type IterationConstants, type PairContext, type PairJob, PairKernel, type PairResult, type ProblemShape, TrainerError, addPairCounters } from './encrypted.js';
 
 /** A ciphertext as plain data. */
 export interface WireCiphertext {
@@ -430,16 +430,11 @@ export class PairDispatcher {
     if (left === 0) return Promise.resolve(results);
     const queue: Task[] = jobs.map((_, job) => ({ job }));
     const idle = [...this.workers];
-    const add = (into: PairResult['counters'], c: PairResult['counters']): void => {
-      into.rotations += c.rotations;
-      into.ctMultiplications += c.ctMultiplications;
-      into.keySwitches += c.keySwitches;
-    };
     return new Promise<PairResult[]>((resolve, reject) => {
       let failed = false;
       const done = (w: JobPort, t: Task, answer: WorkerResult): void => {
         const r = results[t.job];
-        add(r.counters, answer.counters);
+        addPairCounters(r.counters, answer.counters);
         if (t.part === undefined) {
           if (!Array.isArray(answer.rows)) throw new TrainerError(this.name, `pair ${jobs[t.job].pair}: the errors job returned no rows`);
           for (let p = 0; p < jobs[t.job].W.length; p++) queue.push({ job: t.job, part: p, rows: answer.rows });

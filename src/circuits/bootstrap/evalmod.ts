@@ -130,12 +130,12 @@ export class EvalMod {
     const plan = planPolynomials([this.polynomial], { changeOfVariable: 'free' });
     const outLogical = logicalLevel(params, x.level, 'EvalMod.evaluate') - plan.cost.levels;
     const outLevel = params.levelTops[Math.max(0, outLogical)];
-    const pe = new PolynomialEvaluator(ev, relinearize === undefined ? {} : { relinearize });
+    const relin = relinearize ?? ((ct: Ciphertext) => ev.relinearize(ct, ct));
+    const pe = new PolynomialEvaluator(ev, { relinearize: relin });
     let c = pe.evaluate(x, this.polynomial, { changeOfVariable: 'free', targetScale: levelModulus(params, outLevel) });
     for (let k = 0; k < this.doubleAngles; k++) {
       const sq = ev.mulNew(c, c);
-      if (relinearize === undefined) ev.relinearize(sq, sq);
-      else relinearize(sq);
+      relin(sq);
       ev.rescale(sq, sq);
       ev.add(sq, sq, sq);
       c = ev.addConst(sq, -1, sq);
