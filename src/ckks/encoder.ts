@@ -33,6 +33,7 @@
 
 import { RnsPoly, forwardNtt, invMod, polyForwardNtt, polyInverseNtt, residuesOfSmallIntegers, shoupConstant } from '../ntt/index.js';
 import { CkksError } from '../rlwe/index.js';
+import { type CrtFastTables, centeredFast, centeredFromDigits, checkLimb, crtFastTables, firstDigit } from './crt.js';
 import { SpecialFft } from './fft.js';
 import type { Parameters } from './params.js';
 import { Plaintext, checkFingerprint, checkLevel, checkScale, checkSlots } from './types.js';
@@ -100,6 +101,10 @@ export class Encoder {
   private scratchIm: Float64Array | undefined;
   /** Scratch: a copy of a polynomial for the inverse NTT in decoding, built lazily. */
   private scratchPoly: Uint32Array | undefined;
+  /** The decoder's fast-path constants (src/ckks/crt.ts), when there are two primes or more. */
+  private readonly crtFast: CrtFastTables | undefined;
+  /** Scratch: one flag byte per coefficient for the decoder, built lazily. */
+  private flags: Uint8Array | undefined;
 
   /**
    * Precompute the tables for `params`.
@@ -124,6 +129,7 @@ export class Encoder {
       }
     }
     this.crtLevels = new Array<CrtLevel | undefined>(K).fill(undefined);
+    this.crtFast = K >= 2 ? crtFastTables(params.Q) : undefined;
   }
 
   private scratch(): [Float64Array, Float64Array] {
@@ -508,8 +514,7 @@ export class Encoder {
     const N = this.params.N;
     const out = new Float64Array(N);
     const data = this.coefficientData(op, pt.poly, pt.level);
-    this.garner(data, pt.level, 1);
-    for (let i = 0; i < N; i++) out[i] = this.centeredValue(data, pt.level, i) / pt.scale;
+    this.centered(data, pt.level, 1, N / 2, pt.scale, out.subarray(0, N / 2), out.subarray(N / 2));
     data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
     return out;
   }
@@ -544,111 +549,45 @@ export class Encoder {
     const N = this.params.N;
     const data = this.coefficientData(op, poly, level);
     const gap = N / (2 * n);
-    this.garner(data, level, gap);
-    this.centeredSlots(data, level, gap, n, scale, re, im);
+    this.centered(data, level, gap, n, scale, re, im);
     data.fill(0); // the scratch held m + e of a decryption: wiped, not kept
     this.fft.forward(re, im, n);
   }
 
   /**
-   * re[i] = centered(p_i) / scale and im[i] = centered(p_i + n gap) / scale for i < n, p_i = i gap:
-   * the slot loop of the decoder as a function of its own (V8 then optimizes it whole instead of
-   * on-stack-replacing a loop inside decodeInto, whose later statements would lack feedback).
+   * re[k] = centered(x_{k gap}) / scale and im[k] = centered(x_{(n + k) gap}) / scale for k < n,
+   * the centered representatives in (-Q_level/2, Q_level/2] of the coefficients whose residues
+   * `data` holds (coefficient form; limbs above 0 are overwritten with Garner digits): the fast
+   * path of src/ckks/crt.ts, with the exact path for the coefficients it flags.
    */
-  private centeredSlots(data: Uint32Array, level: number, gap: number, n: number, scale: number, re: Float64Array, im: Float64Array): void {
-    for (let i = 0, p = 0, p2 = n * gap; i < n; i++, p += gap, p2 += gap) {
-      re[i] = this.centeredValue(data, level, p) / scale;
-      im[i] = this.centeredValue(data, level, p2) / scale;
-    }
-  }
-
-  /**
-   * Garner's algorithm, in place, on the coefficients at positions 0, gap, 2 gap, ...:
-   * the residues a_i of x in [0, Q) (Q = q_0 ... q_level) are replaced by its
-   * mixed-radix digits d_i in [0, q_i), x = d_0 + d_1 q_0 + d_2 q_0 q_1 + ...,
-   *   d_i = (...((a_i - d_0) q_0^-1 - d_1) q_1^-1 - ... - d_{i-1}) q_{i-1}^-1 mod q_i.
-   * Word arithmetic only (Shoup products), one contiguous limb at a time:
-   * level(level+1)/2 multiplications per coefficient.
-   */
-  private garner(data: Uint32Array, level: number, gap: number): void {
-    const N = this.params.N;
-    const Q = this.params.Q;
-    const K = Q.length;
-    for (let i = 1; i <= level; i++) {
-      const q = Q[i];
-      const oi = i * N;
-      for (let j = 0; j < i; j++) {
-        const w = this.garnerInv[i * K + j];
-        const ws = this.garnerInvShoup[i * K + j];
-        const oj = j * N;
-        const qj = Q[j];
-        garnerStep(data, oi, oj, N, gap, q, qj > 2 * q, w, ws);
-      }
-    }
-  }
-
-  /**
-   * The centered representative in (-Q/2, Q/2] of the coefficient at `pos`,
-   * from its mixed-radix digits (see {@link garner}), as a float64.
-   *
-   * The comparison x > H = (Q - 1)/2 is exact (digit by digit from the most
-   * significant). Then x, or Q - x = (Q - 1 - x) + 1 whose digits are
-   * q_i - 1 - d_i (no borrows), is evaluated by Horner's rule: all terms are
-   * non-negative, so there is no cancellation, the result is exact below 2^53
-   * and has relative error below about 2 level 2^-53 above.
-   */
-  private centeredValue(data: Uint32Array, level: number, pos: number): number {
+  private centered(data: Uint32Array, level: number, gap: number, n: number, scale: number, re: Float64Array, im: Float64Array): void {
     const N = this.params.N;
     const Q = this.params.Q;
     if (level === 0) {
       const q = Q[0];
-      const a = data[pos];
-      return a > (q - 1) / 2 ? a - q : a;
-    }
-    const half = this.crtLevel(level).halfDigits;
-    let negative = false;
-    for (let i = level; i >= 0; i--) {
-      const a = data[i * N + pos];
-      const b = half[i];
-      if (a !== b) {
-        negative = a > b;
-        break;
+      const h = (q - 1) / 2;
+      for (let k = 0, p = 0, p2 = n * gap; k < n; k++, p += gap, p2 += gap) {
+        const a = data[p];
+        const b = data[p2];
+        re[k] = (a > h ? a - q : a) / scale;
+        im[k] = (b > h ? b - q : b) / scale;
       }
+      return;
     }
-    let v: number;
-    if (!negative) {
-      v = data[level * N + pos];
-      for (let i = level - 1; i >= 0; i--) v = v * Q[i] + data[i * N + pos];
-      return v;
+    const t = this.crtFast as CrtFastTables; // K >= 2 here
+    const flags = (this.flags ??= new Uint8Array(N));
+    firstDigit(data, flags, N, gap, Q[1], t);
+    for (let i = 2; i <= level; i++) checkLimb(data, flags, i, N, gap, Q[i], t);
+    const slow = centeredFast(data, flags, N, gap, n, Q[0], Q[1], scale, re, im);
+    if (slow === 0) return;
+    const half = this.crtLevel(level).halfDigits;
+    const K = Q.length;
+    for (let k = 0; k < 2 * n; k++) {
+      const p = k * gap;
+      if ((flags[p] & 2) === 0) continue;
+      const v = centeredFromDigits(data, N, p, level, Q, this.garnerInv, this.garnerInvShoup, K, half) / scale;
+      if (k < n) re[k] = v;
+      else im[k - n] = v;
     }
-    v = Q[level] - 1 - data[level * N + pos];
-    for (let i = level - 1; i >= 1; i--) v = v * Q[i] + (Q[i] - 1 - data[i * N + pos]);
-    return -(v * Q[0] + (Q[0] - data[pos]));
-  }
-}
-
-/**
- * One step of Garner's algorithm on a limb (see Encoder.garner): for c = 0, gap, 2 gap, ... < N,
- * data[oi + c] = (data[oi + c] - d_j) * w mod q in [0, q), where d_j = data[oj + c] < q_j is
- * first reduced modulo q (one subtraction when q_j <= 2q, `%` otherwise: huge).
- * Bounds: diff in (-q, q) (int32), one correction to [0, q); the Shoup product diff * ws < 2^30
- * in float64 (ws < 1), Math.imul wraps modulo 2^32 (int32), the remainder minus q in [-q, q).
- */
-function garnerStep(data: Uint32Array, oi: number, oj: number, N: number, gap: number, q: number, huge: boolean, w: number, ws: number): void {
-  oi |= 0;
-  oj |= 0;
-  N |= 0;
-  gap |= 0;
-  q |= 0;
-  w |= 0;
-  for (let c = 0; c < N; c += gap) {
-    let dj = data[oj + c];
-    if (dj >= q) dj = huge ? dj % q : dj - q;
-    let diff = (data[oi + c] - dj) | 0; // (-q, q)
-    diff += (diff >> 31) & q;
-    // Shoup product diff * w mod q, fully reduced (mulConst in ntt/modular.ts).
-    const e = (diff * ws) | 0;
-    const r = (Math.imul(diff, w) - Math.imul(e, q) - q) | 0; // [-q, q)
-    data[oi + c] = r + ((r >> 31) & q);
   }
 }

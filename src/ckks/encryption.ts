@@ -93,7 +93,8 @@ export class Encryptor {
     const op = 'Encryptor.encrypt';
     if (!(pt instanceof Plaintext)) throw new CkksError('INVALID_ARGUMENT', op, 'expected a Plaintext');
     checkFingerprint(op, this.params, pt, 'the plaintext');
-    const ct = this.encryptZero(pt.level, pt.scale, pt.slots, out);
+    const ct = this.encryptZeroPlus(op, pt.level, pt.scale, pt.slots, out, pt.poly);
+    if (!this.isSymmetric) return ct; // m joined c_0 in the ModDown's last pass
     const N = this.params.N;
     const c0 = ct.c[0].data;
     const m = pt.poly.data;
@@ -115,7 +116,11 @@ export class Encryptor {
    * @param out optional destination
    */
   encryptZero(level: number, scale: number, slots: number, out?: Ciphertext): Ciphertext {
-    const op = 'Encryptor.encryptZero';
+    return this.encryptZeroPlus('Encryptor.encryptZero', level, scale, slots, out);
+  }
+
+  /** {@link encryptZero}; with the public key, m (NTT form, level + 1 limbs) is added to c_0 inside the ModDown. */
+  private encryptZeroPlus(op: string, level: number, scale: number, slots: number, out?: Ciphertext, m?: RnsPoly): Ciphertext {
     const prm = this.params;
     const ct = out ?? new Ciphertext(prm, 1, level, scale, slots);
     reshape(prm, ct, 1, level);
@@ -129,7 +134,7 @@ export class Encryptor {
       encryptZeroInto(this.source, this.key.poly, ct.c[1], ct.c[0], prm.basisQ);
       ct.seed = seed;
     } else {
-      encryptZeroPublicInto(prm, this.key, this.source, this.keySwitcher(), level, ct.c[0], ct.c[1]);
+      encryptZeroPublicInto(prm, this.key, this.source, this.keySwitcher(), level, ct.c[0], ct.c[1], m);
       ct.seed = undefined;
     }
     return ct;

@@ -389,20 +389,17 @@ export class Evaluator extends EvaluatorBase {
     const rlk = this.keys.relinKeyAt(level);
     if (rlk === undefined) throw new MissingKeyError(op, 'no relinearization key in the evaluation keys (generate one with KeyGenerator.genRelinKey)');
     checkKeyLevel(op, rlk, level, 'the relinearization key');
-    const N = this.params.N;
-    const [u0, u1] = this.switchOutputs(level);
     const dec = this.decomposeReusing(a.c[2]);
     this.counters.decompositions++;
-    this.ks.innerProductModDown(dec, rlk, undefined, u0, u1);
-    this.counters.keySwitches++;
     const scale = a.scale;
     const slots = a.slots;
-    // out_k = c_k + u_k (in place when out is a: c_2 was read by the decomposition already).
-    const c0 = a.c[0].data;
-    const c1 = a.c[1].data;
+    // out_k = c_k + ModDown(acc_k), the sum made by the ModDown's last pass (in place when
+    // out is a: c_2 was read by the decomposition already, and each word of c_k is read
+    // before the same word of out_k is written).
+    const [c0, c1] = a.c;
     if (out !== a) reshape(this.params, out, 1, level);
-    addLimbs(c0, u0.data, out.c[0].data, this.params.Q, N, level + 1, false);
-    addLimbs(c1, u1.data, out.c[1].data, this.params.Q, N, level + 1, false);
+    this.ks.innerProductModDown(dec, rlk, undefined, out.c[0], out.c[1], c0, c1);
+    this.counters.keySwitches++;
     if (out === a) out.c.length = 2;
     out.scale = scale;
     out.slots = slots;
@@ -586,16 +583,16 @@ export class Evaluator extends EvaluatorBase {
     const N = prm.N;
     const level = a.level;
     const perm = this.permFor(g);
-    // Into out's own buffers when it is not the input, else through the scratch pair.
+    // u0 = ModDown(acc0) + sigma(c_0), the sum made by the ModDown's last pass, so u0 cannot be
+    // c_0: into out's own buffer when out is not a, else through the scratch. u1 can always be
+    // out's c_1 (the decomposition holds its own copy of a's).
     if (out !== a) reshape(prm, out, 1, level);
-    const [u0, u1] = out === a ? this.switchOutputs(level) : [out.c[0], out.c[1]];
-    this.ks.innerProductModDown(dec, key, perm, u0, u1);
+    const u0 = out === a ? this.switchOutputs(level)[0] : out.c[0];
+    this.ks.innerProductModDown(dec, key, perm, u0, out.c[1], a.c[0]);
     this.counters.keySwitches++;
-    addPermutedLimbs(u0.data, a.c[0].data, perm, prm.Q, N, level + 1);
     if (out === a) {
       out.c.length = 2;
       out.c[0].data.set(u0.data);
-      out.c[1].data.set(u1.data);
     }
     const scale = a.scale;
     const slots = a.slots;

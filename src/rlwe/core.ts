@@ -133,10 +133,13 @@ export function publicKeyModDownPrimes(params: RlweParameters): number {
  * @param level the level of the result
  * @param c0 destination of the first component
  * @param c1 destination of the second component
+ * @param m optional message added to c_0 (NTT form, at least level + 1 limbs, values in
+ *   [0, q)) in the last pass of its ModDown: the encryption of m instead of zero, without a
+ *   pass of its own
  */
 export function encryptZeroPublicInto(
   params: RlweParameters, pk: PublicKeyLike, source: RandomSource, switcher: KeySwitcher,
-  level: number, c0: RnsPoly, c1: RnsPoly,
+  level: number, c0: RnsPoly, c1: RnsPoly, m?: RnsPoly,
 ): void {
   const N = params.N;
   const nL = level + 1;
@@ -161,7 +164,7 @@ export function encryptZeroPublicInto(
     const tail = nL * N;
     mulLimbs(key.subarray(nQ * N), uP.data.subarray(tail), acc.data.subarray(tail), params.P, N, K);
     acc.isNtt = true;
-    switcher.modDownInto(acc, level, k === 0 ? c0 : c1, e, K);
+    switcher.modDownInto(acc, level, k === 0 ? c0 : c1, e, K, k === 0 && m !== undefined ? { x: m } : undefined);
     wipe(e);
     wipe(acc.data);
   }

@@ -32,7 +32,7 @@ import {
 import { CkksError } from './errors.js';
 import { expandSwitchingKeyA, switchingKeyAWords } from './compact.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
-import { macLimb, modDownLimb } from './ks-kernels.js';
+import { liftOnePrime, macDigits, modDownLimb, modDownPermLimb, shiftSmallInto } from './ks-kernels.js';
 import type { RlweParameters as Parameters } from './params.js';
 
 /**
@@ -72,6 +72,10 @@ export class KeySwitcher {
   private expandedKey: SwitchingKey | undefined;
   private expandedA: Uint32Array[] = [];
   private expandBuf: Uint32Array | undefined;
+  /** N zero words: the start values of an overwriting inner product and the addend of a bare ModDown (never written). */
+  private zeroLimb: Uint32Array | undefined;
+  /** N zero small coefficients: the error of a one-prime ModDown without one (never written). */
+  private zeroSmall: Int32Array | undefined;
 
   /** @param params parameters */
   constructor(params: Parameters) {
@@ -154,6 +158,11 @@ export class KeySwitcher {
       this.pInv.set(primes, c);
     }
     return c;
+  }
+
+  private zeros(): Uint32Array {
+    if (this.zeroLimb === undefined) this.zeroLimb = new Uint32Array(this.params.N);
+    return this.zeroLimb;
   }
 
   /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */
@@ -258,17 +267,21 @@ export class KeySwitcher {
    * @param perm optional NTT slot permutation of an automorphism sigma; the result then switches sigma(d)
    * @param u0 destination (level + 1 limbs, NTT form), overwritten
    * @param u1 destination (level + 1 limbs, NTT form), overwritten
+   * @param x0 optional term added to u0 in the same pass as the ModDown, through perm when it is
+   *   given: u0 = ModDown(acc0) + sigma(x0) (level + 1 limbs, NTT form, values in [0, q); it may
+   *   be u0 itself only without perm). A rotation's c_0, a relinearization's d_0.
+   * @param x1 likewise for u1 (a relinearization's d_1)
    * @throws LevelMismatchError if the key is restricted below dec.level (nothing written)
    */
-  innerProductModDown(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, u0: RnsPoly, u1: RnsPoly): void {
+  innerProductModDown(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, u0: RnsPoly, u1: RnsPoly, x0?: RnsPoly, x1?: RnsPoly): void {
     checkKeyLevel('KeySwitcher.innerProductModDown', key, dec.level);
     const level = dec.level;
     const ext = level + 1 + this.params.P.length;
     const acc0 = this.accumulator(0, ext);
     const acc1 = this.accumulator(1, ext);
     this.macLimbs(dec, key, perm, acc0, acc1, 0, ext, true);
-    this.modDownInto(acc0, level, u0);
-    this.modDownInto(acc1, level, u1);
+    this.modDownInto(acc0, level, u0, undefined, undefined, x0 === undefined ? undefined : { x: x0, perm });
+    this.modDownInto(acc1, level, u1, undefined, undefined, x1 === undefined ? undefined : { x: x1, perm });
   }
 
   /**
@@ -303,12 +316,16 @@ export class KeySwitcher {
     const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const beta = dec.digits.length;
     const a = this.keyA(key, beta);
+    const D = dec.digits.map((d) => d.data);
+    const B = key.b.map((p) => p.data);
+    const A0 = acc0.data;
+    const A1 = acc1.data;
+    const zero = this.zeros();
     for (let i = from; i < to; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
-      for (let j = 0; j < beta; j++) {
-        macLimb(dec.digits[j].data, i * N, perm, key.b[j].data, a[j], keyLimb * N, acc0.data, acc1.data, i * N, N, q, overwrite && j === 0);
-      }
+      if (overwrite) macDigits(D, B, a, 0, beta, i * N, perm, keyLimb * N, zero, zero, 0, A0, A1, i * N, N, q);
+      else macDigits(D, B, a, 0, beta, i * N, perm, keyLimb * N, A0, A1, i * N, A0, A1, i * N, N, q);
     }
   }
 
@@ -348,8 +365,16 @@ export class KeySwitcher {
    * @param primes divide by the product of the first `primes` special primes only (default
    *   all of P): acc then has level + 1 + primes limbs. With one prime the lift is exact
    *   and the result is round(acc / P_0) exactly; public-key encryption divides by P_0 only.
+   * @param add optional term added to the result in the same pass: out = round(acc / P) +
+   *   sigma(add.x), through the NTT slot permutation add.perm of an automorphism when given
+   *   (add.x: at least level + 1 limbs, NTT form, values in [0, q); it may be out itself only
+   *   without a permutation)
+   * @throws CkksError (INVALID_ARGUMENT) if add.x is out itself and add.perm is given
    */
-  modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array, primes: number = this.params.P.length): void {
+  modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array, primes: number = this.params.P.length, add?: { x: RnsPoly; perm?: Uint32Array }): void {
+    if (add?.perm !== undefined && add.x.data.buffer === out.data.buffer && add.x.data.byteOffset === out.data.byteOffset) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.modDownInto', 'a permuted addend cannot be the output itself');
+    }
     const prm = this.params;
     const N = prm.N;
     const nL = level + 1;
@@ -357,6 +382,35 @@ export class KeySwitcher {
     const nQ = prm.Q.length;
     const pInv = this.pInverse(K);
     const pPart = acc.data.subarray(nL * N, (nL + K) * N);
+    const A = acc.data;
+    const O = out.data;
+    const X = add === undefined ? this.zeros() : add.x.data;
+    const perm = add?.perm;
+    const finish = (i: number, limb: Uint32Array): void => {
+      const t = prm.basisQ.tables[i];
+      forwardNttLazy(limb, t); // [0, 4q)
+      const xOff = add === undefined ? 0 : i * N;
+      if (perm === undefined) modDownLimb(A, limb, O, i * N, N, t.q, pInv.w[i], pInv.ws[i], X, xOff);
+      else modDownPermLimb(A, limb, O, i * N, N, t.q, pInv.w[i], pInv.ws[i], X, xOff, perm);
+    };
+    if (K === 1) {
+      // One prime p: its centered lift is exact and needs no basis conversion. y = (x + e + h)
+      // mod p once, then per q_i one pass (y - h - e) mod q_i: the same words as the general
+      // path below (the one-prime conversion, centered, minus e), in two passes fewer per limb.
+      const p = prm.P[0];
+      const h = (p - 1) / 2;
+      const e = small ?? (this.zeroSmall ??= new Int32Array(N));
+      inverseNttLazyInput(pPart, prm.basisQP.tables[nQ]); // [0, p)
+      shiftSmallInto(pPart, e, N, p, h);
+      const lifted = this.scratch(N, 'conv');
+      for (let i = 0; i < nL; i++) {
+        const q = prm.Q[i];
+        liftOnePrime(pPart, lifted, N, q, h % q, e);
+        finish(i, lifted);
+      }
+      out.isNtt = true;
+      return;
+    }
     for (let k = 0; k < K; k++) {
       const limb = pPart.subarray(k * N, (k + 1) * N);
       inverseNttLazyInput(limb, prm.basisQP.tables[nQ + k]); // [0, p)
@@ -365,15 +419,7 @@ export class KeySwitcher {
     const lifted = this.scratch(nL * N, 'conv');
     this.modDownConverter(level, K).convert(pPart, lifted, true);
     if (small !== undefined) for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
-    const A = acc.data;
-    const O = out.data;
-    for (let i = 0; i < nL; i++) {
-      const t = prm.basisQ.tables[i];
-      const q = t.q;
-      const limb = lifted.subarray(i * N, (i + 1) * N);
-      forwardNttLazy(limb, t); // [0, 4q)
-      modDownLimb(A, limb, O, i * N, N, q, pInv.w[i], pInv.ws[i]);
-    }
+    for (let i = 0; i < nL; i++) finish(i, lifted.subarray(i * N, (i + 1) * N));
     out.isNtt = true;
   }
 }

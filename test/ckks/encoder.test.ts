@@ -367,6 +367,34 @@ describe('Encoder', () => {
       }
     });
 
+    it('decodes exactly on both sides of the fast path\'s reach, (q_0 q_1 - 1)/2, with fast and exact coefficients side by side', () => {
+      // The decoder takes x from q_0 and q_1 alone when the other limbs agree (|x| < q_0 q_1 / 2),
+      // and runs Garner's algorithm on the others (src/ckks/crt.ts).
+      const q01 = BigInt(params.Q[0]) * BigInt(params.Q[1]);
+      const H01 = (q01 - 1n) / 2n;
+      for (let level = 1; level <= params.maxLevel; level++) {
+        let Q = 1n;
+        for (let i = 0; i <= level; i++) Q *= BigInt(params.Q[i]);
+        const H = (Q - 1n) / 2n;
+        const special = [H01, H01 + 1n, H01 - 1n, -H01, -H01 - 1n, -H01 + 1n, q01, -q01, BigInt(params.Q[0]), -BigInt(params.Q[0]), 2n ** 52n - 1n, -(2n ** 52n), 7n, -7n, 0n, H, -H].filter((x) => x <= H && x >= -H);
+        const coeffs = new Array<bigint>(params.N).fill(0n);
+        special.forEach((x, i) => (coeffs[i] = x));
+        // the rest: small values with a few large ones among them
+        for (let i = special.length; i < params.N; i++) coeffs[i] = i % 97 === 0 ? (H * BigInt(i)) / BigInt(params.N) : BigInt(((i * 2654435761) % 2 ** 31) - 2 ** 30);
+        const p = polyFromBigInts(coeffs, params.basisQ, level + 1);
+        polyForwardNtt(p, params.basisQ);
+        const got = enc.decodeCoefficients(new Plaintext(params, level, 1, params.slots, p));
+        coeffs.forEach((x, i) => {
+          const w = Number(x);
+          if (x < 2n ** 53n && x > -(2n ** 53n)) expect(got[i], `level ${level}, coefficient ${i}`).toBe(w);
+          else {
+            expect(Math.sign(got[i])).toBe(Math.sign(w));
+            expect(Math.abs(got[i] - w) / Math.abs(w), `level ${level}, coefficient ${i}`).toBeLessThanOrEqual(2 ** -50);
+          }
+        });
+      }
+    });
+
     it('encodes large values whose coefficients exceed 2^53 (exact residues)', () => {
       // scale 2^40, values up to 2^30: coefficients ~ 2^70, still < Q_2/2 ~ 2^89
       const n = 64;

@@ -132,4 +132,18 @@ describe('pointwise kernels against BigInt', () => {
       expect(dst[0]).toBe(0xffffffff); // nothing written before base
     }));
   });
+
+  it('residuesOfSmallIntegers: at multiples of q and one either side, up to 2^52 (where the quotient estimate can be one off)', () => {
+    for (const q of MODULI) {
+      const kMax = Math.floor((2 ** 52 - 2) / q);
+      const arb = fc.tuple(fc.oneof(fc.constantFrom(0, 1, 2, kMax, kMax - 1), fc.integer({ min: 0, max: kMax })), fc.constantFrom(-1, 0, 1), fc.boolean());
+      fc.assert(fc.property(fc.array(arb, { minLength: 1, maxLength: 16 }), (ts) => {
+        const xs = ts.map(([k, d, neg]) => (neg ? -1 : 1) * (k * q + d));
+        const dst = new Uint32Array(xs.length);
+        residuesOfSmallIntegers(Float64Array.from(xs), xs.length, dst, 0, 1, q, 1 / q);
+        const Q = BigInt(q);
+        xs.forEach((v, i) => expect(BigInt(dst[i])).toBe(((BigInt(v) % Q) + Q) % Q));
+      }));
+    }
+  });
 });

@@ -1,15 +1,17 @@
 /**
  * The key-switching inner kernels (src/rlwe/ks-kernels.ts) against BigInt:
- * macLimb in its four forms (with and without an automorphism's slot
- * permutation, overwriting and accumulating) and the last step of ModDown,
- * for a small prime, 30-bit primes at the top of the supported range and a
- * 20-bit one, with the edge values 0, 1, q - 1 (and the ends of the lazy
- * ranges [0, 2q), [0, 4q)) drawn often.
+ * macDigits over one to seven digits (so every group size of its one-, two-
+ * and three-digit kernels, first and later groups), with and without an
+ * automorphism's slot permutation, overwriting (zero start values) and
+ * accumulating; and the last step of ModDown with its added term, plain and
+ * permuted, in place and not. For a small prime, 30-bit primes at the top of
+ * the supported range and a 20-bit one, with the edge values 0, 1, q - 1
+ * (and the ends of the lazy ranges [0, 2q), [0, 4q)) drawn often.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateNttPrimes, shoupConstant } from '../../src/ntt/index.js';
-import { macLimb, modDownLimb } from '../../src/rlwe/ks-kernels.js';
+import { macDigits, modDownLimb, modDownPermLimb } from '../../src/rlwe/ks-kernels.js';
 import { lazyValue, residue } from '../ntt/helpers.js';
 import { mod, modinv } from '../ntt/reference.js';
 
@@ -21,61 +23,88 @@ const B = BigInt;
 const vec = (arb: fc.Arbitrary<number>) => fc.array(arb, { minLength: N, maxLength: N }).map((xs) => Uint32Array.from(xs));
 /** A permutation of [0, N). */
 const permArb = fc.array(fc.nat(), { minLength: N, maxLength: N }).map((keys) => Uint32Array.from(Array.from({ length: N }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b)));
+/** Limb 1 of a 3-limb array holding v (limb i at i * N, as in the key switcher). */
+const atLimb1 = (v: Uint32Array, limbs = 3) => {
+  const a = new Uint32Array(limbs * N);
+  a.set(v, N);
+  return a;
+};
 
-describe('macLimb against BigInt', () => {
+describe('macDigits against BigInt', () => {
   for (const q of PRIMES) {
-    it(`q = ${q}: acc (+)= x b, acc' (+)= x a, with and without a permutation, values in [0, 2q)`, () => {
+    it(`q = ${q}: acc = start + sum_j x_j (b_j, a_j) over 1-7 digits, with and without a permutation, values in [0, 2q)`, () => {
+      const digit = fc.record({ d: vec(residue(q)), b: vec(residue(q)), a: vec(residue(q)) });
       fc.assert(
-        fc.property(vec(residue(q)), vec(residue(q)), vec(residue(q)), vec(lazyValue(q, 2 * q)), vec(lazyValue(q, 2 * q)), fc.option(permArb), fc.boolean(), (d, b, a, acc0, acc1, perm, first) => {
-          // Offsets inside larger arrays, as in the key switcher (limb i at i * N).
-          const D = new Uint32Array(3 * N);
-          D.set(d, N);
-          const KB = new Uint32Array(2 * N);
-          const KA = new Uint32Array(2 * N);
-          KB.set(b, N);
-          KA.set(a, N);
-          const A0 = new Uint32Array(2 * N);
-          const A1 = new Uint32Array(2 * N);
-          A0.set(acc0, N);
-          A1.set(acc1, N);
-          macLimb(D, N, perm ?? undefined, KB, KA, N, A0, A1, N, N, q, first);
-          for (let c = 0; c < N; c++) {
-            const x = B(d[perm ? perm[c] : c]);
-            const want0 = mod((first ? 0n : B(acc0[c])) + x * B(b[c]), B(q));
-            const want1 = mod((first ? 0n : B(acc1[c])) + x * B(a[c]), B(q));
-            expect(A0[N + c]).toBeLessThan(2 * q);
-            expect(A1[N + c]).toBeLessThan(2 * q);
-            expect(mod(B(A0[N + c]), B(q))).toBe(want0);
-            expect(mod(B(A1[N + c]), B(q))).toBe(want1);
-          }
-          // Nothing outside the limb is touched.
-          expect(Array.from(A0.subarray(0, N))).toEqual(new Array(N).fill(0));
-        }),
+        fc.property(
+          fc.array(digit, { minLength: 1, maxLength: 7 }), vec(lazyValue(q, 2 * q)), vec(lazyValue(q, 2 * q)), fc.option(permArb), fc.boolean(),
+          (digits, acc0, acc1, perm, accumulate) => {
+            const D = digits.map((g) => atLimb1(g.d));
+            const KB = digits.map((g) => atLimb1(g.b, 2));
+            const KA = digits.map((g) => atLimb1(g.a, 2));
+            const A0 = atLimb1(acc0, 2);
+            const A1 = atLimb1(acc1, 2);
+            const zero = new Uint32Array(N);
+            if (accumulate) macDigits(D, KB, KA, 0, digits.length, N, perm ?? undefined, N, A0, A1, N, A0, A1, N, N, q);
+            else macDigits(D, KB, KA, 0, digits.length, N, perm ?? undefined, N, zero, zero, 0, A0, A1, N, N, q);
+            for (let c = 0; c < N; c++) {
+              let want0 = accumulate ? B(acc0[c]) : 0n;
+              let want1 = accumulate ? B(acc1[c]) : 0n;
+              for (const g of digits) {
+                const x = B(g.d[perm ? perm[c] : c]);
+                want0 += x * B(g.b[c]);
+                want1 += x * B(g.a[c]);
+              }
+              expect(A0[N + c]).toBeLessThan(2 * q);
+              expect(A1[N + c]).toBeLessThan(2 * q);
+              expect(mod(B(A0[N + c]), B(q))).toBe(mod(want0, B(q)));
+              expect(mod(B(A1[N + c]), B(q))).toBe(mod(want1, B(q)));
+            }
+            // Nothing outside the limb is touched; the zero start values stay zero.
+            expect(Array.from(A0.subarray(0, N))).toEqual(new Array(N).fill(0));
+            expect(Array.from(zero)).toEqual(new Array(N).fill(0));
+          },
+        ),
       );
     });
   }
+
+  it('the largest sums: every value q - 1 with accumulators at 2q - 1, three digits in one group', () => {
+    for (const q of PRIMES) {
+      const full = new Uint32Array(N).fill(q - 1);
+      const D = [0, 1, 2].map(() => atLimb1(full));
+      const K = [0, 1, 2].map(() => atLimb1(full, 2));
+      const A0 = atLimb1(new Uint32Array(N).fill(2 * q - 1), 2);
+      const A1 = atLimb1(new Uint32Array(N).fill(2 * q - 1), 2);
+      macDigits(D, K, K, 0, 3, N, undefined, N, A0, A1, N, A0, A1, N, N, q);
+      const want = mod(B(2 * q - 1) + 3n * B(q - 1) * B(q - 1), B(q));
+      for (let c = 0; c < N; c++) expect(mod(B(A0[N + c]), B(q))).toBe(want);
+    }
+  });
 });
 
-describe('modDownLimb against BigInt', () => {
+describe('modDownLimb and modDownPermLimb against BigInt', () => {
   for (const q of PRIMES) {
-    it(`q = ${q}: O = (A - L) w mod q in [0, q), A in [0, 2q), L in [0, 4q)`, () => {
+    it(`q = ${q}: O = (A - L) w + sigma(X) mod q in [0, q), A in [0, 2q), L in [0, 4q), X in [0, q)`, () => {
       const wArb = fc.oneof(fc.constantFrom(0, 1, q - 1), fc.integer({ min: 0, max: q - 1 }));
       fc.assert(
-        fc.property(vec(lazyValue(q, 2 * q)), vec(lazyValue(q, 4 * q)), wArb, fc.boolean(), (acc, lifted, w, inPlace) => {
-          const A = new Uint32Array(2 * N);
-          A.set(acc, N);
-          const O = inPlace ? A : new Uint32Array(2 * N);
-          modDownLimb(A, lifted, O, N, N, q, w, shoupConstant(w, q));
+        fc.property(vec(lazyValue(q, 2 * q)), vec(lazyValue(q, 4 * q)), wArb, vec(residue(q)), fc.option(permArb), fc.constantFrom('fresh', 'acc', 'addend'), (acc, lifted, w, x, perm, where) => {
+          const A = atLimb1(acc, 2);
+          const X = atLimb1(x, 2);
+          // The output may be the accumulator, or (without a permutation) the added term.
+          const O = where === 'acc' ? A : where === 'addend' && perm === null ? X : new Uint32Array(2 * N);
+          if (perm === null) modDownLimb(A, lifted, O, N, N, q, w, shoupConstant(w, q), X, N);
+          else modDownPermLimb(A, lifted, O, N, N, q, w, shoupConstant(w, q), X, N, perm);
           for (let c = 0; c < N; c++) {
             expect(O[N + c]).toBeLessThan(q);
-            expect(B(O[N + c])).toBe(mod((B(acc[c]) - B(lifted[c])) * B(w), B(q)));
+            const xc = B(x[perm === null ? c : perm[c]]);
+            expect(B(O[N + c])).toBe(mod((B(acc[c]) - B(lifted[c])) * B(w) + xc, B(q)));
           }
         }),
       );
     });
   }
 
-  it('with w = P^-1 mod q it divides an exact multiple of P', () => {
+  it('with w = P^-1 mod q and X = 0 it divides an exact multiple of P', () => {
     const q = PRIMES[1];
     const P = B(PRIMES[2]) * B(PRIMES[3]);
     const w = Number(modinv(P % B(q), B(q)));
@@ -83,7 +112,7 @@ describe('modDownLimb against BigInt', () => {
     // A = m P mod q and L = 0: the result is m.
     const A = Uint32Array.from(m, (x) => Number(mod(B(x) * P, B(q))));
     const O = new Uint32Array(N);
-    modDownLimb(A, new Uint32Array(N), O, 0, N, q, w, shoupConstant(w, q));
+    modDownLimb(A, new Uint32Array(N), O, 0, N, q, w, shoupConstant(w, q), new Uint32Array(N), 0);
     expect(Array.from(O)).toEqual(Array.from(m));
   });
 });

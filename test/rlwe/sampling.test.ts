@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RnsPoly } from '../../src/ntt/rns.js';
 import { CkksError } from '../../src/rlwe/errors.js';
 import { CsprngSource, type RandomSource, SEED_BYTES, WordReader, XofSource, randomSeed, wipe } from '../../src/rlwe/random.js';
-import { GAUSSIAN_BOUND, GAUSSIAN_SIGMA, gaussianBound, sampleGaussian, sampleTernary, sampleUniform } from '../../src/rlwe/sampling.js';
+import { GAUSSIAN_BOUND, GAUSSIAN_SIGMA, gaussianBound, gaussianThresholds, sampleGaussian, sampleTernary, sampleUniform } from '../../src/rlwe/sampling.js';
 
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i);
 const LABEL = 'hecnn/ckks test v1';
@@ -389,6 +389,42 @@ describe('sampleGaussian', () => {
     // u = 1 (the sign bit alone): magnitude 0
     const one = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
     expect(Array.from(sampleGaussian(new PatternSource(one), 2))).toEqual([0, 0]);
+  });
+
+  it('the thresholds are the CDT of D_{Z,3.2} (against float64 sums, to 2^-50) and even', () => {
+    const T = gaussianThresholds();
+    expect(T.length).toBe(GAUSSIAN_BOUND);
+    const rho = (x: number) => Math.exp(-(x * x) / (2 * GAUSSIAN_SIGMA * GAUSSIAN_SIGMA));
+    let S = rho(0);
+    for (let x = 1; x <= GAUSSIAN_BOUND; x++) S += 2 * rho(x);
+    let C = 0;
+    for (let k = 0; k < GAUSSIAN_BOUND; k++) {
+      C += (k === 0 ? 1 : 2) * rho(k);
+      expect(T[k] % 2n).toBe(0n);
+      if (k > 0) expect(T[k] > T[k - 1]).toBe(true);
+      // T_k / 2^128 against C_k / S in float64 (relative error of the sums below 2^-50).
+      const got = Number(T[k] >> 64n) / 2 ** 64;
+      expect(Math.abs(got - C / S)).toBeLessThan(2 ** -48);
+    }
+  });
+
+  it('the magnitude is #{k : u >= T_k} exactly at, just below and just above every threshold, and across the limb cuts', () => {
+    const T = gaussianThresholds();
+    const M = (1n << 128n) - 1n;
+    const us: bigint[] = [];
+    for (const t of T) for (const d of [-1n, 0n, 1n, 2n, -(1n << 42n), 1n << 42n, -(1n << 85n), 1n << 85n, -((1n << 42n) + 1n)]) us.push(t + d);
+    // Values whose limbs sit at their ends: all ones or zero below a cut, with the rest from a threshold.
+    for (const t of T) for (const cut of [42n, 85n]) us.push(t | ((1n << cut) - 1n), (t >> cut) << cut);
+    const valid = us.filter((u) => u >= 0n && u <= M);
+    // Words in stream order w0..w3 (u = w0:w1:w2:w3), each little-endian.
+    const bytes: number[] = [];
+    for (const u of valid) for (let w = 0; w < 4; w++) { const word = Number((u >> BigInt(96 - 32 * w)) & 0xffffffffn); for (let b = 0; b < 4; b++) bytes.push((word >>> (8 * b)) & 0xff); }
+    const got = sampleGaussian(new PatternSource(bytes), valid.length);
+    valid.forEach((u, i) => {
+      const mag = T.filter((t) => u >= t).length;
+      const sign = Number(u & 1n);
+      expect(got[i], `u = 0x${u.toString(16)}`).toBe(sign && mag > 0 ? -mag : mag);
+    });
   });
 
   it('is deterministic, fills a given array, and checks its arguments', () => {
