@@ -15,7 +15,6 @@
 import {
   RnsPoly,
   addLimbs,
-  addPermutedLimbs,
   addScalarLimbs,
   automorphismNttIndex,
   galoisElementForConjugation,
@@ -580,7 +579,6 @@ export class Evaluator extends EvaluatorBase {
   /** Apply sigma_g with its key, from a shared decomposition of a.c[1]. */
   private applyGalois(a: Ciphertext, dec: Decomposition, g: number, key: SwitchingKey, out: Ciphertext): Ciphertext {
     const prm = this.params;
-    const N = prm.N;
     const level = a.level;
     const perm = this.permFor(g);
     // u0 = ModDown(acc0) + sigma(c_0), the sum made by the ModDown's last pass, so u0 cannot be

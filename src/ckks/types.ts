@@ -140,8 +140,25 @@ export function checkSlots(op: string, params: Parameters, slots: number): void 
 }
 
 /**
- * Give `ct` the requested degree and level, reusing its memory when the level
- * shrinks (prefix views) and allocating when it grows.
+ * Per output ciphertext, the largest polynomial reshape has given each of its components
+ * (its own allocation, or the ciphertext's own polynomial when reshape first cut it): the
+ * memory a component may grow back into. Weak, so it goes with the ciphertext.
+ */
+const capacity = new WeakMap<Ciphertext, (RnsPoly | undefined)[]>();
+
+/** Whether `view` is a prefix view of `full` (same buffer, same start). */
+function isPrefixOf(view: RnsPoly, full: RnsPoly): boolean {
+  return view.data.buffer === full.data.buffer && view.data.byteOffset === full.data.byteOffset;
+}
+
+/**
+ * Give `ct` the requested degree and level, reusing its memory: a shrinking level keeps
+ * prefix views, and a component grows back into the polynomial it was cut from (or, for a
+ * component that a smaller degree dropped, into the polynomial reshape dropped), allocating
+ * only beyond that. An output reused across operations at alternating levels or degrees (a
+ * rescale then a rotation, a multiplication then a relinearization) then allocates once.
+ * Only polynomials that reshape itself cut or dropped from `ct` are grown back into, so no
+ * memory that another object was given is ever written.
  * @param params parameters
  * @param ct the ciphertext to reshape in place
  * @param degree number of components minus one
@@ -150,16 +167,38 @@ export function checkSlots(op: string, params: Parameters, slots: number): void 
  */
 export function reshape(params: Parameters, ct: Ciphertext, degree: number, level: number): void {
   const N = params.N;
-  while (ct.c.length > degree + 1) ct.c.pop();
+  let cap = capacity.get(ct);
+  if (cap === undefined) {
+    cap = [];
+    capacity.set(ct, cap);
+  }
+  for (let i = degree + 1; i < ct.c.length; i++) {
+    // Dropped by this reshape: may be grown back into (unless something else took it since:
+    // see below, a dropped slot is only reused while no component stands there).
+    const cur = ct.c[i];
+    const full = cap[i];
+    cap[i] = full !== undefined && isPrefixOf(cur, full) ? full : cur;
+  }
+  ct.c.length = Math.min(ct.c.length, degree + 1);
   for (let i = 0; i <= degree; i++) {
     const cur = ct.c[i];
-    if (cur === undefined || cur.limbs < level + 1) {
+    const full = cap[i];
+    if (cur !== undefined && cur.limbs >= level + 1) {
+      // Shrink (or keep): remember the whole polynomial a prefix view is cut from.
+      if (full === undefined || !isPrefixOf(cur, full) || full.limbs < cur.limbs) cap[i] = cur;
+      if (cur.limbs > level + 1) ct.c[i] = cur.prefix(level + 1);
+    } else if (full !== undefined && full.limbs >= level + 1 && (cur === undefined ? dropped(ct, full) : isPrefixOf(cur, full))) {
+      ct.c[i] = full.limbs === level + 1 ? full : full.prefix(level + 1);
+    } else {
       const p = new RnsPoly(N, level + 1);
-      p.isNtt = true;
+      cap[i] = p;
       ct.c[i] = p;
-    } else if (cur.limbs > level + 1) {
-      ct.c[i] = cur.prefix(level + 1);
     }
     ct.c[i].isNtt = true;
   }
+}
+
+/** A polynomial reshape dropped is reused only if no component of ct holds any of it now. */
+function dropped(ct: Ciphertext, full: RnsPoly): boolean {
+  return ct.c.every((p) => p === undefined || p.data.buffer !== full.data.buffer);
 }

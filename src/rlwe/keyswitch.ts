@@ -49,6 +49,11 @@ function addSmallInto(x: Uint32Array, e: Int32Array, q: number, sign: 1 | -1): v
   }
 }
 
+/** Whether two views share any byte of one buffer. */
+function overlaps(a: Uint32Array, b: Uint32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
 /** The ModUp of one polynomial: one extended polynomial per digit, over Q_l ∪ P, NTT form. */
 export interface Decomposition {
   readonly level: number;
@@ -369,11 +374,11 @@ export class KeySwitcher {
    *   sigma(add.x), through the NTT slot permutation add.perm of an automorphism when given
    *   (add.x: at least level + 1 limbs, NTT form, values in [0, q); it may be out itself only
    *   without a permutation)
-   * @throws CkksError (INVALID_ARGUMENT) if add.x is out itself and add.perm is given
+   * @throws CkksError (INVALID_ARGUMENT) if add.perm is given and add.x overlaps out
    */
   modDownInto(acc: RnsPoly, level: number, out: RnsPoly, small?: Int32Array, primes: number = this.params.P.length, add?: { x: RnsPoly; perm?: Uint32Array }): void {
-    if (add?.perm !== undefined && add.x.data.buffer === out.data.buffer && add.x.data.byteOffset === out.data.byteOffset) {
-      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.modDownInto', 'a permuted addend cannot be the output itself');
+    if (add?.perm !== undefined && overlaps(add.x.data, out.data)) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.modDownInto', 'a permuted addend cannot be (or overlap) the output itself');
     }
     const prm = this.params;
     const N = prm.N;
