@@ -67,9 +67,13 @@ export function rescaleComponents(params: Parameters, src: readonly Uint32Array[
  * so that O = round(S / q_l). S and O in NTT form; O may not alias S's first
  * l limbs unless it is S itself read limb by limb (it is: each limb is read
  * once, element by element, before being written).
- * Bounds: the shifted last limb y < q_l < 2^30; y - e q - [half]_q in [-2q, 2q)
- * (int32); d = S - z + 2q in (0, 3q] < 2^32 (exact in float64); the Shoup
- * product's remainder in [0, 2q), one correction.
+ * With y = (S_l + half) mod q_l, the NTT's input is y - half modulo q_i: where
+ * q_l < 3 q_i (every chain of primes of one size) as y + (q_i - half mod q_i),
+ * below 4 q_i and so a valid lazy input without a reduction ({@link addConstant}),
+ * else fully reduced ({@link centeredRemainder}).
+ * Bounds: the shifted last limb y < q_l < 2^30; see the two kernels; d = S - z + 2q
+ * in (0, 3q] < 2^32 (exact in float64); the Shoup product's remainder in [0, 2q),
+ * one correction.
  * @param S source component (l + 1 limbs, NTT form)
  * @param O destination (l limbs, NTT form)
  * @param t tables of the primes
@@ -90,7 +94,10 @@ export function rescaleComponent(S: Uint32Array, O: Uint32Array, t: RescaleTable
   for (let i = 0; i < l; i++) {
     const tab = t.tables[i];
     const q = tab.q;
-    centeredRemainder(last, tmp, N, q, half % q);
+    // y - half mod q as a lazy NTT input: y + (q - half mod q) when that stays below 4q (q_l < 3q,
+    // every chain of primes of one size), else fully reduced.
+    if (ql < 3 * q) addConstant(last, tmp, N, q - (half % q));
+    else centeredRemainder(last, tmp, N, q, half % q);
     forwardNttLazy(tmp, tab); // [0, 4q)
     subtractScale(S, tmp, O, i * N, N, q, t.inv[i], t.invShoup[i]);
   }
@@ -236,6 +243,16 @@ function shiftByHalf(x: Uint32Array, N: number, ql: number, half: number): void 
     const s = (x[c] + half - ql) | 0;
     x[c] = s + ((s >> 31) & ql);
   }
+}
+
+/**
+ * tmp[c] = y[c] + k for c < N: with y < q_l < 3q and k = q - (half mod q) in (0, q], a value
+ * below 4q congruent to y - half modulo q (the lazy forward NTT's input range). Largest
+ * value 4q < 2^32, written as an unsigned word (`>>> 0`).
+ */
+function addConstant(y: Uint32Array, tmp: Uint32Array, N: number, k: number): void {
+  N |= 0;
+  for (let c = 0; c < N; c++) tmp[c] = (y[c] + k) >>> 0;
 }
 
 /**
