@@ -13,8 +13,8 @@
  * representative (CRT), and its float64 value is computed without cancellation. That is level
  * products per coefficient instead of Garner's level (level + 1) / 2, in passes over whole limbs.
  * A coefficient where some limb disagrees (|x| >= q_0 q_1 / 2: a wrong key, or a message at the
- * size of the modulus) gets Garner's remaining digits and the exact centered evaluation of the
- * old decoder ({@link centeredFromDigits}), one coefficient at a time. The result is the same
+ * size of the modulus) gets Garner's remaining digits and the exact centered evaluation
+ * ({@link centeredFromDigits}), one coefficient at a time. The result is the same
  * either way, to the last bit below 2^53 and within one rounding above.
  *
  * @module
@@ -22,7 +22,7 @@
 
 import { invMod, mulMod, shoupConstant } from '../ntt/index.js';
 
-/** Per-level constants of the fast path. */
+/** The fast path's constants (the same for every level: they involve q_0, q_1 and each q_i). */
 export interface CrtFastTables {
   /** q_0^-1 mod q_1 and its Shoup constant. */
   readonly inv01: number;

@@ -315,8 +315,8 @@ export class Encoder {
    * One limb of an encoding from the rounded values in the scratch buffers:
    * coefficient i gap gets re[i] mod q and (i + n) gap gets im[i] mod q, the
    * others 0 (gap = N / 2n). Below 2^52 in magnitude (always, at the usual
-   * scales) by a float64 quotient estimate, exact: t = floor(a / q) +- 1,
-   * t q < 2^52 + 2^30 is an exact product and a - t q is exact in [-q, 2q);
+   * scales) by `residuesOfSmallIntegers` (a float64 quotient estimate and
+   * int32 arithmetic on the low words, exact; bounds in its doc comment);
    * else by `%` (exact on integer-valued doubles, but several times slower).
    */
   private residues(n: number, data: Uint32Array, base: number, q: number, small: boolean): void {

@@ -146,6 +146,9 @@ export function checkSlots(op: string, params: Parameters, slots: number): void 
  */
 const capacity = new WeakMap<Ciphertext, (RnsPoly | undefined)[]>();
 
+/** The polynomials reshape allocated itself: the only ones a dropped component may come back into. */
+const allocated = new WeakSet<RnsPoly>();
+
 /** Whether `view` is a prefix view of `full` (same buffer, same start). */
 function isPrefixOf(view: RnsPoly, full: RnsPoly): boolean {
   return view.data.buffer === full.data.buffer && view.data.byteOffset === full.data.byteOffset;
@@ -157,8 +160,10 @@ function isPrefixOf(view: RnsPoly, full: RnsPoly): boolean {
  * component that a smaller degree dropped, into the polynomial reshape dropped), allocating
  * only beyond that. An output reused across operations at alternating levels or degrees (a
  * rescale then a rotation, a multiplication then a relinearization) then allocates once.
- * Only polynomials that reshape itself cut or dropped from `ct` are grown back into, so no
- * memory that another object was given is ever written.
+ * A component grows back only into memory `ct` holds now (the polynomial its current
+ * component is a prefix view of), or, for a dropped component, into a polynomial reshape
+ * allocated itself and no component of `ct` holds: never into memory another object was
+ * given since (a released scratch slab, a polynomial handed elsewhere).
  * @param params parameters
  * @param ct the ciphertext to reshape in place
  * @param degree number of components minus one
@@ -187,10 +192,11 @@ export function reshape(params: Parameters, ct: Ciphertext, degree: number, leve
       // Shrink (or keep): remember the whole polynomial a prefix view is cut from.
       if (full === undefined || !isPrefixOf(cur, full) || full.limbs < cur.limbs) cap[i] = cur;
       if (cur.limbs > level + 1) ct.c[i] = cur.prefix(level + 1);
-    } else if (full !== undefined && full.limbs >= level + 1 && (cur === undefined ? dropped(ct, full) : isPrefixOf(cur, full))) {
+    } else if (full !== undefined && full.limbs >= level + 1 && (cur === undefined ? allocated.has(full) && dropped(ct, full) : isPrefixOf(cur, full))) {
       ct.c[i] = full.limbs === level + 1 ? full : full.prefix(level + 1);
     } else {
       const p = new RnsPoly(N, level + 1);
+      allocated.add(p);
       cap[i] = p;
       ct.c[i] = p;
     }

@@ -74,7 +74,7 @@ export function macDigits(
  * whose high bits Math.imul drops anyway). Since [-q, 2q) lies inside int32 the wrapped value
  * is the remainder itself; one correction adds q to a negative one: [0, 2q).
  * One reduction per three products instead of three, and one pass over the accumulators
- * instead of three (Han and Ki's inner product with lazy reduction, section 3.2).
+ * instead of three.
  */
 function macPerm3(
   X: Uint32Array, Y: Uint32Array, Z: Uint32Array, off: number, perm: Uint32Array,
