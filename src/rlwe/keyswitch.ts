@@ -32,7 +32,7 @@ import {
 import { CkksError } from './errors.js';
 import { expandSwitchingKeyA, switchingKeyAWords } from './compact.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
-import { liftOnePrime, macDigits, modDownLimb, modDownPermLimb, shiftSmallInto } from './ks-kernels.js';
+import { liftOnePrime, macDigits, modDownLimb, shiftSmallInto } from './ks-kernels.js';
 import type { RlweParameters as Parameters } from './params.js';
 
 /**
@@ -163,6 +163,14 @@ export class KeySwitcher {
       this.pInv.set(primes, c);
     }
     return c;
+  }
+
+  /** The identity permutation of N slots: the inner product's when no automorphism is applied (never written). */
+  private identityPerm: Uint32Array | undefined;
+
+  private identity(): Uint32Array {
+    if (this.identityPerm === undefined) this.identityPerm = Uint32Array.from({ length: this.params.N }, (_, c) => c);
+    return this.identityPerm;
   }
 
   private zeros(): Uint32Array {
@@ -326,11 +334,12 @@ export class KeySwitcher {
     const A0 = acc0.data;
     const A1 = acc1.data;
     const zero = this.zeros();
+    const p = perm ?? this.identity();
     for (let i = from; i < to; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
       const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
-      if (overwrite) macDigits(D, B, a, 0, beta, i * N, perm, keyLimb * N, zero, zero, 0, A0, A1, i * N, N, q);
-      else macDigits(D, B, a, 0, beta, i * N, perm, keyLimb * N, A0, A1, i * N, A0, A1, i * N, N, q);
+      if (overwrite) macDigits(D, B, a, 0, beta, i * N, p, keyLimb * N, zero, zero, 0, A0, A1, i * N, N, q);
+      else macDigits(D, B, a, 0, beta, i * N, p, keyLimb * N, A0, A1, i * N, A0, A1, i * N, N, q);
     }
   }
 
@@ -390,13 +399,11 @@ export class KeySwitcher {
     const A = acc.data;
     const O = out.data;
     const X = add === undefined ? this.zeros() : add.x.data;
-    const perm = add?.perm;
+    const perm = add?.perm ?? this.identity();
     const finish = (i: number, limb: Uint32Array): void => {
       const t = prm.basisQ.tables[i];
       forwardNttLazy(limb, t); // [0, 4q)
-      const xOff = add === undefined ? 0 : i * N;
-      if (perm === undefined) modDownLimb(A, limb, O, i * N, N, t.q, pInv.w[i], pInv.ws[i], X, xOff);
-      else modDownPermLimb(A, limb, O, i * N, N, t.q, pInv.w[i], pInv.ws[i], X, xOff, perm);
+      modDownLimb(A, limb, O, i * N, N, t.q, pInv.w[i], pInv.ws[i], X, add === undefined ? 0 : i * N, perm);
     };
     if (K === 1) {
       // One prime p: its centered lift is exact and needs no basis conversion. y = (x + e + h)
