@@ -174,25 +174,49 @@ export function centeredFast(
   data: Uint32Array, flags: Uint8Array, N: number, gap: number, n: number, q0: number, q1: number, scale: number,
   re: Float64Array, im: Float64Array,
 ): number {
+  return centeredRun(data, flags, N, 0, gap, n, q0, q1, scale, re) + centeredRun(data, flags, N, n * gap, gap, n, q0, q1, scale, im);
+}
+
+/** {@link centeredFast} for the n coefficients at p0 + k gap into dst[k]; returns the flagged count. */
+function centeredRun(
+  data: Uint32Array, flags: Uint8Array, N: number, p0: number, gap: number, n: number, q0: number, q1: number, scale: number, dst: Float64Array,
+): number {
   N |= 0;
   gap |= 0;
   n |= 0;
   let slow = 0;
-  for (let k = 0, p = 0; k < n; k++, p += gap) {
+  for (let k = 0, p = p0 | 0; k < n; k++, p += gap) {
     const f = flags[p];
     const a0 = data[p];
     const d1 = data[N + p];
-    re[k] = ((f & 1) === 0 ? d1 * q0 + a0 : -((q1 - 1 - d1) * q0 + (q0 - a0))) / scale;
-    slow += f >>> 1;
-  }
-  for (let k = 0, p = n * gap; k < n; k++, p += gap) {
-    const f = flags[p];
-    const a0 = data[p];
-    const d1 = data[N + p];
-    im[k] = ((f & 1) === 0 ? d1 * q0 + a0 : -((q1 - 1 - d1) * q0 + (q0 - a0))) / scale;
+    dst[k] = ((f & 1) === 0 ? d1 * q0 + a0 : -((q1 - 1 - d1) * q0 + (q0 - a0))) / scale;
     slow += f >>> 1;
   }
   return slow;
+}
+
+/**
+ * The one-prime case (level 0): re[k] and im[k] are the centered residues at k gap and
+ * (n + k) gap, a - q when a > (q - 1) / 2, divided by scale. A kernel of its own, like the
+ * others, so that V8 compiles the loop whole.
+ * @param data the limb, coefficient form
+ * @param gap stride
+ * @param n values per output array
+ * @param q q_0
+ * @param scale the divisor
+ * @param re destination of the first n values
+ * @param im destination of the next n values
+ */
+export function centeredOnePrime(data: Uint32Array, gap: number, n: number, q: number, scale: number, re: Float64Array, im: Float64Array): void {
+  gap |= 0;
+  n |= 0;
+  const h = (q - 1) / 2;
+  for (let k = 0, p = 0, p2 = n * gap; k < n; k++, p += gap, p2 += gap) {
+    const a = data[p];
+    const b = data[p2];
+    re[k] = (a > h ? a - q : a) / scale;
+    im[k] = (b > h ? b - q : b) / scale;
+  }
 }
 
 /**

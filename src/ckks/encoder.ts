@@ -33,7 +33,7 @@
 
 import { RnsPoly, forwardNtt, invMod, polyForwardNtt, polyInverseNtt, residuesOfSmallIntegers, shoupConstant } from '../ntt/index.js';
 import { CkksError } from '../rlwe/index.js';
-import { type CrtFastTables, centeredFast, centeredFromDigits, checkLimb, crtFastTables, firstDigit } from './crt.js';
+import { type CrtFastTables, centeredFast, centeredFromDigits, centeredOnePrime, checkLimb, crtFastTables, firstDigit } from './crt.js';
 import { SpecialFft } from './fft.js';
 import type { Parameters } from './params.js';
 import { Plaintext, checkFingerprint, checkLevel, checkScale, checkSlots } from './types.js';
@@ -564,14 +564,7 @@ export class Encoder {
     const N = this.params.N;
     const Q = this.params.Q;
     if (level === 0) {
-      const q = Q[0];
-      const h = (q - 1) / 2;
-      for (let k = 0, p = 0, p2 = n * gap; k < n; k++, p += gap, p2 += gap) {
-        const a = data[p];
-        const b = data[p2];
-        re[k] = (a > h ? a - q : a) / scale;
-        im[k] = (b > h ? b - q : b) / scale;
-      }
+      centeredOnePrime(data, gap, n, Q[0], scale, re, im);
       return;
     }
     const t = this.crtFast as CrtFastTables; // K >= 2 here
@@ -579,15 +572,17 @@ export class Encoder {
     firstDigit(data, flags, N, gap, Q[1], t);
     for (let i = 2; i <= level; i++) checkLimb(data, flags, i, N, gap, Q[i], t);
     const slow = centeredFast(data, flags, N, gap, n, Q[0], Q[1], scale, re, im);
-    if (slow === 0) return;
-    const half = this.crtLevel(level).halfDigits;
-    const K = Q.length;
-    for (let k = 0; k < 2 * n; k++) {
-      const p = k * gap;
-      if ((flags[p] & 2) === 0) continue;
-      const v = centeredFromDigits(data, N, p, level, Q, this.garnerInv, this.garnerInvShoup, K, half) / scale;
-      if (k < n) re[k] = v;
-      else im[k - n] = v;
+    if (slow > 0) {
+      const half = this.crtLevel(level).halfDigits;
+      const K = Q.length;
+      for (let k = 0; k < 2 * n; k++) {
+        const p = k * gap;
+        if ((flags[p] & 2) === 0) continue;
+        const v = centeredFromDigits(data, N, p, level, Q, this.garnerInv, this.garnerInvShoup, K, half) / scale;
+        if (k < n) re[k] = v;
+        else im[k - n] = v;
+      }
     }
+    flags.fill(0); // the signs of m + e: wiped with the residues
   }
 }

@@ -132,21 +132,18 @@ export abstract class EvaluatorBase {
     if (!(Number.isFinite(scale) && scale > 0)) throw new CkksError('OUT_OF_RANGE', op, `the result's scale overflows float64, got ${scale}`);
   }
 
-  /** Scratch pair for key-switched components (reused, so a key switching allocates nothing). */
-  private switchScratch: [Uint32Array, Uint32Array] | undefined;
+  /** Scratch for a key-switched component that cannot go to its destination directly (reused). */
+  private switchScratch: Uint32Array | undefined;
 
   /**
-   * Two polynomials of level + 1 limbs over the evaluator's scratch pair (views,
-   * valid until the next key switching of this evaluator).
+   * A polynomial of level + 1 limbs over the evaluator's scratch (a view, valid until the
+   * next key switching of this evaluator): a rotation in place computes c_0 there, since
+   * its ModDown reads the old c_0 through the automorphism while writing.
    */
-  protected switchOutputs(level: number): [RnsPoly, RnsPoly] {
+  protected switchOutput(level: number): RnsPoly {
     const N = this.params.N;
-    if (this.switchScratch === undefined) {
-      const words = this.params.Q.length * N;
-      this.switchScratch = [new Uint32Array(words), new Uint32Array(words)];
-    }
-    const len = (level + 1) * N;
-    return [new RnsPoly(N, level + 1, this.switchScratch[0].subarray(0, len), true), new RnsPoly(N, level + 1, this.switchScratch[1].subarray(0, len), true)];
+    this.switchScratch ??= new Uint32Array(this.params.Q.length * N);
+    return new RnsPoly(N, level + 1, this.switchScratch.subarray(0, (level + 1) * N), true);
   }
 
   /**

@@ -585,7 +585,7 @@ export class Evaluator extends EvaluatorBase {
     // c_0: into out's own buffer when out is not a, else through the scratch. u1 can always be
     // out's c_1 (the decomposition holds its own copy of a's).
     if (out !== a) reshape(prm, out, 1, level);
-    const u0 = out === a ? this.switchOutputs(level)[0] : out.c[0];
+    const u0 = out === a ? this.switchOutput(level) : out.c[0];
     this.ks.innerProductModDown(dec, key, perm, u0, out.c[1], a.c[0]);
     this.counters.keySwitches++;
     if (out === a) {

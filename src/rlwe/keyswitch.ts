@@ -81,6 +81,8 @@ export class KeySwitcher {
   private zeroLimb: Uint32Array | undefined;
   /** N zero small coefficients: the error of a one-prime ModDown without one (never written). */
   private zeroSmall: Int32Array | undefined;
+  /** The identity permutation of N slots: the inner product's and ModDown's when no automorphism applies (never written). */
+  private identityPerm: Uint32Array | undefined;
 
   /** @param params parameters */
   constructor(params: Parameters) {
@@ -165,17 +167,12 @@ export class KeySwitcher {
     return c;
   }
 
-  /** The identity permutation of N slots: the inner product's when no automorphism is applied (never written). */
-  private identityPerm: Uint32Array | undefined;
-
   private identity(): Uint32Array {
-    if (this.identityPerm === undefined) this.identityPerm = Uint32Array.from({ length: this.params.N }, (_, c) => c);
-    return this.identityPerm;
+    return (this.identityPerm ??= Uint32Array.from({ length: this.params.N }, (_, c) => c));
   }
 
   private zeros(): Uint32Array {
-    if (this.zeroLimb === undefined) this.zeroLimb = new Uint32Array(this.params.N);
-    return this.zeroLimb;
+    return (this.zeroLimb ??= new Uint32Array(this.params.N));
   }
 
   /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */

@@ -1,7 +1,7 @@
 /**
  * The inner kernels of hybrid key switching (src/rlwe/keyswitch.ts): the
- * inner product of a decomposed digit with a switching key, and the last
- * step of ModDown. Kept apart from the key switcher's bookkeeping (and not
+ * inner product of the decomposed digits with a switching key, the last step
+ * of ModDown, and the lift of a ModDown by one prime. Kept apart from the key switcher's bookkeeping (and not
  * re-exported by the package) so that each hot loop is a small function of
  * its own, compiled whole by V8, and so that tests can compare each against
  * its BigInt reference.
@@ -24,7 +24,7 @@
  * identity permutation: one kernel per group size instead of two, for about 15 % more time
  * in the inner product of a relinearization (measured 0.49 against 0.42 ms per limb and
  * pair of digits at N = 2^16, about 1 % of a multiply + relinearize).
- * @param D the decomposed digits' words (values in [0, q) at the limb used), read at off + c or off + perm[c]
+ * @param D the decomposed digits' words (values in [0, q) at the limb used), read at off + perm[c]
  * @param B the key's b_j words (values in [0, q)), read at kOff + c
  * @param A the key's a_j words, likewise
  * @param from first digit
@@ -171,9 +171,6 @@ function macPerm1(
     A1[aOff + c] = r1 + ((r1 >> 31) & q);
   }
 }
-
-
-
 
 /**
  * The last step of ModDown on one limb (Cheon, Han, Kim, Kim and Song, SAC 2018, section 4.2),
