@@ -37,12 +37,10 @@ export interface ReplicateJob {
   readonly meta: Float64Array;
 }
 
-/** One replication on the calling thread: x + rot(x, s) for each step in turn (x is not modified). */
+/** One replication on the calling thread: x + rot(x, s) for each step in turn, as one rotate-and-add chain (x is not modified). */
 function replicateOne(ev: Evaluator, x: Ciphertext, steps: ArrayLike<number>): Ciphertext {
   if (steps.length === 0) return x.clone(ev.params);
-  const y = ev.addNew(x, ev.rotateNew(x, steps[0]));
-  for (let i = 1; i < steps.length; i++) ev.add(y, ev.rotateNew(y, steps[i]), y);
-  return y;
+  return ev.rotateAddChainNew(x, Array.from(steps));
 }
 
 /**

@@ -16,18 +16,15 @@ import {
   RnsPoly,
   addLimbs,
   addScalarLimbs,
-  automorphismNttIndex,
-  galoisElementForConjugation,
-  galoisElementForRotation,
   mulLimbs,
   mulScalarLimbs,
   negateLimbs,
   polyForwardNtt,
   tensorLimbs,
 } from '../ntt/index.js';
-import { type Decomposition, CkksError, LevelMismatchError, MissingKeyError, type SwitchingKey, checkKeyLevel } from '../rlwe/index.js';
+import { CkksError, LevelMismatchError, MissingKeyError, checkKeyLevel } from '../rlwe/index.js';
 import { Encoder } from './encoder.js';
-import { EvaluatorBase } from './evaluator-base.js';
+import { GaloisEvaluator } from './evaluator-galois.js';
 import { rescaleComponents, rescaleFirstPass, residueOfInteger } from './kernels.js';
 import { Ciphertext, Plaintext, reshape } from './types.js';
 
@@ -35,8 +32,7 @@ import { Ciphertext, Plaintext, reshape } from './types.js';
  * Evaluates additions, multiplications, rescaling, rotations and conjugation
  * on ciphertexts, given the evaluation keys it needs.
  */
-export class Evaluator extends EvaluatorBase {
-  private readonly perms = new Map<number, Uint32Array>();
+export class Evaluator extends GaloisEvaluator {
   private readonly monomials = new Map<number, Uint32Array>();
 
   // ---------------------------------------------------------------- addition
@@ -554,132 +550,4 @@ export class Evaluator extends EvaluatorBase {
     this.checkCt('Evaluator.rescale', a, 'a');
     return this.rescale(a, this.newOut(a, a.degree, Math.max(0, a.level - Math.max(1, this.params.rescalePrimes[a.level]))));
   }
-
-  // ---------------------------------------------------------------- automorphisms
-
-  private permFor(g: number): Uint32Array {
-    let p = this.perms.get(g);
-    if (p === undefined) {
-      p = automorphismNttIndex(this.params.logN, g);
-      this.perms.set(g, p);
-    }
-    return p;
-  }
-
-  /** The Galois key of g, usable at `level` (its lower copy if one covers the level; a key restricted below it is refused). */
-  private galoisKey(op: string, g: number, what: string, level: number): SwitchingKey {
-    const key = this.keys.galoisKeyAt(g, level);
-    if (key === undefined) {
-      throw new MissingKeyError(op, `no Galois key for ${what} (Galois element ${g}); generate it with KeyGenerator.genEvaluationKeys`);
-    }
-    checkKeyLevel(op, key, level, `the Galois key for ${what}`);
-    return key;
-  }
-
-  /** Apply sigma_g with its key, from a shared decomposition of a.c[1]. */
-  private applyGalois(a: Ciphertext, dec: Decomposition, g: number, key: SwitchingKey, out: Ciphertext): Ciphertext {
-    const prm = this.params;
-    const level = a.level;
-    const perm = this.permFor(g);
-    // u0 = ModDown(acc0) + sigma(c_0), the sum made by the ModDown's last pass, so u0 cannot be
-    // c_0: into out's own buffer when out is not a, else through the scratch. u1 can always be
-    // out's c_1 (the decomposition holds its own copy of a's).
-    if (out !== a) reshape(prm, out, 1, level);
-    const u0 = out === a ? this.switchOutput(level) : out.c[0];
-    this.ks.innerProductModDown(dec, key, perm, u0, out.c[1], a.c[0]);
-    this.counters.keySwitches++;
-    if (out === a) {
-      out.c.length = 2;
-      out.c[0].data.set(u0.data);
-    }
-    const scale = a.scale;
-    const slots = a.slots;
-    out.scale = scale;
-    out.slots = slots;
-    out.seed = undefined;
-    this.counters.rotations++;
-    return out;
-  }
-
-  private checkRotatable(op: string, a: Ciphertext): void {
-    this.checkCt(op, a, 'a');
-    if (a.degree !== 1) throw new CkksError('INVALID_ARGUMENT', op, `the ciphertext must have degree 1 (relinearize first), got ${a.degree}`);
-  }
-
-  /**
-   * Rotate the slots left by k (negative k rotates right). Rotation by 0
-   * (mod N/2) is a copy and needs no key.
-   * @throws MissingKeyError without the Galois key for 5^k; LevelMismatchError if that key was
-   *   generated for lower levels than a's
-   */
-  rotate(a: Ciphertext, k: number, out: Ciphertext): Ciphertext {
-    const op = 'Evaluator.rotate';
-    this.checkRotatable(op, a);
-    this.checkCt(op, out, 'out');
-    if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `the step must be a safe integer, got ${k}`);
-    const g = galoisElementForRotation(k, this.params.logN);
-    if (g === 1) return this.copy(a, out);
-    const key = this.galoisKey(op, g, `rotation by ${k}`, a.level);
-    const dec = this.decomposeReusing(a.c[1]);
-    this.counters.decompositions++;
-    return this.applyGalois(a, dec, g, key, out);
-  }
-
-  /** Allocating {@link rotate}. */
-  rotateNew(a: Ciphertext, k: number): Ciphertext {
-    this.checkCt('Evaluator.rotate', a, 'a');
-    return this.rotate(a, k, this.newOut(a, 1, a.level));
-  }
-
-  /**
-   * Hoisted rotations: all the given steps of one ciphertext, sharing one
-   * decomposition (ModUp) of c_1. Equal to rotating one step at a time.
-   * @param a the ciphertext (degree 1)
-   * @param steps left rotation steps
-   * @returns one ciphertext per step, in order
-   * @throws MissingKeyError if any step lacks its key; LevelMismatchError if a key was generated
-   *   for lower levels than a's (both checked before any work)
-   */
-  rotateHoistedNew(a: Ciphertext, steps: readonly number[]): Ciphertext[] {
-    const op = 'Evaluator.rotateHoisted';
-    this.checkRotatable(op, a);
-    const gs = steps.map((k) => {
-      if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `steps must be safe integers, got ${k}`);
-      return galoisElementForRotation(k, this.params.logN);
-    });
-    const keys = gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`, a.level)));
-    let dec: Decomposition | undefined;
-    return gs.map((g, i) => {
-      const out = this.newOut(a, 1, a.level);
-      if (g === 1) return this.copy(a, out);
-      if (dec === undefined) {
-        dec = this.decomposeReusing(a.c[1]);
-        this.counters.decompositions++;
-      }
-      return this.applyGalois(a, dec, g, keys[i] as SwitchingKey, out);
-    });
-  }
-
-  /**
-   * Complex conjugation of every slot (sigma_{2N-1}).
-   * @throws MissingKeyError without the conjugation key; LevelMismatchError if it was generated
-   *   for lower levels than a's
-   */
-  conjugate(a: Ciphertext, out: Ciphertext): Ciphertext {
-    const op = 'Evaluator.conjugate';
-    this.checkRotatable(op, a);
-    this.checkCt(op, out, 'out');
-    const g = galoisElementForConjugation(this.params.logN);
-    const key = this.galoisKey(op, g, 'conjugation', a.level);
-    const dec = this.decomposeReusing(a.c[1]);
-    this.counters.decompositions++;
-    return this.applyGalois(a, dec, g, key, out);
-  }
-
-  /** Allocating {@link conjugate}. */
-  conjugateNew(a: Ciphertext): Ciphertext {
-    this.checkCt('Evaluator.conjugate', a, 'a');
-    return this.conjugate(a, this.newOut(a, 1, a.level));
-  }
 }
-

@@ -20,5 +20,6 @@ export * from './encoder.js';
 export * from './flooding.js';
 export * from './encryption.js';
 export * from './evaluator-base.js';
+export * from './evaluator-galois.js';
 export * from './evaluator.js';
 export * from './serialize/index.js';

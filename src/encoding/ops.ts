@@ -131,16 +131,14 @@ export class MatrixOps {
 
   /**
    * Rotate-and-add within rows of `width`: slot (r, 0) receives the sum of row r.
-   * Other slots hold partial sums (garbage). log2(width) rotations, no level.
+   * Other slots hold partial sums (garbage). log2(width) rotations, no level, as one
+   * rotate-and-add chain (Evaluator.rotateAddChain: one ModDown of c_0 for the chain).
    * @param ct the ciphertext (not modified)
    * @param width row width (power of two)
    * @returns a new ciphertext
    */
   sumWithinRows(ct: Ciphertext, width: number): Ciphertext {
-    const ev = this.ev;
-    let acc = ct;
-    for (const t of stepsSumWithinRows(width)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
-    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+    return this.ev.rotateAddChainNew(ct, stepsSumWithinRows(width));
   }
 
   /**
@@ -151,10 +149,7 @@ export class MatrixOps {
    * @param width row width (power of two)
    */
   replicateColumn0(ct: Ciphertext, width: number): Ciphertext {
-    const ev = this.ev;
-    let acc = ct;
-    for (const t of stepsReplicateColumn0(width)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
-    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+    return this.ev.rotateAddChainNew(ct, stepsReplicateColumn0(width));
   }
 
   /**
@@ -166,10 +161,7 @@ export class MatrixOps {
     if (ct.slots !== slots) {
       throw new LayoutError('MatrixOps.sumOverRows', `the ciphertext encodes ${ct.slots} slots, the rows fill ${slots}`);
     }
-    const ev = this.ev;
-    let acc = ct;
-    for (const t of stepsSumOverRows(width, slots)) acc = ev.addNew(acc, ev.rotateNew(acc, t));
-    return acc === ct ? ev.addConstNew(ct, 0) : acc;
+    return this.ev.rotateAddChainNew(ct, stepsSumOverRows(width, slots));
   }
 
   /**

@@ -19,6 +19,7 @@
 import {
   BasisConverter,
   RnsPoly,
+  addLimbs,
   indexRange,
   selectBasis,
   subBasis,
@@ -27,12 +28,13 @@ import {
   inverseNttLazyInput,
   invMod,
   mulMod,
+  mulScalarLimbs,
   shoupConstant,
 } from '../ntt/index.js';
 import { CkksError } from './errors.js';
 import { expandSwitchingKeyA, switchingKeyAWords } from './compact.js';
 import { type SwitchingKey, checkKeyLevel } from './keys.js';
-import { liftOnePrime, macDigits, modDownLimb, shiftSmallInto } from './ks-kernels.js';
+import { addAutomorphismLimb, liftOnePrime, macDigits, modDownLimb, shiftSmallInto } from './ks-kernels.js';
 import type { RlweParameters as Parameters } from './params.js';
 
 /**
@@ -358,6 +360,96 @@ export class KeySwitcher {
   innerProductAdd(dec: Decomposition, key: SwitchingKey, perm: Uint32Array | undefined, acc0: RnsPoly, acc1: RnsPoly): void {
     checkKeyLevel('KeySwitcher.innerProductAdd', key, dec.level);
     this.macLimbs(dec, key, perm, acc0, acc1, 0, dec.level + 1 + this.params.P.length, false);
+  }
+
+  /**
+   * x over Q_l to P x over Q_l ∪ P (NTT form): [P]_{q_i} x on the limbs of Q_l, zero on those
+   * of P. {@link modDownInto} takes it back to x exactly ([P x]_P = 0, so the lift is zero and
+   * the division by P is exact): the start of a sum kept over Q_l ∪ P, such as the c_0 side of
+   * {@link rotateAddStep}.
+   * @param x level + 1 limbs (NTT form, values in [0, q)); not modified
+   * @param level its level
+   * @param out destination with level + 1 + |P| limbs (must not overlap x), overwritten with values in [0, q)
+   * @throws CkksError (INVALID_ARGUMENT) on too few limbs or an overlap
+   */
+  liftByPInto(x: RnsPoly, level: number, out: RnsPoly): void {
+    const prm = this.params;
+    const N = prm.N;
+    const nL = level + 1;
+    const ext = nL + prm.P.length;
+    if (x.limbs < nL || out.limbs < ext || overlaps(x.data, out.data)) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.liftByPInto', `need x with ${nL} limbs and a separate output with ${ext}`);
+    }
+    mulScalarLimbs(x.data, prm.pModQ, out.data, prm.Q, N, nL);
+    out.data.fill(0, nL * N, ext * N);
+    out.isNtt = true;
+  }
+
+  /**
+   * One step x <- x + sigma(x) of a rotate-and-add chain, with the c_0 side kept over Q_l ∪ P
+   * (the ModDown of a rotation's b part is linear up to its rounding, so the c_0 side of a
+   * whole chain can be divided by P once; only c_1 must come back to Q_l at every step, to be
+   * decomposed by the next one). With (acc0, acc1) = sum_j sigma(d~_j) (b_j, a_j) over Q_l ∪ P,
+   * the inner product of this step's key with the decomposition of c_1:
+   *   y0 = x0 + sigma(x0) + acc0   over Q_l ∪ P,
+   *   c1 = c1 + ModDown(acc1)      over Q_l.
+   * If x0 = P c_0 + (earlier terms), ModDown(y0) is the c_0 of x + rot(x) up to one rounding
+   * instead of one per step. Saves, per step, the ModDown of acc0: |P| inverse and level + 1
+   * forward NTTs and a basis conversion (Halevi and Shoup, Crypto 2018, section 5, applied to
+   * the c_0 terms of a rotate-and-add chain).
+   * @param dec the decomposition of c1 (from {@link decompose}, taken before this call)
+   * @param key the switching key of sigma (s(X^g) -> s)
+   * @param perm the NTT slot permutation of sigma (the identity for g = 1 is allowed)
+   * @param x0 the c_0 side so far: level + 1 + |P| limbs, values in [0, 2q); not modified
+   * @param y0 destination for the new c_0 side, like x0; must not overlap x0; values in [0, 2q)
+   * @param c1 c_1 over Q_l (level + 1 limbs, NTT form, values in [0, q)), updated in place
+   * @throws LevelMismatchError if the key is restricted below dec.level; CkksError
+   *   (INVALID_ARGUMENT) on too few limbs or if y0 overlaps x0 (nothing written)
+   */
+  rotateAddStep(dec: Decomposition, key: SwitchingKey, perm: Uint32Array, x0: RnsPoly, y0: RnsPoly, c1: RnsPoly): void {
+    const op = 'KeySwitcher.rotateAddStep';
+    checkKeyLevel(op, key, dec.level);
+    const prm = this.params;
+    const N = prm.N;
+    const level = dec.level;
+    const nL = level + 1;
+    const ext = nL + prm.P.length;
+    if (x0.limbs < ext || y0.limbs < ext || c1.limbs < nL || overlaps(x0.data, y0.data)) {
+      throw new CkksError('INVALID_ARGUMENT', op, `need x0 and a separate y0 with ${ext} limbs and c1 with ${nL}`);
+    }
+    const acc1 = this.accumulator(1, ext);
+    this.macLimbs(dec, key, perm, y0, acc1, 0, ext, true);
+    const moduli = prm.basisQP.moduli;
+    const nQ = prm.Q.length;
+    for (let i = 0; i < ext; i++) addAutomorphismLimb(y0.data, x0.data, i * N, N, moduli[i < nL ? i : nQ + (i - nL)], perm);
+    y0.isNtt = true;
+    this.modDownInto(acc1, level, c1, undefined, undefined, { x: c1 });
+  }
+
+  /**
+   * The step of {@link rotateAddStep} for sigma the identity (a rotation by a multiple of the
+   * slot count, which needs no key): y0 = 2 x0 over Q_l ∪ P and c1 = 2 c1.
+   * @param level the level
+   * @param x0 as in {@link rotateAddStep}
+   * @param y0 as in {@link rotateAddStep}
+   * @param c1 as in {@link rotateAddStep}
+   * @throws CkksError (INVALID_ARGUMENT) on too few limbs or if y0 overlaps x0
+   */
+  doubleAddStep(level: number, x0: RnsPoly, y0: RnsPoly, c1: RnsPoly): void {
+    const prm = this.params;
+    const N = prm.N;
+    const nL = level + 1;
+    const ext = nL + prm.P.length;
+    if (x0.limbs < ext || y0.limbs < ext || c1.limbs < nL || overlaps(x0.data, y0.data)) {
+      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.doubleAddStep', `need x0 and a separate y0 with ${ext} limbs and c1 with ${nL}`);
+    }
+    const moduli = prm.basisQP.moduli;
+    const nQ = prm.Q.length;
+    const id = this.identity();
+    y0.data.fill(0, 0, ext * N);
+    for (let i = 0; i < ext; i++) addAutomorphismLimb(y0.data, x0.data, i * N, N, moduli[i < nL ? i : nQ + (i - nL)], id);
+    y0.isNtt = true;
+    addLimbs(c1.data, c1.data, c1.data, prm.Q, N, nL);
   }
 
   /**

@@ -281,3 +281,35 @@ export function liftOnePrime(y: Uint32Array, O: Uint32Array, N: number, q: numbe
     O[c] = r + ((r >> 31) & q);
   }
 }
+
+/**
+ * One limb of the c_0 side of a rotate-and-add step kept over Q_l ∪ P
+ * ({@link KeySwitcher.rotateAddStep}): Y[off + c] = Y[off + c] + X[off + c] + X[off + perm[c]]
+ * modulo q, for c < N, that is y + x + sigma(x) with sigma the automorphism whose NTT slot
+ * permutation is perm (x itself is read through it, so Y must not overlap X).
+ * Bounds: Y and X in [0, 2q), 2q < 2^31. Y + X - 2q is in [-2q, 2q), inside int32 (the
+ * uint32 words' sum, up to 4q - 2 < 2^32, is taken modulo 2^32 by `| 0` and the true value
+ * lies inside int32); one correction gives [0, 2q); adding sigma(x) and subtracting 2q again
+ * is in [-2q, 2q), one more correction gives [0, 2q).
+ * @param Y accumulator (the key-switching inner product's b part), values in [0, 2q); updated
+ * @param X the lazily kept c_0, values in [0, 2q), read at off + c and off + perm[c]
+ * @param off offset of the limb in Y and X
+ * @param N number of coefficients
+ * @param q the limb's prime, q < 2^30
+ * @param perm NTT slot permutation of the automorphism (entries < N), or the identity
+ * @returns nothing; Y holds values in [0, 2q)
+ * @throws nothing (the caller checks shapes and overlap)
+ */
+export function addAutomorphismLimb(Y: Uint32Array, X: Uint32Array, off: number, N: number, q: number, perm: Uint32Array): void {
+  off |= 0;
+  N |= 0;
+  q |= 0;
+  const q2 = 2 * q; // < 2^31
+  for (let c = 0; c < N; c++) {
+    const o = (off + c) | 0;
+    let s = (Y[o] + X[o] - q2) | 0; // [-2q, 2q)
+    s = (s + ((s >> 31) & q2)) | 0; // [0, 2q)
+    const t = (s + X[(off + perm[c]) | 0] - q2) | 0; // [-2q, 2q)
+    Y[o] = t + ((t >> 31) & q2); // [0, 2q)
+  }
+}

@@ -4,14 +4,15 @@
  * and three-digit kernels, first and later groups), with an automorphism's
  * slot permutation and with the identity, overwriting (zero start values) and
  * accumulating; and the last step of ModDown with its added term, through the
- * identity and a permutation, in place and not. For a small prime, 30-bit primes at the top of
+ * identity and a permutation, in place and not; and the c_0 side of a rotate-and-add step
+ * (y + x + sigma(x)). For a small prime, 30-bit primes at the top of
  * the supported range and a 20-bit one, with the edge values 0, 1, q - 1
  * (and the ends of the lazy ranges [0, 2q), [0, 4q)) drawn often.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateNttPrimes, shoupConstant } from '../../src/ntt/index.js';
-import { macDigits, modDownLimb } from '../../src/rlwe/ks-kernels.js';
+import { addAutomorphismLimb, macDigits, modDownLimb } from '../../src/rlwe/ks-kernels.js';
 import { lazyValue, residue } from '../ntt/helpers.js';
 import { mod, modinv } from '../ntt/reference.js';
 
@@ -116,5 +117,41 @@ describe('modDownLimb against BigInt', () => {
     const O = new Uint32Array(N);
     modDownLimb(A, new Uint32Array(N), O, 0, N, q, w, shoupConstant(w, q), new Uint32Array(N), 0, IDENTITY);
     expect(Array.from(O)).toEqual(Array.from(m));
+  });
+});
+
+describe('addAutomorphismLimb against BigInt', () => {
+  for (const q of PRIMES) {
+    it(`q = ${q}: Y = Y + X + sigma(X) mod q in [0, 2q), Y and X in [0, 2q)`, () => {
+      fc.assert(
+        fc.property(vec(lazyValue(q, 2 * q)), vec(lazyValue(q, 2 * q)), fc.option(permArb), (y, x, perm) => {
+          const Y = atLimb1(y);
+          const X = atLimb1(x);
+          const p = perm ?? IDENTITY;
+          addAutomorphismLimb(Y, X, N, N, q, p);
+          for (let c = 0; c < N; c++) {
+            expect(Y[N + c]).toBeLessThan(2 * q);
+            expect(mod(B(Y[N + c]), B(q))).toBe(mod(B(y[c]) + B(x[c]) + B(x[p[c]]), B(q)));
+          }
+          // Only limb 1 is written; X is not.
+          expect(Array.from(Y.subarray(0, N))).toEqual(new Array(N).fill(0));
+          expect(Array.from(Y.subarray(2 * N))).toEqual(new Array(N).fill(0));
+          expect(Array.from(X.subarray(N, 2 * N))).toEqual(Array.from(x));
+        }),
+      );
+    });
+  }
+
+  it('the largest sums: Y, X and sigma(X) all at 2q - 1', () => {
+    for (const q of PRIMES) {
+      const Y = new Uint32Array(N).fill(2 * q - 1);
+      const X = new Uint32Array(N).fill(2 * q - 1);
+      addAutomorphismLimb(Y, X, 0, N, q, IDENTITY);
+      const want = mod(3n * B(2 * q - 1), B(q));
+      for (let c = 0; c < N; c++) {
+        expect(Y[c]).toBeLessThan(2 * q);
+        expect(mod(B(Y[c]), B(q))).toBe(want);
+      }
+    }
   });
 });

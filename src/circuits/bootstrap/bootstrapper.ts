@@ -469,7 +469,7 @@ export class Bootstrapper {
     // 1. ModRaise
     let x = modRaise(params, scaled);
     // 2. SubSum
-    for (const s of lay.subSumSteps) ev.add(x, ev.rotateNew(x, s), x);
+    ev.rotateAddChain(x, lay.subSumSteps, x);
     // 3. CoeffsToSlots
     for (const t of this.ctsTransforms) x = t.evaluate(ev, x);
     // 4. EvalMod on the real and imaginary parts
