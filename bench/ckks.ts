@@ -75,7 +75,7 @@ function paperPreset(): Record<string, number> {
 
 type OpFns = Record<OpName, () => void>;
 
-function ours(): { ms: Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number>; fns: OpFns } {
+function ours(): { ms: Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential' | 'rotateAdd8PerRotation' | 'chain8PerRotation', number>; fns: OpFns } {
   const p = createParameters(COMPARISON_LITERAL);
   console.log(`ours: logN 16, ${p.Q.length} + ${p.P.length} primes, log2(QP) = ${p.logQP.toFixed(1)}, dnum ${p.dnum}`);
   const kg = new KeyGenerator(p);
@@ -111,7 +111,16 @@ function ours(): { ms: Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRo
   r.rotate = measure('ours rotate', fns.rotate, OPTS).medianMs;
   r.hoistedRotate8PerRotation = measure('ours hoisted rotation, 8 steps (per rotation)', () => ev.rotateHoistedNew(ct, steps), { ...OPTS, per: 8 }).medianMs;
   r.rotate8Sequential = measure('ours 8 single rotations (per rotation)', () => steps.forEach((k) => ev.rotate(ct, k, out)), { ...OPTS, per: 8 }).medianMs;
-  return { ms: r as Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential', number>, fns };
+  // A rotate-and-add chain of 8 steps (x <- x + rot(x, k), k = 1..8): rotate then add per step,
+  // against Evaluator.rotateAddChain (c_0 kept over Q ∪ P, one ModDown of it per chain).
+  const acc = new Ciphertext(p, 1, p.maxLevel, ct.scale, ct.slots);
+  const tmp = new Ciphertext(p, 1, p.maxLevel, ct.scale, ct.slots);
+  r.rotateAdd8PerRotation = measure('ours rotate-and-add, 8 steps, rotate then add (per rotation)', () => {
+    ev.copy(ct, acc);
+    for (const k of steps) ev.add(acc, ev.rotate(acc, k, tmp), acc);
+  }, { ...OPTS, per: 8 }).medianMs;
+  r.chain8PerRotation = measure('ours rotate-and-add, 8 steps, rotateAddChain (per rotation)', () => ev.rotateAddChain(ct, steps, acc), { ...OPTS, per: 8 }).medianMs;
+  return { ms: r as Record<OpName | 'encryptSymmetric' | 'hoistedRotate8PerRotation' | 'rotate8Sequential' | 'rotateAdd8PerRotation' | 'chain8PerRotation', number>, fns };
 }
 
 async function seal(): Promise<{ ms: Record<OpName, number>; fns: OpFns; free: () => void }> {
@@ -244,6 +253,12 @@ export async function run(): Promise<object> {
       encryptSymmetricMs: round(o.encryptSymmetric),
       hoistedRotate8PerRotationMs: round(o.hoistedRotate8PerRotation),
       rotate8SequentialPerRotationMs: round(o.rotate8Sequential),
+      rotateAddChain8: {
+        rotateThenAddPerRotationMs: round(o.rotateAdd8PerRotation),
+        rotateAddChainPerRotationMs: round(o.chain8PerRotation),
+        chainOverRotateThenAdd: round(o.chain8PerRotation / o.rotateAdd8PerRotation, 3),
+        chainPerRotationOverSealRotate: round(o.chain8PerRotation / s.rotate, 3),
+      },
     },
     paperPreset: paper,
     cpuTime: { method: `process.cpuUsage per call, ours and SEAL interleaved (one call each per round, ${CPU_ROUNDS} rounds), after the wall-clock runs above; ratio = median of the per-round ours/SEAL ratios, with their range`, ops: cpuTime },

@@ -437,7 +437,11 @@ export const MAX_CONVERSION_PRIMES = 128;
  * while they are in L1/L2; the block is stored row-interleaved (coefficient c
  * of row i at c*k + i), so the k values one output needs are adjacent and read
  * from one base index. For k = 8 (the common ModUp/ModDown size) two output
- * primes are converted per pass, each y value loaded once for both; otherwise,
+ * primes are converted per pass, each y value loaded once for both; k = 5 to 7
+ * (the digits of key switching at most levels) take the same kernels, their
+ * rows stored with stride 8 and rows k..7 (y values and constants) left zero:
+ * 8/k as many products, but no accumulator traffic and two outputs per pass
+ * (measured below); otherwise,
  * per output prime, the source rows are read four at a time (constants in
  * registers, one accumulator load and store per four terms) and the last eight
  * (k >= 8) or four rows are fused with the reduction (the unrolled kernels
@@ -456,12 +460,18 @@ export class BasisConverter {
   /** [(Q/q_i)^-1]_{q_i} and its Shoup constant. */
   private readonly qHatInv: Uint32Array;
   private readonly qHatInvShoup: Float64Array;
-  /** [(Q/q_i)]_{p_j} = wHi * 2^15 + wLo at index j*k + i, the halves as float64. */
+  /** [(Q/q_i)]_{p_j} = wHi * 2^15 + wLo at index j*stride + i (zero for i >= k), the halves as float64. */
   private readonly qHatModPHi: Float64Array;
   private readonly qHatModPLo: Float64Array;
   /** Coefficients per cache block (a power of two, at most N). */
   private readonly block: number;
-  /** y_i of one block (signed when centered), row-interleaved: coefficient c of row i at c * k + i; k * block float64. */
+  /**
+   * Row stride of the y block and of the constants: k, or 8 for 5 <= k < 8, whose rows
+   * k..7 stay zero (y and constants), so that the k = 8 kernels (two outputs per pass,
+   * no accumulator traffic) serve digits of 5 to 7 primes too.
+   */
+  private readonly stride: number;
+  /** y_i of one block (signed when centered), row-interleaved: coefficient c of row i at c * stride + i; stride * block float64. */
   private readonly y: Float64Array;
   /** Accumulators of the high and low partial sums, one block each. */
   private readonly accHi: Float64Array;
@@ -481,10 +491,12 @@ export class BasisConverter {
     const k = from.moduli.length;
     const l = to.moduli.length;
     const Q = from.product;
+    const stride = k >= 5 && k < 8 ? 8 : k;
+    this.stride = stride;
     this.qHatInv = new Uint32Array(k);
     this.qHatInvShoup = new Float64Array(k);
-    this.qHatModPHi = new Float64Array(k * l);
-    this.qHatModPLo = new Float64Array(k * l);
+    this.qHatModPHi = new Float64Array(stride * l);
+    this.qHatModPLo = new Float64Array(stride * l);
     for (let i = 0; i < k; i++) {
       const qi = from.moduli[i];
       const h = Q / BigInt(qi);
@@ -494,15 +506,15 @@ export class BasisConverter {
       for (let j = 0; j < l; j++) {
         const pj = to.moduli[j];
         const v = reduceBigInt(h, pj);
-        this.qHatModPHi[j * k + i] = Math.floor(v / SPLIT);
-        this.qHatModPLo[j * k + i] = v % SPLIT;
+        this.qHatModPHi[j * stride + i] = Math.floor(v / SPLIT);
+        this.qHatModPLo[j * stride + i] = v % SPLIT;
       }
     }
     if (k > MAX_CONVERSION_PRIMES) rangeError(fn, 'from', `a basis of at most ${MAX_CONVERSION_PRIMES} primes`, k);
     let block = from.N;
-    while (block > 64 && block * k > BLOCK_VALUES) block >>>= 1;
+    while (block > 64 && block * stride > BLOCK_VALUES) block >>>= 1;
     this.block = block;
-    this.y = new Float64Array(k * block);
+    this.y = new Float64Array(stride * block);
     this.accHi = new Float64Array(block);
     this.accLo = new Float64Array(block);
   }
@@ -520,6 +532,7 @@ export class BasisConverter {
     const k = this.from.moduli.length;
     const l = this.to.moduli.length;
     const N = this.from.N;
+    const stride = this.stride; // k, or 8 with rows k..7 zero
     checkU32('BasisConverter.convert', 'input', input, k * N);
     checkU32('BasisConverter.convert', 'out', out, l * N);
     const y = this.y;
@@ -537,29 +550,29 @@ export class BasisConverter {
       // y_i of this block, once for all output primes.
       for (let i = 0; i < k; i++) {
         const q = this.from.moduli[i];
-        scaleBlock(input, i * N + b0, y, i, k, bs, q, this.qHatInv[i], this.qHatInvShoup[i], centered ? q : 0);
+        scaleBlock(input, i * N + b0, y, i, stride, bs, q, this.qHatInv[i], this.qHatInvShoup[i], centered ? q : 0);
       }
       let j0 = 0;
-      if (k === 8) {
+      if (stride === 8) {
         // Two output primes per pass (the common ModUp/ModDown size): each y value loaded once for both.
         for (; j0 + 1 < l; j0 += 2) {
           convert8Pair(y, bs, wHi, wLo, j0 * 8, (j0 + 1) * 8, this.to.moduli[j0], this.to.moduli[j0 + 1], out, j0 * N + b0, (j0 + 1) * N + b0);
         }
       }
       for (let j = j0; j < l; j++) {
-        const jk = j * k;
+        const jk = j * stride;
         const p = this.to.moduli[j];
         // Rows [0, k - 8) (or [0, k - 4) when k < 8) into the accumulators, the k mod 4 single rows
         // first, then the last eight (four) rows fused with the reduction; below four rows, single
         // rows and a separate reduction pass.
-        const fused = k >= 8 ? 8 : k >= 4 ? 4 : 0;
-        const r1 = k % 4;
+        const fused = stride >= 8 ? 8 : stride >= 4 ? 4 : 0;
+        const r1 = stride % 4;
         let i = 0;
-        for (; i < r1; i++) accumulate1(y, i, k, bs, wHi[jk + i], wLo[jk + i], hi, lo, i > 0);
-        for (; i < k - fused; i += 4) accumulate4(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0);
+        for (; i < r1; i++) accumulate1(y, i, stride, bs, wHi[jk + i], wLo[jk + i], hi, lo, i > 0);
+        for (; i < stride - fused; i += 4) accumulate4(y, i, stride, bs, wHi, wLo, jk + i, hi, lo, i > 0);
         const o = j * N + b0;
-        if (fused === 8) accumulate8Reduce(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
-        else if (fused === 4) accumulate4Reduce(y, i, k, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        if (fused === 8) accumulate8Reduce(y, i, stride, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
+        else if (fused === 4) accumulate4Reduce(y, i, stride, bs, wHi, wLo, jk + i, hi, lo, i > 0, p, out, o);
         else reduceBlock(hi, lo, bs, p, 1 / p, out, o);
       }
     }

@@ -564,7 +564,10 @@ describe('BasisConverter kernel: 30-bit primes at the top of the range, every pa
     [3, 5],
     [4, 4],
     [5, 3],
+    // 5 to 7 rows are padded to 8 (zero rows): pairs of outputs and a last single one
+    [6, 5],
     [7, 2],
+    [7, 3],
     [8, 8],
     [9, 4],
     [12, 6],
