@@ -825,7 +825,7 @@ export function forwardNtt(a: Uint32Array, t: NttTables): void {
  * Same contract as {@link inverseNttLazyInput}; values in [0, 2q) between
  * layers, Shoup products as in {@link radix4PassX4}.
  */
-function inverseNttSmall(a: Uint32Array, t: NttTables): void {
+function inverseNttSmall(a: Uint32Array, t: NttTables, ni: number, nis: number, np: number, nps: number): void {
   const N = t.N;
   const q = t.q;
   const q2 = 2 * q;
@@ -898,11 +898,8 @@ function inverseNttSmall(a: Uint32Array, t: NttTables): void {
     }
     gap <<= 1;
   }
-  // Last layer with N^-1 merged: a[j] = (x + y)/N, a[j+N/2] = (x - y) psi^-(N/2) / N, fully reduced.
-  const ni = t.nInv;
-  const nis = t.nInvShoup;
-  const np = t.nInvPsi;
-  const nps = t.nInvPsiShoup;
+  // Last layer with N^-1 (times the caller's factor, see inverseNttLazyInputTimes) merged:
+  // a[j] = (x + y) ni, a[j+N/2] = (x - y) np, with ni = N^-1 c and np = N^-1 psi^-(N/2) c, fully reduced.
   for (let j = 0; j < gap; j++) {
     const x = a[j];
     const y = a[j + gap];
@@ -1392,7 +1389,7 @@ function invFirstPasses8(a: Uint32Array, W: Uint32Array, WS: Float64Array, N: nu
  * float-exact below 2^32; their Shoup products minus q are in [-q, q) (int32)
  * and one correction gives [0, q).
  */
-function invLastPassX4(a: Uint32Array, t: NttTables): void {
+function invLastPassX4(a: Uint32Array, t: NttTables, ni: number, nis: number, np: number, nps: number): void {
   const q = t.q | 0;
   const q2 = 2 * q; // < 2^31
   const g4 = t.N >>> 2;
@@ -1402,10 +1399,8 @@ function invLastPassX4(a: Uint32Array, t: NttTables): void {
   const sa = t.psiInvRevShoup[2];
   const wb = t.psiInvRev[3];
   const sb = t.psiInvRevShoup[3];
-  const ni = t.nInv;
-  const nis = t.nInvShoup;
-  const np = t.nInvPsi;
-  const nps = t.nInvPsiShoup;
+  ni |= 0; // int32-marked (see scaleBlock in conversion.ts)
+  np |= 0;
   for (let j = 0; j < g4; j += 4) {
     // group 0: positions j+0, j+g4+0, j+2g4+0, j+3g4+0
     const x0_0 = a[j + 0]; // [0, 2q)
@@ -1528,10 +1523,42 @@ function invLastPassX4(a: Uint32Array, t: NttTables): void {
  * @returns nothing; a holds the coefficients in [0, q)
  */
 export function inverseNttLazyInput(a: Uint32Array, t: NttTables): void {
+  inversePasses(a, t, t.nInv, t.nInvShoup, t.nInvPsi, t.nInvPsiShoup);
+}
+
+/**
+ * The inverse transform times a constant: a <- c * INTT(a), at the cost of
+ * {@link inverseNttLazyInput} (c joins the factor N^-1 already merged into the
+ * last layer). Fast basis conversion starts by multiplying every residue by
+ * [(Q/q_i)^-1]_{q_i}; after an inverse NTT that product is free this way
+ * (key switching's ModUp and ModDown, src/rlwe/keyswitch.ts).
+ * @param a N values in bit-reversed NTT order, each in [0, 2q)
+ * @param t tables for q and N
+ * @param c the factor, in [0, q)
+ * @param cShoup the Shoup constant of c ({@link shoupConstant})
+ * @returns nothing; a holds c times the inverse transform in coefficient order, each value in [0, q)
+ * @throws nothing (the caller checks shapes; c must be a residue)
+ */
+export function inverseNttLazyInputTimes(a: Uint32Array, t: NttTables, c: number, cShoup: number): void {
+  const q = t.q;
+  // N^-1 c and N^-1 psi^-(N/2) c: two modular products per call, not per coefficient.
+  const ni = mulShoup(t.nInv, c, cShoup, q);
+  const np = mulShoup(t.nInvPsi, c, cShoup, q);
+  inversePasses(a, t, ni, shoupConstant(ni, q), np, shoupConstant(np, q));
+}
+
+/** x c mod q in [0, q) for x in [0, q), c in [0, q) with its Shoup constant (scalar; off the hot path). */
+function mulShoup(x: number, c: number, cShoup: number, q: number): number {
+  const r = (Math.imul(x, c) - Math.imul((x * cShoup) | 0, q)) | 0; // [0, 2q)
+  return r >= q ? r - q : r;
+}
+
+/** The inverse passes with the last layer's two factors given (N^-1 and N^-1 psi^-(N/2), times a constant). */
+function inversePasses(a: Uint32Array, t: NttTables, ni: number, nis: number, np: number, nps: number): void {
   const N = t.N;
   const logN = t.logN;
   if (logN < 5) {
-    inverseNttSmall(a, t);
+    inverseNttSmall(a, t, ni, nis, np, nps);
     return;
   }
   const q = t.q;
@@ -1548,7 +1575,7 @@ export function inverseNttLazyInput(a: Uint32Array, t: NttTables): void {
   // An even number of layers is left, from gap to N/2: radix-4 passes, the last one with N^-1.
   const quarter = N >>> 2;
   for (; gap < quarter; gap <<= 2) invRadix4PassX4(a, W, WS, N / gap, gap, q);
-  invLastPassX4(a, t);
+  invLastPassX4(a, t, ni, nis, np, nps);
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   forwardNtt,
   forwardNttLazy,
   inverseNttLazyInput,
+  inverseNttLazyInputTimes,
   invMod,
   mulMod,
   mulScalarLimbs,
@@ -247,14 +248,19 @@ export class KeySwitcher {
     const last = Math.min(nL, to * prm.digitSize);
     const coeff = this.scratch(nL * N, 'coeff');
     coeff.set(d.data.subarray(first * N, last * N), first * N);
-    for (let i = first; i < last; i++) inverseNttLazyInput(coeff.subarray(i * N, (i + 1) * N), prm.basisQ.tables[i]);
     for (let j = from; j < to; j++) {
       const lo = j * prm.digitSize;
       const hi = Math.min(nL, lo + prm.digitSize);
       const conv = this.modUpConverter(level, j);
+      // Coefficient form of the digit's limbs, each times the conversion's factor (merged into
+      // the inverse NTT's last layer, with N^-1), so the conversion skips its own products.
+      for (let i = lo; i < hi; i++) {
+        const [c, cs] = conv.scaleFactor(i - lo);
+        inverseNttLazyInputTimes(coeff.subarray(i * N, (i + 1) * N), prm.basisQ.tables[i], c, cs);
+      }
       const outLimbs = nL - (hi - lo) + K;
       const tmp = this.scratch(outLimbs * N, 'conv');
-      conv.convert(coeff.subarray(lo * N, hi * N), tmp, true);
+      conv.convertScaled(coeff.subarray(lo * N, hi * N), tmp, true);
       const dst = digits[j].data;
       // Digit's own limbs: already known in NTT form.
       dst.set(d.data.subarray(lo * N, hi * N), lo * N);
@@ -512,13 +518,21 @@ export class KeySwitcher {
       out.isNtt = true;
       return;
     }
+    const conv = this.modDownConverter(level, K);
     for (let k = 0; k < K; k++) {
       const limb = pPart.subarray(k * N, (k + 1) * N);
-      inverseNttLazyInput(limb, prm.basisQP.tables[nQ + k]); // [0, p)
-      if (small !== undefined) addSmallInto(limb, small, prm.P[k], 1);
+      if (small === undefined) {
+        // Times the conversion's factor, merged into the inverse NTT (see decomposeDigits).
+        const [c, cs] = conv.scaleFactor(k);
+        inverseNttLazyInputTimes(limb, prm.basisQP.tables[nQ + k], c, cs); // [0, p)
+      } else {
+        inverseNttLazyInput(limb, prm.basisQP.tables[nQ + k]); // [0, p)
+        addSmallInto(limb, small, prm.P[k], 1);
+      }
     }
     const lifted = this.scratch(nL * N, 'conv');
-    this.modDownConverter(level, K).convert(pPart, lifted, true);
+    if (small === undefined) conv.convertScaled(pPart, lifted, true);
+    else conv.convert(pPart, lifted, true);
     if (small !== undefined) for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
     for (let i = 0; i < nL; i++) finish(i, lifted.subarray(i * N, (i + 1) * N));
     out.isNtt = true;

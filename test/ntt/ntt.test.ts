@@ -10,6 +10,7 @@ import {
   generateNttPrimes,
   inverseNtt,
   inverseNttLazyInput,
+  inverseNttLazyInputTimes,
   mulConstLazy,
   mulPointwise,
   negacyclicMul,
@@ -401,19 +402,20 @@ describe('large ring degrees', () => {
  * references that share nothing with the kernels (direct interpolation for small N, a textbook
  * O(N log N) DFT for every N), on inputs over the whole accepted range.
  */
+/** Residues in [0, bound) as a deterministic vector, with the edge values of every q-window at fixed places. */
+function vectorBelow(N: number, q: number, bound: number, seed: number): Uint32Array {
+  const a = randomPoly(N, bound, seed);
+  const edges = [0, 1, q - 1, q, q + 1, bound - 1].filter((e) => e < bound);
+  edges.forEach((e, k) => {
+    a[k] = e;
+    a[N - 1 - k] = e;
+    a[N / 2 + k] = e;
+  });
+  return a;
+}
+
 describe('unrolled NTT kernels at every supported N (logN 4..17)', () => {
   const ALL_LOGN = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
-  /** Residues in [0, bound) as a deterministic vector, with the edge values of every q-window at fixed places. */
-  function vectorBelow(N: number, q: number, bound: number, seed: number): Uint32Array {
-    const a = randomPoly(N, bound, seed);
-    const edges = [0, 1, q - 1, q, q + 1, bound - 1].filter((e) => e < bound);
-    edges.forEach((e, k) => {
-      a[k] = e;
-      a[N - 1 - k] = e;
-      a[N / 2 + k] = e;
-    });
-    return a;
-  }
 
   it('the O(N log N) references agree with direct evaluation and interpolation (N <= 64)', () => {
     for (const logN of [4, 5, 6]) {
@@ -518,4 +520,34 @@ describe('reference self-check (the oracle can fail)', () => {
     for (let i = 0; i < 16; i++) for (let j = 0; j < 16; j++) cyc[(i + j) % 16] += a[i] * b[j];
     expect(cyc.map((c) => mod(c, q))).not.toEqual(negacyclicRef(a, b, q));
   });
+});
+
+describe('inverseNttLazyInputTimes: c times the inverse transform, against the BigInt reference', () => {
+  for (const logN of [4, 5, 6, 11, 12, 13, 16, 17]) {
+    const N = 2 ** logN;
+    const moduli = logN <= 6 ? moduliFor(logN) : [Number(nttPrimesRef(logN, [30])[0])];
+    for (const q of moduli) {
+      it(`logN = ${logN}, q = ${q}: c in {0, 1, q - 1, random}, inputs over [0, 2q)`, () => {
+        const t = tables(q, logN);
+        const Q = B(q);
+        const A = vectorBelow(N, q, 2 * q, 3000 * logN + 7);
+        // the plain inverse transform, then times c with BigInt
+        const base = A.slice();
+        inverseNtt(base, t);
+        const cs = [0, 1, q - 1, 1 + ((q * 0.618) >>> 0)];
+        for (const c of cs) {
+          const x = A.slice();
+          inverseNttLazyInputTimes(x, t, c, shoupConstant(c, q));
+          let same = true;
+          for (let i = 0; i < N && same; i++) same = B(x[i]) === mod(B(base[i]) * B(c), Q);
+          expect(same, `c = ${c}`).toBe(true);
+          expect(Math.max(...x.subarray(0, Math.min(N, 4096)))).toBeLessThan(q);
+        }
+        // with c = 1 it is the inverse transform, word for word
+        const one = A.slice();
+        inverseNttLazyInputTimes(one, t, 1, shoupConstant(1, q));
+        expect(one).toEqual(base);
+      });
+    }
+  }
 });

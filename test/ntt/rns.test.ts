@@ -600,6 +600,39 @@ describe('BasisConverter kernel: 30-bit primes at the top of the range, every pa
     for (const centeredMode of [false, true]) checkConversion(N, fromQ, toP, cols, centeredMode, conv);
   });
 
+  it.each([
+    [1, 3],
+    [3, 2],
+    [7, 3],
+    [8, 8],
+    [9, 4],
+  ] as [number, number][])('convertScaled on residues times scaleFactor(i) = convert, word for word (k = %i -> %i)', (k, l) => {
+    const fromQ = TOP.slice(0, k);
+    const toP = TOP.slice(k, k + l);
+    const conv = new BasisConverter(createRnsBasis(fromQ, LOGN), createRnsBasis(toP, LOGN));
+    const col = fc.tuple(...fromQ.map((q) => residue(q)));
+    fc.assert(
+      fc.property(fc.array(col, { minLength: N, maxLength: N }), fc.boolean(), (cols, centeredMode) => {
+        const input = new Uint32Array(k * N);
+        cols.forEach((c, j) => c.forEach((v, i) => (input[i * N + j] = v)));
+        const scaled = input.map((v, idx) => {
+          const i = Math.floor(idx / N);
+          const [f] = conv.scaleFactor(i);
+          return Number(mod(B(v) * B(f), B(fromQ[i])));
+        });
+        const want = new Uint32Array(l * N);
+        conv.convert(input, want, centeredMode);
+        const got = new Uint32Array(l * N).fill(0xffffffff);
+        conv.convertScaled(scaled, got, centeredMode);
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 25 },
+    );
+    expect(() => conv.scaleFactor(k)).toThrow(RangeError);
+    expect(() => conv.scaleFactor(-1)).toThrow(RangeError);
+    expect(() => conv.convertScaled(new Uint32Array(k * N - 1), new Uint32Array(l * N))).toThrow(/convertScaled/);
+  });
+
   it('several cache blocks (N = 2^12, k = 5, 8 and 16) with 30-bit primes, and small target primes (20 and 17 bits)', () => {
     const logN = 12;
     const n = 2 ** logN;
