@@ -291,7 +291,10 @@ function accumulate8Reduce(
  * The common k = 8 case for two output primes at once: out[o0 + c] = H0 * 2^15 + L0 mod p0 and
  * out[o1 + c] likewise modulo p1, with H0 = sum_{i < 8} y[c*8 + i] * wHi[w0 + i], L0 with wLo, and
  * H1, L1 with the constants at w1. Each y value is loaded once for both primes (the loads and
- * their bounds checks are half of {@link accumulate8Reduce}'s per output). Sums exact and the
+ * their bounds checks are half of {@link accumulate8Reduce}'s per output). Two coefficients per
+ * loop step (bs is even), the statements written twice (the second copy's names end in `_`):
+ * the loop's own overhead and V8's per-iteration checks of the typed arrays are paid once per
+ * two (measured 0.34 -> 0.32 ms per output limb for this kernel at N = 2^16). Sums exact and the
  * reductions as in {@link reduceBlock} (|H|, |L| < 2^48 for k = 8; |t| < 2^53; the remainder in
  * [-2p, p) inside int32, two corrections).
  */
@@ -351,7 +354,7 @@ function convert8Pair(
   const e5 = wLo[w1 + 5];
   const e6 = wLo[w1 + 6];
   const e7 = wLo[w1 + 7];
-  for (let c = 0, b = 0; c < bs; c++, b = (b + 8) | 0) {
+  for (let c = 0, b = 0; c < bs; c += 2, b = (b + 16) | 0) {
     const x0 = y[b];
     const x1 = y[(b + 1) | 0];
     const x2 = y[(b + 2) | 0];
@@ -374,6 +377,28 @@ function convert8Pair(
     r1 += (r1 >> 31) & p1;
     out[(o0 + c) | 0] = r0 + ((r0 >> 31) & p0); // [0, p)
     out[(o1 + c) | 0] = r1 + ((r1 >> 31) & p1);
+    const x0_ = y[(b + 8) | 0];
+    const x1_ = y[(b + 9) | 0];
+    const x2_ = y[(b + 10) | 0];
+    const x3_ = y[(b + 11) | 0];
+    const x4_ = y[(b + 12) | 0];
+    const x5_ = y[(b + 13) | 0];
+    const x6_ = y[(b + 14) | 0];
+    const x7_ = y[(b + 15) | 0];
+    const h0_ = x0_ * a0 + x1_ * a1 + (x2_ * a2 + x3_ * a3) + (x4_ * a4 + x5_ * a5 + (x6_ * a6 + x7_ * a7)); // exact, |h| < 2^48
+    const l0_ = x0_ * b0 + x1_ * b1 + (x2_ * b2 + x3_ * b3) + (x4_ * b4 + x5_ * b5 + (x6_ * b6 + x7_ * b7));
+    const h1_ = x0_ * d0 + x1_ * d1 + (x2_ * d2 + x3_ * d3) + (x4_ * d4 + x5_ * d5 + (x6_ * d6 + x7_ * d7));
+    const l1_ = x0_ * e0 + x1_ * e1 + (x2_ * e2 + x3_ * e3) + (x4_ * e4 + x5_ * e5 + (x6_ * e6 + x7_ * e7));
+    const rh0_ = h0_ - Math.floor(h0_ * pInv0) * p0; // [-p, 2p)
+    const rh1_ = h1_ - Math.floor(h1_ * pInv1) * p1;
+    const t0_ = rh0_ * split + l0_; // |t| < 2^53, exact
+    const t1_ = rh1_ * split + l1_;
+    let r0_ = (t0_ - Math.floor(t0_ * pInv0) * p0 - p0) | 0; // [-2p, p), int32
+    let r1_ = (t1_ - Math.floor(t1_ * pInv1) * p1 - p1) | 0;
+    r0_ += (r0_ >> 31) & p0; // [-p, p)
+    r1_ += (r1_ >> 31) & p1;
+    out[(o0 + c + 1) | 0] = r0_ + ((r0_ >> 31) & p0); // [0, p)
+    out[(o1 + c + 1) | 0] = r1_ + ((r1_ >> 31) & p1);
   }
 }
 
