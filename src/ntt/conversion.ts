@@ -508,11 +508,12 @@ export const MAX_CONVERSION_PRIMES = 128;
  * repeat their statements on purpose). The kernels mark their integer
  * parameters with `| 0` (see scaleBlock) and keep their constants local.
  * Measured with bench/ntt.ts (N = 2^16, 8 -> 8 primes, CPU time): 3.48 ms per
- * output limb two rounds ago, 0.73 ms the last round, 0.547 ms now: 0.485 times
- * a forward NTT of one limb in the same run (issue 11's bar: 0.5). The
- * converter owns scratch buffers (that block and two accumulators of one block
- * row); one
- * converter must not be used by two callers at once.
+ * output limb three rounds ago, 0.73 ms, then 0.547 ms, now 0.535 ms: 0.50 times
+ * a forward NTT of one limb in the same run (issue 11's bar: 0.5); 0.43 times
+ * with the inputs pre-scaled ({@link convertScaled}, as key switching runs it);
+ * 7 -> 16 primes 0.41 times. The converter owns scratch buffers (that block and
+ * two accumulators of one block row); one converter must not be used by two
+ * callers at once.
  */
 export class BasisConverter {
   readonly from: RnsBasis;
