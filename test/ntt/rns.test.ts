@@ -574,11 +574,17 @@ describe('BasisConverter kernel: 30-bit primes at the top of the range, every pa
     [13, 1],
   ];
 
-  it.each(configs)('k = %i source primes -> %i target primes, plain and centered, residues with edges', (k, l) => {
+  /** The top primes split into k source and l target primes, their converter, and an arbitrary for one coefficient's residues. */
+  function setupConversion(k: number, l: number) {
     const fromQ = TOP.slice(0, k);
     const toP = TOP.slice(k, k + l);
     const conv = new BasisConverter(createRnsBasis(fromQ, LOGN), createRnsBasis(toP, LOGN));
     const col = fc.tuple(...fromQ.map((q) => residue(q)));
+    return { fromQ, toP, conv, col };
+  }
+
+  it.each(configs)('k = %i source primes -> %i target primes, plain and centered, residues with edges', (k, l) => {
+    const { fromQ, toP, conv, col } = setupConversion(k, l);
     fc.assert(
       fc.property(fc.array(col, { minLength: N, maxLength: N }), fc.boolean(), (cols, centeredMode) => {
         checkConversion(N, fromQ, toP, cols, centeredMode, conv);
@@ -607,10 +613,7 @@ describe('BasisConverter kernel: 30-bit primes at the top of the range, every pa
     [8, 8],
     [9, 4],
   ] as [number, number][])('convertScaled on residues times scaleFactor(i) = convert, word for word (k = %i -> %i)', (k, l) => {
-    const fromQ = TOP.slice(0, k);
-    const toP = TOP.slice(k, k + l);
-    const conv = new BasisConverter(createRnsBasis(fromQ, LOGN), createRnsBasis(toP, LOGN));
-    const col = fc.tuple(...fromQ.map((q) => residue(q)));
+    const { fromQ, toP, conv, col } = setupConversion(k, l);
     fc.assert(
       fc.property(fc.array(col, { minLength: N, maxLength: N }), fc.boolean(), (cols, centeredMode) => {
         const input = new Uint32Array(k * N);
