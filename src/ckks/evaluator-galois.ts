@@ -157,7 +157,7 @@ export abstract class GaloisEvaluator extends EvaluatorBase {
    * out = x_m. The sums within rows, replications and sums over rows of the training
    * circuit (src/encoding/ops.ts) and the bootstrapping's slot sums are such chains.
    *
-   * Equal to m calls of {@link rotate} and {@link add} up to rounding, at a lower cost: the c_0
+   * Equal to m calls of {@link rotate} and `Evaluator.add` up to rounding, at a lower cost: the c_0
    * side is kept over Q_l ∪ P as P c_0 plus the key-switching terms, and divided by P once at
    * the end (KeySwitcher.rotateAddStep), while c_1 comes back to Q_l at every step, since the
    * next step decomposes it. That saves, per step after the first, a ModDown of one
