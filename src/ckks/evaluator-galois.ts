@@ -68,6 +68,19 @@ export abstract class GaloisEvaluator extends EvaluatorBase {
     return out;
   }
 
+  /**
+   * The Galois elements of left rotations by `steps` and their keys at `level` (undefined for a
+   * rotation by a multiple of the slot count, which needs none), every step checked first.
+   * @throws CkksError (INVALID_ARGUMENT) on a step that is not a safe integer; as {@link galoisKey}
+   */
+  private rotationKeys(op: string, steps: readonly number[], level: number): { gs: number[]; keys: (SwitchingKey | undefined)[] } {
+    const gs = steps.map((k) => {
+      if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `steps must be safe integers, got ${String(k)}`);
+      return galoisElementForRotation(k, this.params.logN);
+    });
+    return { gs, keys: gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`, level))) };
+  }
+
   private checkRotatable(op: string, a: Ciphertext): void {
     this.checkCt(op, a, 'a');
     if (a.degree !== 1) throw new CkksError('INVALID_ARGUMENT', op, `the ciphertext must have degree 1 (relinearize first), got ${a.degree}`);
@@ -110,11 +123,7 @@ export abstract class GaloisEvaluator extends EvaluatorBase {
   rotateHoistedNew(a: Ciphertext, steps: readonly number[]): Ciphertext[] {
     const op = 'Evaluator.rotateHoisted';
     this.checkRotatable(op, a);
-    const gs = steps.map((k) => {
-      if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `steps must be safe integers, got ${k}`);
-      return galoisElementForRotation(k, this.params.logN);
-    });
-    const keys = gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`, a.level)));
+    const { gs, keys } = this.rotationKeys(op, steps, a.level);
     let dec: Decomposition | undefined;
     return gs.map((g, i) => {
       const out = this.newOut(a, 1, a.level);
@@ -182,11 +191,7 @@ export abstract class GaloisEvaluator extends EvaluatorBase {
     this.checkCt(op, out, 'out');
     if (!Array.isArray(steps)) throw new CkksError('INVALID_ARGUMENT', op, 'steps must be an array of rotation steps');
     const level = a.level;
-    const gs = steps.map((k) => {
-      if (!Number.isSafeInteger(k)) throw new CkksError('INVALID_ARGUMENT', op, `steps must be safe integers, got ${String(k)}`);
-      return galoisElementForRotation(k, this.params.logN);
-    });
-    const keys = gs.map((g, i) => (g === 1 ? undefined : this.galoisKey(op, g, `rotation by ${steps[i]}`, level)));
+    const { gs, keys } = this.rotationKeys(op, steps, level);
     if (gs.length === 0) return this.copy(a, out);
     const prm = this.params;
     const N = prm.N;

@@ -29,7 +29,7 @@
  */
 
 import { checkU32, rangeError } from './errors.js';
-import { invMod, mulMod, powMod, shoupConstant } from './modular.js';
+import { invMod, mulConst, mulMod, powMod, shoupConstant } from './modular.js';
 import { checkLogN, checkNttPrime, minimalPrimitive2NthRoot } from './primes.js';
 
 /**
@@ -1542,15 +1542,9 @@ export function inverseNttLazyInput(a: Uint32Array, t: NttTables): void {
 export function inverseNttLazyInputTimes(a: Uint32Array, t: NttTables, c: number, cShoup: number): void {
   const q = t.q;
   // N^-1 c and N^-1 psi^-(N/2) c: two modular products per call, not per coefficient.
-  const ni = mulShoup(t.nInv, c, cShoup, q);
-  const np = mulShoup(t.nInvPsi, c, cShoup, q);
+  const ni = mulConst(t.nInv, c, cShoup, q);
+  const np = mulConst(t.nInvPsi, c, cShoup, q);
   inversePasses(a, t, ni, shoupConstant(ni, q), np, shoupConstant(np, q));
-}
-
-/** x c mod q in [0, q) for x in [0, q), c in [0, q) with its Shoup constant (scalar; off the hot path). */
-function mulShoup(x: number, c: number, cShoup: number, q: number): number {
-  const r = (Math.imul(x, c) - Math.imul((x * cShoup) | 0, q)) | 0; // [0, 2q)
-  return r >= q ? r - q : r;
 }
 
 /** The inverse passes with the last layer's two factors given (N^-1 and N^-1 psi^-(N/2), times a constant). */

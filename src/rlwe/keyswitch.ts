@@ -178,6 +178,29 @@ export class KeySwitcher {
     return (this.zeroLimb ??= new Uint32Array(this.params.N));
   }
 
+  /** The prime of limb i of a polynomial over Q_l ∪ P with nL = level + 1 limbs of Q: q_i, then P's. */
+  private extModulus(i: number, nL: number): number {
+    const prm = this.params;
+    return prm.basisQP.moduli[i < nL ? i : prm.Q.length + (i - nL)];
+  }
+
+  /** Refuse a rotate-and-add step's operands unless x0 and y0 are separate with level + 1 + |P| limbs and c1 has level + 1. */
+  private checkChainOperands(op: string, level: number, x0: RnsPoly, y0: RnsPoly, c1: RnsPoly): void {
+    const nL = level + 1;
+    const ext = nL + this.params.P.length;
+    if (x0.limbs < ext || y0.limbs < ext || c1.limbs < nL || overlaps(x0.data, y0.data)) {
+      throw new CkksError('INVALID_ARGUMENT', op, `need x0 and a separate y0 with ${ext} limbs and c1 with ${nL}`);
+    }
+  }
+
+  /** y0 += x0 + sigma(x0) on every limb over Q_l ∪ P (values in [0, 2q)). */
+  private addAutomorphismInto(y0: RnsPoly, x0: RnsPoly, perm: Uint32Array, level: number): void {
+    const N = this.params.N;
+    const nL = level + 1;
+    for (let i = 0, ext = nL + this.params.P.length; i < ext; i++) addAutomorphismLimb(y0.data, x0.data, i * N, N, this.extModulus(i, nL), perm);
+    y0.isNtt = true;
+  }
+
   /** Reused accumulator polynomial k (0 or 1) with `limbs` limbs. */
   private accumulator(k: number, limbs: number): RnsPoly {
     const N = this.params.N;
@@ -330,7 +353,6 @@ export class KeySwitcher {
     const prm = this.params;
     const N = prm.N;
     const nL = dec.level + 1;
-    const nQ = prm.Q.length;
     const kQ = key.level + 1; // the key's Q limbs; its P limbs follow
     const beta = dec.digits.length;
     const a = this.keyA(key, beta);
@@ -342,7 +364,7 @@ export class KeySwitcher {
     const p = perm ?? this.identity();
     for (let i = from; i < to; i++) {
       const keyLimb = i < nL ? i : kQ + (i - nL);
-      const q = prm.basisQP.moduli[i < nL ? i : nQ + (i - nL)];
+      const q = this.extModulus(i, nL);
       if (overwrite) macDigits(D, B, a, 0, beta, i * N, p, keyLimb * N, zero, zero, 0, A0, A1, i * N, N, q);
       else macDigits(D, B, a, 0, beta, i * N, p, keyLimb * N, A0, A1, i * N, A0, A1, i * N, N, q);
     }
@@ -414,21 +436,13 @@ export class KeySwitcher {
    */
   rotateAddStep(dec: Decomposition, key: SwitchingKey, perm: Uint32Array, x0: RnsPoly, y0: RnsPoly, c1: RnsPoly): void {
     const op = 'KeySwitcher.rotateAddStep';
-    checkKeyLevel(op, key, dec.level);
-    const prm = this.params;
-    const N = prm.N;
     const level = dec.level;
-    const nL = level + 1;
-    const ext = nL + prm.P.length;
-    if (x0.limbs < ext || y0.limbs < ext || c1.limbs < nL || overlaps(x0.data, y0.data)) {
-      throw new CkksError('INVALID_ARGUMENT', op, `need x0 and a separate y0 with ${ext} limbs and c1 with ${nL}`);
-    }
+    checkKeyLevel(op, key, level);
+    this.checkChainOperands(op, level, x0, y0, c1);
+    const ext = level + 1 + this.params.P.length;
     const acc1 = this.accumulator(1, ext);
     this.macLimbs(dec, key, perm, y0, acc1, 0, ext, true);
-    const moduli = prm.basisQP.moduli;
-    const nQ = prm.Q.length;
-    for (let i = 0; i < ext; i++) addAutomorphismLimb(y0.data, x0.data, i * N, N, moduli[i < nL ? i : nQ + (i - nL)], perm);
-    y0.isNtt = true;
+    this.addAutomorphismInto(y0, x0, perm, level);
     this.modDownInto(acc1, level, c1, undefined, undefined, { x: c1 });
   }
 
@@ -442,20 +456,12 @@ export class KeySwitcher {
    * @throws CkksError (INVALID_ARGUMENT) on too few limbs or if y0 overlaps x0
    */
   doubleAddStep(level: number, x0: RnsPoly, y0: RnsPoly, c1: RnsPoly): void {
+    this.checkChainOperands('KeySwitcher.doubleAddStep', level, x0, y0, c1);
     const prm = this.params;
     const N = prm.N;
-    const nL = level + 1;
-    const ext = nL + prm.P.length;
-    if (x0.limbs < ext || y0.limbs < ext || c1.limbs < nL || overlaps(x0.data, y0.data)) {
-      throw new CkksError('INVALID_ARGUMENT', 'KeySwitcher.doubleAddStep', `need x0 and a separate y0 with ${ext} limbs and c1 with ${nL}`);
-    }
-    const moduli = prm.basisQP.moduli;
-    const nQ = prm.Q.length;
-    const id = this.identity();
-    y0.data.fill(0, 0, ext * N);
-    for (let i = 0; i < ext; i++) addAutomorphismLimb(y0.data, x0.data, i * N, N, moduli[i < nL ? i : nQ + (i - nL)], id);
-    y0.isNtt = true;
-    addLimbs(c1.data, c1.data, c1.data, prm.Q, N, nL);
+    y0.data.fill(0, 0, (level + 1 + prm.P.length) * N);
+    this.addAutomorphismInto(y0, x0, this.identity(), level); // 0 + x0 + x0
+    addLimbs(c1.data, c1.data, c1.data, prm.Q, N, level + 1);
   }
 
   /**
@@ -531,9 +537,12 @@ export class KeySwitcher {
       }
     }
     const lifted = this.scratch(nL * N, 'conv');
-    if (small === undefined) conv.convertScaled(pPart, lifted, true);
-    else conv.convert(pPart, lifted, true);
-    if (small !== undefined) for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
+    if (small === undefined) {
+      conv.convertScaled(pPart, lifted, true);
+    } else {
+      conv.convert(pPart, lifted, true);
+      for (let i = 0; i < nL; i++) addSmallInto(lifted.subarray(i * N, (i + 1) * N), small, prm.Q[i], -1);
+    }
     for (let i = 0; i < nL; i++) finish(i, lifted.subarray(i * N, (i + 1) * N));
     out.isNtt = true;
   }

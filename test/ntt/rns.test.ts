@@ -613,7 +613,7 @@ describe('BasisConverter kernel: 30-bit primes at the top of the range, every pa
     [8, 8],
     [9, 4],
   ] as [number, number][])('convertScaled on residues times scaleFactor(i) = convert, word for word (k = %i -> %i)', (k, l) => {
-    const { fromQ, toP, conv, col } = setupConversion(k, l);
+    const { fromQ, conv, col } = setupConversion(k, l);
     fc.assert(
       fc.property(fc.array(col, { minLength: N, maxLength: N }), fc.boolean(), (cols, centeredMode) => {
         const input = new Uint32Array(k * N);
